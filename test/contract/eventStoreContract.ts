@@ -1,0 +1,302 @@
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type EventStore,
+  type RecordedEvent,
+  WrongExpectedRevisionError,
+} from '../../src/adapters/eventStore/eventStore.js';
+import { anEvent } from '../support/events.js';
+
+/** What a contract run needs from an adapter. */
+export interface StoreHarness {
+  readonly store: EventStore;
+  /** A second store on the same data with its own connections: a rival writer. */
+  openSecondWriter(): Promise<EventStore>;
+  close(): Promise<void>;
+}
+
+/**
+ * The behaviour every event store adapter must show. Each test works in streams of its own
+ * category, so the suite also runs on a store that holds other data (EventStoreDB).
+ */
+export function describeEventStoreContract(
+  name: string,
+  createHarness: () => Promise<StoreHarness>,
+  options: { skip?: string } = {},
+): void {
+  describe.skipIf(options.skip !== undefined)(`event store contract: ${name}`, () => {
+    let harness: StoreHarness;
+    let store: EventStore;
+    let rival: EventStore;
+
+    beforeAll(async () => {
+      harness = await createHarness();
+      store = harness.store;
+      rival = await harness.openSecondWriter();
+    });
+    afterAll(async () => {
+      await rival?.close();
+      await harness?.close();
+    });
+
+    const newCategory = () => `c${ulid().toLowerCase()}`;
+
+    async function readCategory(category: string, batch = 7): Promise<RecordedEvent[]> {
+      const all: RecordedEvent[] = [];
+      let after: bigint | undefined;
+      for (;;) {
+        const page = await store.readAll({
+          limit: batch,
+          filter: { streamPrefixes: [`${category}-`] },
+          ...(after === undefined ? {} : { after }),
+        });
+        all.push(...page.events);
+        if (page.events.length < batch) return all;
+        after = page.next;
+      }
+    }
+
+    it('appends to a new stream from revision 0 and reads it back in order', async () => {
+      const stream = `${newCategory()}-1`;
+      const events = [anEvent('A', { n: 1 }), anEvent('B', { n: 2 }), anEvent('C', { n: 3 })];
+      const result = await store.append(stream, 'no_stream', events);
+      expect(result.nextExpectedRevision).toBe(2n);
+
+      const read = await store.readStream(stream);
+      expect(read.map((event) => [event.id, event.type, event.revision])).toEqual([
+        [events[0]?.id, 'A', 0n],
+        [events[1]?.id, 'B', 1n],
+        [events[2]?.id, 'C', 2n],
+      ]);
+      expect(read[0]?.data).toEqual({ n: 1 });
+      expect(read[0]?.metadata).toEqual(events[0]?.metadata);
+      expect(read[2]?.position).toBe(result.position);
+      expect(read[0]?.position).toBeLessThan(read[1]?.position ?? 0n);
+      expect(read[1]?.position).toBeLessThan(read[2]?.position ?? 0n);
+    });
+
+    it('appends at the exact expected revision', async () => {
+      const stream = `${newCategory()}-1`;
+      await store.append(stream, 'no_stream', [anEvent()]);
+      const second = await store.append(stream, 0n, [anEvent(), anEvent()]);
+      expect(second.nextExpectedRevision).toBe(2n);
+      const third = await store.append(stream, 'stream_exists', [anEvent()]);
+      expect(third.nextExpectedRevision).toBe(3n);
+    });
+
+    it('refuses no_stream on an existing stream, naming both revisions', async () => {
+      const stream = `${newCategory()}-1`;
+      await store.append(stream, 'no_stream', [anEvent(), anEvent()]);
+      const error = await store.append(stream, 'no_stream', [anEvent()]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(error).toMatchObject({ stream, expected: 'no_stream', actual: 1n });
+      expect(await store.readStream(stream)).toHaveLength(2);
+    });
+
+    it('refuses a stale exact revision and stream_exists on a missing stream', async () => {
+      const stream = `${newCategory()}-1`;
+      await store.append(stream, 'no_stream', [anEvent(), anEvent()]);
+      await expect(store.append(stream, 0n, [anEvent()])).rejects.toMatchObject({
+        name: 'WrongExpectedRevisionError',
+        expected: 0n,
+        actual: 1n,
+      });
+      await expect(
+        store.append(`${newCategory()}-missing`, 'stream_exists', [anEvent()]),
+      ).rejects.toMatchObject({ expected: 'stream_exists', actual: 'no_stream' });
+      await expect(store.append(`${newCategory()}-missing`, 3n, [anEvent()])).rejects.toMatchObject(
+        { expected: 3n, actual: 'no_stream' },
+      );
+    });
+
+    it('refuses a malformed append before writing anything', async () => {
+      const stream = `${newCategory()}-1`;
+      await expect(store.append(stream, 'no_stream', [])).rejects.toThrow(TypeError);
+      await expect(
+        store.append(stream, 'no_stream', [{ ...anEvent(), id: 'not-a-uuid' }]),
+      ).rejects.toThrow(/not a UUID/);
+      expect(await store.readStream(stream)).toEqual([]);
+    });
+
+    it('answers a retried append with the first result and writes nothing twice', async () => {
+      const stream = `${newCategory()}-1`;
+      await store.append(stream, 'no_stream', [anEvent()]);
+      const events = [anEvent('Retried'), anEvent('Retried')];
+      const first = await store.append(stream, 0n, events);
+      const retry = await store.append(stream, 0n, events);
+      expect(retry).toEqual(first);
+
+      await store.append(stream, first.nextExpectedRevision, [anEvent('Later')]);
+      const lateRetry = await rival.append(stream, 0n, events);
+      expect(lateRetry).toEqual(first);
+      expect((await store.readStream(stream)).map((event) => event.type)).toEqual([
+        'ThingHappened',
+        'Retried',
+        'Retried',
+        'Later',
+      ]);
+    });
+
+    it('reads a stream backwards, from a revision, and bounded', async () => {
+      const stream = `${newCategory()}-1`;
+      await store.append(
+        stream,
+        'no_stream',
+        Array.from({ length: 5 }, (_, n) => anEvent('E', { n })),
+      );
+      const revisions = (events: RecordedEvent[]) => events.map((event) => event.revision);
+      expect(revisions(await store.readStream(stream, { direction: 'backwards' }))).toEqual([
+        4n,
+        3n,
+        2n,
+        1n,
+        0n,
+      ]);
+      expect(revisions(await store.readStream(stream, { fromRevision: 3n }))).toEqual([3n, 4n]);
+      expect(
+        revisions(
+          await store.readStream(stream, {
+            direction: 'backwards',
+            fromRevision: 2n,
+            maxCount: 2,
+          }),
+        ),
+      ).toEqual([2n, 1n]);
+      expect(await store.readStream(`${newCategory()}-absent`)).toEqual([]);
+    });
+
+    it('orders the global feed by append and pages through it without gaps or repeats', async () => {
+      const category = newCategory();
+      const appended: string[] = [];
+      for (let n = 0; n < 20; n += 1) {
+        const event = anEvent('Fed', { n });
+        const stream = `${category}-${n % 4}`;
+        const current = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+        await store.append(stream, current[0]?.revision ?? 'no_stream', [event]);
+        appended.push(event.id);
+      }
+      const read = await readCategory(category, 6);
+      expect(read.map((event) => event.id)).toEqual(appended);
+      for (let i = 1; i < read.length; i += 1) {
+        expect(read[i]?.position).toBeGreaterThan(read[i - 1]?.position ?? 0n);
+      }
+    });
+
+    it('filters the feed by event type and stream prefix', async () => {
+      const category = newCategory();
+      await store.append(`${category}-a`, 'no_stream', [anEvent('Kept'), anEvent('Dropped')]);
+      await store.append(`${category}x-b`, 'no_stream', [anEvent('Kept')]);
+      await store.append(`${category}-c`, 'no_stream', [anEvent('Kept')]);
+      const page = await store.readAll({
+        limit: 100,
+        filter: { streamPrefixes: [`${category}-`], eventTypes: ['Kept'] },
+      });
+      expect(page.events.map((event) => event.stream)).toEqual([`${category}-a`, `${category}-c`]);
+      expect(page.next).toBeGreaterThanOrEqual(page.events[1]?.position ?? 0n);
+    });
+
+    it('lets exactly one of two concurrent writers win each stream', async () => {
+      const category = newCategory();
+      const streams = Array.from({ length: 40 }, (_, n) => `${category}-${n}`);
+      await Promise.all(streams.map((stream) => store.append(stream, 'no_stream', [anEvent()])));
+      const results = await Promise.allSettled(
+        streams.flatMap((stream) => [
+          store.append(stream, 0n, [anEvent('Mine')]),
+          rival.append(stream, 0n, [anEvent('Theirs')]),
+        ]),
+      );
+      for (let i = 0; i < streams.length; i += 1) {
+        const pair = [results[2 * i], results[2 * i + 1]];
+        const won = pair.filter((result) => result?.status === 'fulfilled');
+        const lost = pair.filter((result) => result?.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        const reason = lost[0]?.status === 'rejected' ? lost[0].reason : undefined;
+        expect(reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(reason).toMatchObject({ expected: 0n, actual: 1n });
+        expect(await store.readStream(streams[i] ?? '')).toHaveLength(2);
+      }
+    });
+
+    it('gives concurrent appends to different streams each its own outcome', async () => {
+      const category = newCategory();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 100 }, (_, n) =>
+          // Every fifth append expects a stream that does not exist: it alone must fail.
+          (n % 2 === 0 ? store : rival).append(
+            `${category}-${n}`,
+            n % 5 === 0 ? 'stream_exists' : 'no_stream',
+            [anEvent('Many', { n })],
+          ),
+        ),
+      );
+      outcomes.forEach((outcome, n) => {
+        expect(outcome.status).toBe(n % 5 === 0 ? 'rejected' : 'fulfilled');
+      });
+      expect(await readCategory(category, 1000)).toHaveLength(80);
+    });
+
+    it('subscribes: catches up, then delivers new events live, in order', async () => {
+      const category = newCategory();
+      await store.append(`${category}-1`, 'no_stream', [anEvent('Old'), anEvent('Old')]);
+      const controller = new AbortController();
+      const received: RecordedEvent[] = [];
+      const subscription = (async () => {
+        for await (const batch of store.subscribeToAll({
+          filter: { streamPrefixes: [`${category}-`] },
+          batchSize: 2,
+          signal: controller.signal,
+        })) {
+          received.push(...batch);
+          if (received.length === 2) {
+            await store.append(`${category}-1`, 1n, [anEvent('New')]);
+            await rival.append(`${category}-2`, 'no_stream', [anEvent('New')]);
+          }
+          if (received.length >= 4) controller.abort();
+        }
+      })();
+      await withTimeout(subscription, 10_000);
+      expect(received.map((event) => event.type)).toEqual(['Old', 'Old', 'New', 'New']);
+      expect(received.map((event) => event.stream)).toEqual([
+        `${category}-1`,
+        `${category}-1`,
+        `${category}-1`,
+        `${category}-2`,
+      ]);
+    });
+
+    it('resumes a subscription after a checkpoint without repeating or skipping', async () => {
+      const category = newCategory();
+      const events = Array.from({ length: 6 }, (_, n) => anEvent('Step', { n }));
+      await store.append(`${category}-1`, 'no_stream', events);
+      const all = await readCategory(category);
+      const checkpoint = all[2]?.position;
+      const controller = new AbortController();
+      const resumed: RecordedEvent[] = [];
+      const run = (async () => {
+        for await (const batch of store.subscribeToAll({
+          filter: { streamPrefixes: [`${category}-`] },
+          signal: controller.signal,
+          ...(checkpoint === undefined ? {} : { after: checkpoint }),
+        })) {
+          resumed.push(...batch);
+          if (resumed.length >= 3) controller.abort();
+        }
+      })();
+      await withTimeout(run, 10_000);
+      expect(resumed.map((event) => event.id)).toEqual(events.slice(3).map((event) => event.id));
+    });
+  });
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
