@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventStore, RecordedEvent } from '../../src/adapters/eventStore/eventStore.js';
+import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
+import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import {
+  createMigratedPglite,
+  createMigratedPostgres,
+  databaseUrl,
+  NO_POSTGRES,
+} from '../support/databases.js';
+import { anEvent, aStream } from '../support/events.js';
+
+describe.skipIf(!databaseUrl)('Postgres event store: late commits', () => {
+  let close: () => Promise<void>;
+  let url: string;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    const migrated = await createMigratedPostgres();
+    close = migrated.close;
+    url = migrated.scratch.url;
+    store = createPostgresEventStore(migrated.db, { pollIntervalMs: 50 });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await close?.();
+  });
+
+  /** Opens a transaction that appends one event the way the adapter does, and leaves it open. */
+  async function beginLateAppend(stream: string) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('BEGIN');
+    const event = anEvent('Late');
+    const { rows } = await client.query<{ first: string }>(
+      'SELECT ledger_reserve_positions(1)::text AS first',
+    );
+    await client.query(
+      `INSERT INTO ledger_events (global_position, transaction_id, event_id, stream_id,
+         stream_revision, event_type, data, metadata)
+       VALUES ($1, pg_current_xact_id(), $2, $3, 0, $4, '{}', $5)`,
+      [rows[0]?.first, event.id, stream, event.type, JSON.stringify(event.metadata)],
+    );
+    return {
+      event,
+      commit: async () => {
+        await client.query('COMMIT');
+        await client.end();
+      },
+    };
+  }
+
+  it('never moves a reader past a transaction that commits after a later one', async () => {
+    const category = `late${randomUUID().slice(0, 8)}`;
+    const filter = { streamPrefixes: [`${category}-`] };
+    const before = await store.headPosition();
+
+    const t1 = await beginLateAppend(`${category}-t1`);
+    const t2 = anEvent('Early');
+    await store.append(`${category}-t2`, 'no_stream', [t2]);
+
+    const whileOpen = await store.readAll({ after: before, limit: 100, filter });
+    expect(whileOpen.events).toEqual([]);
+    expect(whileOpen.next ?? 0n).toBeLessThan(
+      (await store.readStream(`${category}-t2`))[0]?.position ?? 0n,
+    );
+    const unfiltered = await store.readAll({ after: before, limit: 100 });
+    expect(unfiltered.events).toEqual([]);
+
+    await t1.commit();
+    const afterCommit = await store.readAll({
+      after: whileOpen.next ?? before,
+      limit: 100,
+      filter,
+    });
+    expect(afterCommit.events.map((event) => event.id)).toEqual([t1.event.id, t2.id]);
+  });
+
+  it('holds a live subscription at the open transaction, then delivers both in order', async () => {
+    const category = `live${randomUUID().slice(0, 8)}`;
+    const controller = new AbortController();
+    const received: RecordedEvent[] = [];
+    const subscription = (async () => {
+      for await (const batch of store.subscribeToAll({
+        after: await store.headPosition(),
+        filter: { streamPrefixes: [`${category}-`] },
+        signal: controller.signal,
+      })) {
+        received.push(...batch);
+        if (received.length >= 2) controller.abort();
+      }
+    })();
+
+    const t1 = await beginLateAppend(`${category}-t1`);
+    const t2 = anEvent('Early');
+    await store.append(`${category}-t2`, 'no_stream', [t2]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toEqual([]);
+
+    await t1.commit();
+    await subscription;
+    expect(received.map((event) => event.id)).toEqual([t1.event.id, t2.id]);
+  });
+
+  it('refuses to reserve positions for a transaction that already wrote', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('CREATE TEMP TABLE scratch (n int)');
+      await client.query('INSERT INTO scratch VALUES (1)');
+      await expect(client.query('SELECT ledger_reserve_positions(1)')).rejects.toThrow(
+        /first write of its transaction/,
+      );
+      await client.query('ROLLBACK');
+      // The lock is not left behind: another session can still reserve.
+      await store.append(aStream(), 'no_stream', [anEvent()]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+const engines: { name: string; skip?: string; open: () => Promise<SqlDatabaseHandle> }[] = [
+  {
+    name: 'PGlite',
+    open: async () => {
+      const db = await createMigratedPglite();
+      return { db, close: () => db.close() };
+    },
+  },
+  {
+    name: 'Postgres',
+    ...(databaseUrl ? {} : { skip: NO_POSTGRES }),
+    open: async () => createMigratedPostgres(),
+  },
+];
+
+interface SqlDatabaseHandle {
+  db: SqlDatabase;
+  close(): Promise<void>;
+}
+
+describe.each(engines)('Postgres event store on $name', ({ skip, open }) => {
+  let handle: SqlDatabaseHandle;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    if (skip) return;
+    handle = await open();
+    store = createPostgresEventStore(handle.db);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await handle?.close();
+  });
+
+  it.skipIf(skip)('writes concurrent appends in shared transactions', async () => {
+    const streams = Array.from({ length: 300 }, () => aStream('group'));
+    await Promise.all(streams.map((stream) => store.append(stream, 'no_stream', [anEvent()])));
+    const { rows } = await handle.db.query<{ events: string; transactions: string }>(
+      `SELECT count(*)::text AS events, count(DISTINCT transaction_id::text)::text AS transactions
+       FROM ledger_events WHERE stream_id = ANY($1::text[])`,
+      [streams],
+    );
+    expect(Number(rows[0]?.events)).toBe(300);
+    expect(Number(rows[0]?.transactions)).toBeLessThan(300 / 4);
+  });
+
+  it.skipIf(skip)('keeps the event table append-only', async () => {
+    const stream = aStream();
+    await store.append(stream, 'no_stream', [anEvent()]);
+    await expect(
+      handle.db.query(`UPDATE ledger_events SET event_type = 'Forged' WHERE stream_id = $1`, [
+        stream,
+      ]),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      handle.db.query('DELETE FROM ledger_events WHERE stream_id = $1', [stream]),
+    ).rejects.toThrow(/append-only/);
+    await expect(handle.db.query('TRUNCATE ledger_events')).rejects.toThrow(/append-only/);
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+});
