@@ -169,6 +169,23 @@ describe.each(engines)('Postgres event store on $name', ({ skip, open }) => {
     expect(Number(rows[0]?.transactions)).toBeLessThan(300 / 4);
   });
 
+  it.skipIf(skip)('pages the whole feed in numeric order across many positions', async () => {
+    const streams = Array.from({ length: 1_100 }, () => aStream('many'));
+    await Promise.all(streams.map((stream) => store.append(stream, 'no_stream', [anEvent()])));
+    const positions: bigint[] = [];
+    let after: bigint | undefined;
+    for (;;) {
+      const page = await store.readAll({ limit: 97, ...(after === undefined ? {} : { after }) });
+      if (page.events.length === 0) break;
+      positions.push(...page.events.map((event) => event.position));
+      after = page.next;
+    }
+    expect(positions.length).toBe(Number(await store.headPosition()));
+    positions.forEach((position, index) => {
+      expect(position).toBe(BigInt(index + 1));
+    });
+  });
+
   it.skipIf(skip)('keeps the event table append-only', async () => {
     const stream = aStream();
     await store.append(stream, 'no_stream', [anEvent()]);

@@ -51,7 +51,7 @@ export function describeEventStoreContract(
           ...(after === undefined ? {} : { after }),
         });
         all.push(...page.events);
-        if (page.events.length < batch) return all;
+        if (page.events.length === 0 && page.next === after) return all;
         after = page.next;
       }
     }

@@ -25,7 +25,9 @@ export interface EventStore {
   /**
    * Reads one page of the global feed after a position (exclusive). `next` is where the following
    * page starts: pass it as `after`. With a filter, `next` may lie beyond the last event returned
-   * (the events in between did not match).
+   * (the events in between did not match). A short page does not by itself mean the end (an
+   * adapter may bound how far one call scans): the feed is exhausted when a page holds no events
+   * and `next` equals `after`.
    */
   readAll(options: ReadAllOptions): Promise<FeedPage>;
 

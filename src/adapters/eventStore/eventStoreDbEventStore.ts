@@ -1,6 +1,7 @@
 import {
   type AppendExpectedRevision,
   BACKWARDS,
+  type RecordedEvent as ClientRecordedEvent,
   END,
   EventStoreDBClient,
   eventTypeFilter,
@@ -10,7 +11,6 @@ import {
   type JSONType,
   jsonEvent,
   NO_STREAM,
-  type RecordedEvent as ClientRecordedEvent,
   type ResolvedEvent,
   START,
   STREAM_EXISTS,
@@ -34,14 +34,16 @@ import {
 } from './eventStore.js';
 
 export interface EventStoreDbOptions {
-  /** Ceiling on raw $all events one `readAll` call examines (default 50,000), whatever its limit. */
+  /**
+   * Most raw $all events one `readAll` call examines (default 50,000): past it, a sparse filter
+   * returns a short page with `next` at the last event examined instead of reading on.
+   */
   readonly maxExaminedPerRead?: number;
 }
 
 type Resolved = Pick<ResolvedEvent, 'event' | 'commitPosition'>;
 
 const DEFAULT_BATCH_SIZE = 500;
-const EXAMINED_PER_LIMIT = 10;
 // Servers before 22.6 report this (u64 max) instead of a position for events read from a stream.
 const NO_POSITION = 2n ** 64n - 1n;
 
@@ -51,13 +53,15 @@ const NO_POSITION = 2n ** 64n - 1n;
  * store needs EventStoreDB 22.6 or later (older servers report none on stream reads).
  *
  * @example
- * const store = createEventStoreDbEventStore(process.env.EVENTSTORE_URL ?? 'esdb://localhost:2113?tls=false');
+ * const store = createEventStoreDbEventStore('esdb://localhost:2113?tls=false');
  */
 export function createEventStoreDbEventStore(
   connectionString: string,
   options: EventStoreDbOptions = {},
 ): EventStore {
   const client = EventStoreDBClient.connectionString(connectionString);
+  // Not scaled by the page limit: callers may take a short page for the end of the feed, and $all
+  // holds system events and other data between the events they want.
   const maxExamined = options.maxExaminedPerRead ?? 50_000;
 
   async function readPage(
@@ -65,11 +69,10 @@ export function createEventStoreDbEventStore(
     limit: number,
     filter: FeedFilter | undefined,
   ): Promise<FeedPage & { exhausted: boolean }> {
-    const budget = Math.min(EXAMINED_PER_LIMIT * limit, maxExamined);
     // Reading $all from a position includes the event at it: ask for one more and skip that one.
     const read = client.readAll({
       fromPosition: after === undefined ? START : { commit: after, prepare: after },
-      maxCount: after === undefined ? budget : budget + 1,
+      maxCount: after === undefined ? maxExamined : maxExamined + 1,
     });
     const events: RecordedEvent[] = [];
     let next = after;
@@ -83,13 +86,13 @@ export function createEventStoreDbEventStore(
         if (resolved.event && isVisible(resolved.event, filter)) {
           events.push(toRecordedEvent(resolved.event, position));
         }
-        if (events.length === limit || examined === budget) break;
+        if (events.length === limit || examined === maxExamined) break;
       }
     } finally {
       // Releases the server-side read when we stopped early; a no-op when it already ended.
       await read.cancel().catch(() => undefined);
     }
-    return { events, next, exhausted: events.length < limit && examined < budget };
+    return { events, next, exhausted: events.length < limit && examined < maxExamined };
   }
 
   async function* subscribe(options: SubscribeOptions): AsyncGenerator<RecordedEvent[]> {
@@ -103,6 +106,7 @@ export function createEventStoreDbEventStore(
       if (page.events.length > 0) yield page.events;
       if (page.exhausted) break;
     }
+    if (signal?.aborted) return;
 
     const start = position;
     // The server filters on one thing only; isVisible re-checks everything client-side.
@@ -148,18 +152,34 @@ export function createEventStoreDbEventStore(
       // the first append's result and writes nothing, so retries are idempotent without our help.
       const data = events.map((event) =>
         // The client JSON.stringify's data, so any JSON value works despite its narrower type.
-        jsonEvent({ id: event.id, type: event.type, data: event.data as JSONType, metadata: event.metadata }),
+        jsonEvent({
+          id: event.id,
+          type: event.type,
+          data: event.data as JSONType,
+          metadata: event.metadata,
+        }),
       );
       try {
         const result = await client.appendToStream(stream, data, {
           expectedRevision: clientExpectedRevision(expected),
         });
-        if (!result.success) throw new Error(`append to ${stream} failed without an error`);
-        const position = result.position?.commit ?? (await positionOf(stream, result.nextExpectedRevision));
+        if (!result.success) {
+          throw new Error(`append to ${stream} refused: is throwOnAppendFailure=false set?`);
+        }
+        // Older servers answer an idempotent retry without a position: read the event's own.
+        const position =
+          result.position?.commit ??
+          (await firstPosition(
+            client.readStream(stream, { fromRevision: result.nextExpectedRevision, maxCount: 1 }),
+          ));
+        if (position === undefined) throw new Error(`${stream} lost the events just appended`);
         return { nextExpectedRevision: result.nextExpectedRevision, position };
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
-          throw new WrongExpectedRevisionError(stream, expected, error.actualVersion);
+          const actual = error.actualVersion;
+          // Some server paths report a missing stream as revision -1.
+          const missing = actual === NO_STREAM || actual < 0n;
+          throw new WrongExpectedRevisionError(stream, expected, missing ? 'no_stream' : actual);
         }
         throw error;
       }
@@ -175,7 +195,8 @@ export function createEventStoreDbEventStore(
           maxCount: readCount(readOptions.maxCount, MAX_READ_COUNT),
         });
         for await (const resolved of read) {
-          if (resolved.event) events.push(toRecordedEvent(resolved.event, commitPositionOf(resolved)));
+          if (!resolved.event) continue;
+          events.push(toRecordedEvent(resolved.event, commitPositionOf(resolved)));
         }
       } catch (error) {
         if (error instanceof StreamNotFoundError) return [];
@@ -192,24 +213,14 @@ export function createEventStoreDbEventStore(
     subscribeToAll: subscribe,
 
     async headPosition() {
-      for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
-        return commitPositionOf(resolved);
-      }
-      return 0n;
+      const last = client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+      return (await firstPosition(last)) ?? 0n;
     },
 
     async close() {
       await client.dispose();
     },
   };
-
-  /** The position of the event at a revision: an idempotent retry may come back without one. */
-  async function positionOf(stream: string, revision: bigint): Promise<bigint> {
-    for await (const resolved of client.readStream(stream, { fromRevision: revision, maxCount: 1 })) {
-      return commitPositionOf(resolved);
-    }
-    throw new Error(`stream ${stream} has no event at revision ${revision} after appending it`);
-  }
 }
 
 function clientExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
@@ -224,6 +235,11 @@ function commitPositionOf(resolved: Resolved): bigint {
     throw new Error('EventStoreDB reported no commit position: it needs server 22.6 or later');
   }
   return commit;
+}
+
+async function firstPosition(read: AsyncIterable<Resolved>): Promise<bigint | undefined> {
+  for await (const resolved of read) return commitPositionOf(resolved);
+  return undefined;
 }
 
 function isVisible(event: ClientRecordedEvent, filter: FeedFilter | undefined): boolean {

@@ -71,10 +71,10 @@ export function createPostgresEventStore(
            : 'NULL::text'
        } AS head),
        page AS MATERIALIZED (
-         SELECT ${EVENT_COLUMNS} FROM ledger_events e, h
+         SELECT e.global_position, ${EVENT_COLUMNS} FROM ledger_events e, h
          WHERE ${conditions.join(' AND ')}
          ORDER BY e.global_position LIMIT $2)
-       SELECT head.head, page.* FROM head LEFT JOIN page ON true ORDER BY page.position`,
+       SELECT head.head, page.* FROM head LEFT JOIN page ON true ORDER BY page.global_position`,
       params,
     );
     const head = rows[0]?.head ?? null;
