@@ -1,0 +1,5 @@
+import type { Projection } from './projection.js';
+import { streamSummaries } from './streamSummaries.js';
+
+/** Every read model the projector keeps current, in the order a rebuild replays them. */
+export const projections: readonly Projection[] = [streamSummaries];

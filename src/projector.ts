@@ -1,0 +1,40 @@
+import type { Logger } from './logger.js';
+import type { Projection } from './projections/projection.js';
+import { runProjection } from './projections/projectionRunner.js';
+import type { Stores } from './stores.js';
+
+const RESTART_DELAY_MS = { first: 500, max: 30_000 };
+
+/**
+ * The projector role: keeps every projection current until the signal aborts. A projection that
+ * fails (a poison event, a lost connection) is logged and restarted from its checkpoint after a
+ * growing delay; it never skips the event that failed.
+ */
+export async function runProjector(
+  stores: Stores,
+  projections: readonly Projection[],
+  options: { batchSize: number; signal: AbortSignal; logger: Logger },
+): Promise<void> {
+  await Promise.all(
+    projections.map(async (projection) => {
+      const logger = options.logger.child({ projection: projection.name });
+      let delayMs = RESTART_DELAY_MS.first;
+      while (!options.signal.aborted) {
+        try {
+          await runProjection(stores.events, stores.sql, projection, {
+            batchSize: options.batchSize,
+            signal: options.signal,
+            onBatch: ({ events, position }) => {
+              delayMs = RESTART_DELAY_MS.first;
+              logger.debug({ events, position: String(position) }, 'batch projected');
+            },
+          });
+        } catch (error) {
+          logger.error({ err: error, retryInMs: delayMs }, 'projection failed; will restart');
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          delayMs = Math.min(delayMs * 2, RESTART_DELAY_MS.max);
+        }
+      }
+    }),
+  );
+}

@@ -1,0 +1,68 @@
+import { ConfigError, describeMode, loadConfig } from './config.js';
+import { rebuildProjection } from './projections/projectionRunner.js';
+import { projections } from './projections/projections.js';
+import { openStores } from './stores.js';
+
+/**
+ * `npm run rebuild [-- projection …]`: empties the named read models (all by default) and replays
+ * the event log into them, with a progress bar when stdout is a terminal. Stop the projector role
+ * first, or let it wait: the rebuild holds each projection's lock while it runs.
+ */
+async function rebuild(names: readonly string[]): Promise<void> {
+  const unknown = names.filter((name) => !projections.some((p) => p.name === name));
+  if (unknown.length > 0) {
+    const known = projections.map((p) => p.name).join(', ');
+    throw new Error(`unknown projection ${unknown.join(', ')}; known: ${known}`);
+  }
+  const config = loadConfig();
+  const { stores } = await openStores(config);
+  try {
+    process.stdout.write(`rebuilding from ${describeMode(config)}\n`);
+    const head = await stores.events.headPosition();
+    for (const projection of projections) {
+      if (names.length > 0 && !names.includes(projection.name)) continue;
+      const progress = createProgress(projection.name, head);
+      const applied = await rebuildProjection(stores.events, stores.sql, projection, {
+        onBatch: ({ events, position }) => progress.update(events, position),
+      });
+      progress.done(applied);
+    }
+  } finally {
+    await stores.close();
+  }
+}
+
+function createProgress(name: string, head: bigint) {
+  const started = performance.now();
+  const tty = process.stdout.isTTY === true;
+  let applied = 0;
+  let lastDraw = 0;
+  const rate = () => Math.round(applied / Math.max((performance.now() - started) / 1000, 0.001));
+  return {
+    update(events: number, position: bigint) {
+      applied += events;
+      const now = performance.now();
+      if (!tty || now - lastDraw < 100) return;
+      lastDraw = now;
+      const fraction = head === 0n ? 1 : Math.min(Number((position * 1000n) / head) / 1000, 1);
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      process.stdout.write(
+        `\r${name} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}% ${applied.toLocaleString('en')} events ${rate().toLocaleString('en')}/s`,
+      );
+    },
+    done(total: number) {
+      if (tty) process.stdout.write('\n');
+      process.stdout.write(
+        `${name}: ${total.toLocaleString('en')} events replayed in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    },
+  };
+}
+
+rebuild(process.argv.slice(2)).catch((error: unknown) => {
+  const message =
+    error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+  process.stderr.write(`rebuild failed: ${message}\n`);
+  process.exit(1);
+});
