@@ -169,7 +169,11 @@ describe.skipIf(!databaseUrl)('projection runner processes', () => {
   });
   afterAll(async () => setup?.close());
 
-  function startWorker(): { child: ChildProcess; batches: AsyncIterableIterator<bigint> } {
+  function startWorker(): {
+    child: ChildProcess;
+    exited: Promise<unknown>;
+    batches: AsyncIterableIterator<bigint>;
+  } {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/projectionWorker.ts'], {
       env: { ...process.env, WORKER_DATABASE_URL: setup.url },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -183,26 +187,27 @@ describe.skipIf(!databaseUrl)('projection runner processes', () => {
         for (const line of lines) if (line.startsWith('batch ')) yield BigInt(line.slice(6));
       }
     }
-    return { child, batches: batches() };
+    return { child, exited: once(child, 'exit'), batches: batches() };
   }
 
   it('applies every event exactly once when the runner is killed mid-batch and restarted', async () => {
     const head = await setup.store.headPosition();
     for (let kill = 0; kill < 3; kill += 1) {
-      const { child, batches } = startWorker();
-      await batches.next(); // at least one batch committed: progress between kills
+      const { child, exited, batches } = startWorker();
+      const first = await batches.next(); // at least one batch committed: progress between kills
+      expect(first.done).toBe(false);
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 400));
       child.kill('SIGKILL');
-      await once(child, 'exit');
+      await exited;
     }
     const killed = await applicationCounts(setup.db);
     expect(killed.applications).toBe(killed.distinctEvents);
     expect(killed.runners.length).toBeGreaterThanOrEqual(3);
 
-    const { child, batches } = startWorker();
+    const { child, exited, batches } = startWorker();
     for await (const position of batches) if (position >= head) break;
     child.kill('SIGTERM');
-    await once(child, 'exit');
+    await exited;
     expect(await applicationCounts(setup.db)).toMatchObject({
       applications: 3_000,
       distinctEvents: 3_000,

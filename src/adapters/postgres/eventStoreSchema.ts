@@ -10,8 +10,13 @@ import type { MigrationSet } from './migrations.js';
  * transaction (`pg_snapshot_xmin`): those form a gap-free prefix of the positions, so no reader
  * ever moves past an event that commits late.
  *
- * The table is append-only: a trigger refuses UPDATE, DELETE and TRUNCATE.
+ * Data and metadata are `json`, not `jsonb`: the text is kept exactly as appended (what an
+ * auditor's hash must cover) and appends skip the conversion. The table is append-only: a
+ * trigger refuses UPDATE, DELETE and TRUNCATE.
  */
+/** The NOTIFY channel an append signals on commit, so subscribers in other processes wake. */
+export const EVENTS_CHANNEL = 'ledger_events_appended';
+
 export const eventStoreMigrations: MigrationSet = {
   component: 'event-store',
   migrations: [
@@ -28,13 +33,11 @@ CREATE TABLE ledger_events (
   stream_id text NOT NULL,
   stream_revision bigint NOT NULL CHECK (stream_revision >= 0),
   event_type text NOT NULL,
-  data jsonb NOT NULL,
-  metadata jsonb NOT NULL,
+  data json NOT NULL,
+  metadata json NOT NULL,
   recorded_at timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT ledger_events_stream_revision_key UNIQUE (stream_id, stream_revision)
 );
-
-CREATE INDEX ledger_events_type_position ON ledger_events (event_type, global_position);
 
 CREATE FUNCTION ledger_reserve_positions(event_count integer) RETURNS bigint
 LANGUAGE plpgsql AS $fn$
@@ -64,6 +67,58 @@ BEGIN
 END
 $fn$;
 
+-- Writes one group of appends as one statement (so, in autocommit, one transaction and one
+-- round trip). Append n (1-based) goes to streams[n] if the stream's revision is expected[n]
+-- ('no_stream', 'stream_exists' or a number) and carries counts[n] events; events is a JSON
+-- array of every event in append order, {a: n, i: id, t: type, d: data, m: metadata}. Appends
+-- that match are written, the others only reported. Answers, per append, the stream's last
+-- revision before it, whether it was written, and the group's first position: positions follow
+-- the order of the events, written appends only.
+CREATE FUNCTION ledger_append(streams text[], expected text[], counts integer[], events json)
+RETURNS TABLE (append_index integer, revision_before bigint, written boolean, first_position bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  befores bigint[];
+  oks boolean[];
+  total integer;
+  first bigint;
+BEGIN
+  SELECT array_agg(c.before ORDER BY c.idx),
+         array_agg(c.ok ORDER BY c.idx),
+         coalesce(sum(counts[c.idx]) FILTER (WHERE c.ok), 0)
+    INTO befores, oks, total
+  FROM (
+    SELECT s.idx::integer AS idx, latest.before,
+           CASE expected[s.idx]
+             WHEN 'no_stream' THEN latest.before IS NULL
+             WHEN 'stream_exists' THEN latest.before IS NOT NULL
+             ELSE coalesce(latest.before = expected[s.idx]::bigint, false)
+           END AS ok
+    FROM unnest(streams) WITH ORDINALITY AS s(stream, idx)
+    LEFT JOIN LATERAL (
+      SELECT e.stream_revision AS before FROM ledger_events e
+      WHERE e.stream_id = s.stream ORDER BY e.stream_revision DESC LIMIT 1
+    ) AS latest ON true
+  ) AS c;
+
+  IF total > 0 THEN
+    first := ledger_reserve_positions(total);
+    INSERT INTO ledger_events (global_position, transaction_id, event_id, stream_id,
+                               stream_revision, event_type, data, metadata)
+    SELECT first + row_number() OVER (ORDER BY ev.ord) - 1, pg_current_xact_id(), ev.i,
+           streams[ev.a],
+           coalesce(befores[ev.a], -1) + row_number() OVER (PARTITION BY ev.a ORDER BY ev.ord),
+           ev.t, ev.d, ev.m
+    FROM ROWS FROM (json_to_recordset(events) AS (a integer, i uuid, t text, d json, m json))
+      WITH ORDINALITY AS ev(a, i, t, d, m, ord)
+    WHERE oks[ev.a];
+    PERFORM pg_notify('${EVENTS_CHANNEL}', '');
+  END IF;
+
+  RETURN QUERY SELECT i, befores[i], oks[i], first FROM generate_subscripts(oks, 1) AS i;
+END
+$fn$;
+
 CREATE FUNCTION ledger_events_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -82,6 +137,3 @@ CREATE TRIGGER ledger_events_no_truncate
     },
   ],
 };
-
-/** The NOTIFY channel an append signals on commit, so subscribers in other processes wake. */
-export const EVENTS_CHANNEL = 'ledger_events_appended';

@@ -4,7 +4,6 @@ import {
   type NewEvent,
   WrongExpectedRevisionError,
 } from '../eventStore/eventStore.js';
-import { EVENTS_CHANNEL } from './eventStoreSchema.js';
 import type { SqlDatabase, SqlExecutor } from './sqlDatabase.js';
 
 export interface GroupAppenderOptions {
@@ -12,6 +11,12 @@ export interface GroupAppenderOptions {
   readonly maxGroupEvents?: number;
   /** Transactions in flight at once; default 2 on Postgres, 1 on PGlite (one connection). */
   readonly maxConcurrentGroups?: number;
+  /**
+   * Events that must be waiting before a second transaction starts beside one in flight; default
+   * a quarter of `maxGroupEvents`. Below it, arrivals wait and join the next group: starting a
+   * transaction for every early arrival would split groups into slivers.
+   */
+  readonly minParallelGroupEvents?: number;
   /** Appends waiting for a transaction before new ones are refused; default 20,000. */
   readonly maxQueuedAppends?: number;
   /** Called after every commit that wrote events. */
@@ -46,7 +51,9 @@ export function createGroupAppender(db: SqlDatabase, options: GroupAppenderOptio
   const maxGroupEvents = options.maxGroupEvents ?? 2_000;
   const maxConcurrentGroups = options.maxConcurrentGroups ?? (db.engine === 'pglite' ? 1 : 2);
   const maxQueuedAppends = options.maxQueuedAppends ?? 20_000;
+  const minParallelGroupEvents = options.minParallelGroupEvents ?? Math.ceil(maxGroupEvents / 4);
   let queue: PendingAppend[] = [];
+  let queuedEvents = 0;
   const streamsInFlight = new Set<string>();
   let groupsInFlight = 0;
 
@@ -62,12 +69,14 @@ export function createGroupAppender(db: SqlDatabase, options: GroupAppenderOptio
     }
     return new Promise((resolve, reject) => {
       queue.push({ stream, expected, events, resolve, reject });
+      queuedEvents += events.length;
       pump();
     });
   }
 
   function pump(): void {
     while (groupsInFlight < maxConcurrentGroups) {
+      if (groupsInFlight > 0 && queuedEvents < minParallelGroupEvents) return;
       const group = takeGroup();
       if (group.length === 0) return;
       groupsInFlight += 1;
@@ -96,13 +105,14 @@ export function createGroupAppender(db: SqlDatabase, options: GroupAppenderOptio
       }
     }
     queue = waiting;
+    queuedEvents -= eventCount;
     return group;
   }
 
   async function commitGroup(group: readonly PendingAppend[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await db.transaction((tx) => writeGroup(tx, group));
+      outcomes = await writeGroup(db, group);
     } catch (error) {
       if (group.length > 1) {
         await Promise.all(group.map((pending) => commitGroup([pending])));
@@ -157,67 +167,45 @@ export function createGroupAppender(db: SqlDatabase, options: GroupAppenderOptio
   return { append };
 }
 
-async function writeGroup(tx: SqlExecutor, group: readonly PendingAppend[]): Promise<Outcome[]> {
-  const actual = await currentRevisions(
-    tx,
-    group.map((pending) => pending.stream),
-  );
-  const outcomes: Outcome[] = [];
-  const rows: EventRow[] = [];
-  group.forEach((pending, index) => {
-    const current = actual[index] ?? 'no_stream';
-    if (!matches(pending.expected, current)) {
-      outcomes.push({ conflict: current });
-      return;
-    }
-    let revision = current === 'no_stream' ? -1n : current;
-    for (const event of pending.events) {
-      revision += 1n;
-      rows.push({ event, stream: pending.stream, revision });
-    }
-    outcomes.push({ appended: { nextExpectedRevision: revision, position: 0n } });
-  });
-  if (rows.length === 0) return outcomes;
-
-  const reserved = await tx.query<{ first: string }>(
-    'SELECT ledger_reserve_positions($1)::text AS first',
-    [rows.length],
-  );
-  const first = BigInt(reserved.rows[0]?.first ?? Number.NaN);
-  await tx.query(
-    `INSERT INTO ledger_events
-       (global_position, transaction_id, event_id, stream_id, stream_revision, event_type, data, metadata)
-     SELECT e.p, pg_current_xact_id(), e.i, e.s, e.r, e.t, e.d, e.m
-     FROM json_to_recordset($1::json) AS e(p bigint, i uuid, s text, r bigint, t text, d jsonb, m jsonb)`,
+/** Writes a group with one call of `ledger_append` (see eventStoreSchema.ts). */
+async function writeGroup(sql: SqlExecutor, group: readonly PendingAppend[]): Promise<Outcome[]> {
+  const { rows } = await sql.query<{
+    revision_before: string | null;
+    written: boolean;
+    first_position: string | null;
+  }>(
+    `SELECT revision_before::text, written, first_position::text
+     FROM ledger_append($1::text[], $2::text[], $3::integer[], $4::json) ORDER BY append_index`,
     [
+      group.map((pending) => pending.stream),
+      group.map((pending) => String(pending.expected)),
+      group.map((pending) => pending.events.length),
       JSON.stringify(
-        rows.map((row, offset) => ({
-          p: String(first + BigInt(offset)),
-          i: row.event.id,
-          s: row.stream,
-          r: String(row.revision),
-          t: row.event.type,
-          d: row.event.data,
-          m: row.event.metadata,
-        })),
+        group.flatMap((pending, index) =>
+          pending.events.map((event) => ({
+            a: index + 1,
+            i: event.id,
+            t: event.type,
+            d: event.data,
+            m: event.metadata,
+          })),
+        ),
       ),
     ],
   );
-  await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, '']);
-
-  // Positions follow the order of `rows`, which follows the order of the group.
-  let lastPosition = first - 1n;
-  return outcomes.map((outcome, index) => {
-    if (!('appended' in outcome)) return outcome;
-    lastPosition += BigInt(group[index]?.events.length ?? 0);
-    return { appended: { ...outcome.appended, position: lastPosition } };
+  if (rows.length !== group.length) {
+    throw new Error(`ledger_append answered ${rows.length} outcomes for ${group.length} appends`);
+  }
+  // Positions follow the order of the group, written appends only.
+  let lastPosition = BigInt(rows[0]?.first_position ?? 0) - 1n;
+  return rows.map((row, index): Outcome => {
+    const before = row.revision_before === null ? 'no_stream' : BigInt(row.revision_before);
+    if (!row.written) return { conflict: before };
+    const count = BigInt(group[index]?.events.length ?? 0);
+    lastPosition += count;
+    const revisionBefore = before === 'no_stream' ? -1n : before;
+    return { appended: { nextExpectedRevision: revisionBefore + count, position: lastPosition } };
   });
-}
-
-interface EventRow {
-  readonly event: NewEvent;
-  readonly stream: string;
-  readonly revision: bigint;
 }
 
 function matches(expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean {
