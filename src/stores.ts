@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventStore } from './adapters/eventStore/eventStore.js';
 import { createEventStoreDbEventStore } from './adapters/eventStore/eventStoreDbEventStore.js';
+import { lockDataDir } from './adapters/postgres/dataDirLock.js';
 import { eventStoreMigrations } from './adapters/postgres/eventStoreSchema.js';
 import { type MigrationSet, migrate } from './adapters/postgres/migrations.js';
 import { createPgliteDatabase } from './adapters/postgres/pgliteDatabase.js';
@@ -57,7 +58,20 @@ export async function openStores(config: Config): Promise<{ stores: Stores; appl
 }
 
 async function openEmbedded(dataDir: string): Promise<SqlDatabase> {
-  const directory = path.resolve(dataDir, 'pglite');
-  await mkdir(directory, { recursive: true, mode: 0o700 });
-  return createPgliteDatabase(directory);
+  const directory = path.resolve(dataDir);
+  await mkdir(path.join(directory, 'pglite'), { recursive: true, mode: 0o700 });
+  const unlock = await lockDataDir(directory);
+  try {
+    const db = await createPgliteDatabase(path.join(directory, 'pglite'));
+    return {
+      ...db,
+      async close() {
+        await db.close();
+        await unlock();
+      },
+    };
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
 }

@@ -63,6 +63,13 @@ describe('the service on the embedded default', () => {
     expect(await ready.json()).toEqual({ status: 'ready' });
     expect((await fetch(`${address}/v1/anything`)).status).toBe(404);
 
+    const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: env(),
+      encoding: 'utf8',
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`is in use by process ${child.pid}`);
+
     child.kill('SIGTERM');
     const [code] = await exited;
     expect(code).toBe(0);

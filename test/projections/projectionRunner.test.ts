@@ -68,12 +68,17 @@ const engines: { name: string; skip?: string; open: () => Promise<Setup> }[] = [
   },
 ];
 
-async function appendEvents(store: EventStore, count: number, streams = 50): Promise<void> {
+async function appendEvents(
+  store: EventStore,
+  count: number,
+  streams = 50,
+  prefix = 'item',
+): Promise<void> {
   const revisions = new Map<string, bigint>();
   for (let n = 0; n < count; n += 25) {
     await Promise.all(
       Array.from({ length: Math.min(25, count - n) }, async (_, offset) => {
-        const stream = `item-${(n + offset) % streams}`;
+        const stream = `${prefix}-${(n + offset) % streams}`;
         const current = revisions.get(stream);
         const result = await store.append(stream, current ?? 'no_stream', [
           anEvent('ItemChanged', { n: n + offset }),
@@ -169,48 +174,54 @@ describe.skipIf(!databaseUrl)('projection runner processes', () => {
   });
   afterAll(async () => setup?.close());
 
-  function startWorker(): {
-    child: ChildProcess;
-    exited: Promise<unknown>;
-    batches: AsyncIterableIterator<bigint>;
-  } {
+  function startWorker(): { child: ChildProcess; exited: Promise<unknown> } {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/projectionWorker.ts'], {
       env: { ...process.env, WORKER_DATABASE_URL: setup.url },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
-    async function* batches() {
-      let buffer = '';
-      for await (const chunk of child.stdout ?? []) {
-        buffer += String(chunk);
-        const lines = buffer.split('\n');
-        buffer = lines.pop() ?? '';
-        for (const line of lines) if (line.startsWith('batch ')) yield BigInt(line.slice(6));
-      }
+    return { child, exited: once(child, 'exit') };
+  }
+
+  /** Polls the runner's checkpoint until `reached` says it has moved far enough. */
+  async function waitForCheckpoint(reached: (position: bigint) => boolean): Promise<bigint> {
+    const projection = applicationsProjection();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const checkpoint = (await readCheckpoint(setup.db, projection)) ?? 0n;
+      if (reached(checkpoint)) return checkpoint;
+      if (Date.now() > deadline) throw new Error(`checkpoint stuck at ${checkpoint}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return { child, exited: once(child, 'exit'), batches: batches() };
   }
 
   it('applies every event exactly once when the runner is killed mid-batch and restarted', async () => {
-    const head = await setup.store.headPosition();
+    let appended = 3_000;
     for (let kill = 0; kill < 3; kill += 1) {
-      const { child, exited, batches } = startWorker();
-      const first = await batches.next(); // at least one batch committed: progress between kills
-      expect(first.done).toBe(false);
-      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 400));
+      // Keep work ahead of the runner, so every kill lands while it is applying events.
+      const before = (await readCheckpoint(setup.db, applicationsProjection())) ?? 0n;
+      if (before >= (await setup.store.headPosition()) - 1_000n) {
+        await appendEvents(setup.store, 2_000, 100, `more${kill}`);
+        appended += 2_000;
+      }
+      const { child, exited } = startWorker();
+      await waitForCheckpoint((checkpoint) => checkpoint > before);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
       child.kill('SIGKILL');
       await exited;
     }
     const killed = await applicationCounts(setup.db);
     expect(killed.applications).toBe(killed.distinctEvents);
-    expect(killed.runners.length).toBeGreaterThanOrEqual(3);
+    expect(killed.distinctEvents).toBeLessThan(appended);
+    expect(killed.runners.length).toBe(3);
 
-    const { child, exited, batches } = startWorker();
-    for await (const position of batches) if (position >= head) break;
+    const head = await setup.store.headPosition();
+    const { child, exited } = startWorker();
+    await waitForCheckpoint((checkpoint) => checkpoint === head);
     child.kill('SIGTERM');
     await exited;
     expect(await applicationCounts(setup.db)).toMatchObject({
-      applications: 3_000,
-      distinctEvents: 3_000,
+      applications: appended,
+      distinctEvents: appended,
     });
   });
 

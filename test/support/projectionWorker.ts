@@ -1,6 +1,6 @@
 /**
  * A projection runner in its own process, for the kill test: runs the applications projection
- * against DATABASE_URL until killed, printing `batch <position>` after each commit.
+ * against WORKER_DATABASE_URL until killed.
  */
 import { createPostgresDatabase } from '../../src/adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
@@ -17,6 +17,6 @@ await runProjection(
   applicationsProjection({ runner: `pid-${process.pid}`, slow: true }),
   {
     batchSize: 200,
-    onBatch: ({ position }) => process.stdout.write(`batch ${position}\n`),
+    lockRetryMs: 100,
   },
 );
