@@ -58,7 +58,8 @@ BEGIN
     IF event_count > 1 THEN
       PERFORM setval('ledger_event_position_seq', first_position + event_count - 1);
     END IF;
-  EXCEPTION WHEN OTHERS THEN
+  -- OTHERS does not cover a cancel; a lock leaked by one would stall every writer.
+  EXCEPTION WHEN OTHERS OR query_canceled THEN
     PERFORM pg_advisory_unlock(7347002);
     RAISE;
   END;
