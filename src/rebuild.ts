@@ -37,22 +37,27 @@ function createProgress(name: string, head: bigint) {
   const tty = process.stdout.isTTY === true;
   let applied = 0;
   let lastDraw = 0;
-  const rate = () => Math.round(applied / Math.max((performance.now() - started) / 1000, 0.001));
+  const draw = (fraction: number) => {
+    const width = 30;
+    const filled = Math.round(fraction * width);
+    const seconds = Math.max((performance.now() - started) / 1000, 0.001);
+    process.stdout.write(
+      `\r${name} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}% ${applied.toLocaleString('en')} events ${Math.round(applied / seconds).toLocaleString('en')}/s`,
+    );
+  };
   return {
     update(events: number, position: bigint) {
       applied += events;
       const now = performance.now();
       if (!tty || now - lastDraw < 100) return;
       lastDraw = now;
-      const fraction = head === 0n ? 1 : Math.min(Number((position * 1000n) / head) / 1000, 1);
-      const width = 30;
-      const filled = Math.round(fraction * width);
-      process.stdout.write(
-        `\r${name} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}% ${applied.toLocaleString('en')} events ${rate().toLocaleString('en')}/s`,
-      );
+      draw(head === 0n ? 1 : Math.min(Number((position * 1000n) / head) / 1000, 1));
     },
     done(total: number) {
-      if (tty) process.stdout.write('\n');
+      if (tty) {
+        draw(1);
+        process.stdout.write('\n');
+      }
       process.stdout.write(
         `${name}: ${total.toLocaleString('en')} events replayed in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
