@@ -6,6 +6,11 @@
  * @example
  * throw new DomainError('amount_too_precise', 'KES allows 2 decimals, got "1.005"', ['amount']);
  */
+export interface DomainProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
 export class DomainError extends Error {
   override readonly name = 'DomainError';
 
@@ -13,7 +18,27 @@ export class DomainError extends Error {
     readonly code: string,
     message: string,
     readonly path: readonly (string | number)[] = [],
+    /** Every problem found, where a command can have several (a rule set). */
+    readonly problems: readonly DomainProblem[] = [],
   ) {
     super(message);
+  }
+}
+
+/**
+ * Runs `parse`, prefixing the path of a DomainError it throws: a field parser reports what is
+ * wrong, the caller says where.
+ *
+ * @example
+ * withPath(['payments', 3, 'amount'], () => parseAmount(text, 'KES'));
+ */
+export function withPath<T>(path: readonly (string | number)[], parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof DomainError) {
+      throw new DomainError(error.code, error.message, [...path, ...error.path], error.problems);
+    }
+    throw error;
   }
 }

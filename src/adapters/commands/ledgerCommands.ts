@@ -1,0 +1,90 @@
+import type { PaymentInstruction } from '../../domain/batchDecider.js';
+import type { RoutingDecision } from '../../domain/routing.js';
+import type { PublishedRule } from '../../domain/routingRulesEvents.js';
+
+/** Who acts, and the ids that tie their request to the events it causes. */
+export interface CommandContext {
+  /** The principal (`user:alice`) or process (`process:fan-out`). */
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+}
+
+/** A DFSP registration as an administrator sends it (PUT /v1/dfsps/{dfspId}). */
+export interface DfspRegistration {
+  readonly name: string;
+  readonly connector: 'g2p-connect';
+  readonly baseUrl: string;
+  readonly payerFa: string;
+  readonly currencies: readonly string[];
+  readonly faTypes: readonly string[];
+  readonly maxAmount?: string;
+  readonly maxBatchSize?: number;
+  /** Write-only: kept outside the event log, never returned. */
+  readonly callbackSecret: string;
+}
+
+export interface OpenBatchInput {
+  readonly batchId?: string;
+  readonly programId: string;
+  readonly cycleId: string;
+  readonly currency: string;
+  readonly declaredCount: number;
+  readonly declaredTotal: string;
+  readonly scheduledFor?: string;
+  readonly description?: string;
+}
+
+/** A payment to route, as a dry run receives it. */
+export interface DryRunPayment {
+  readonly paymentId?: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly payeeFa: string;
+  readonly region?: string;
+  readonly programId: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Everything the HTTP layer can ask the ledger to do. Each call validates with the domain
+ * (throwing `DomainError` on a refusal, which the HTTP layer maps to a problem), appends the
+ * resulting events, and is idempotent: repeating a call with the same input changes nothing and
+ * answers the same.
+ */
+export interface LedgerCommands {
+  registerDfsp(
+    dfspId: string,
+    registration: DfspRegistration,
+    context: CommandContext,
+  ): Promise<{ readonly created: boolean }>;
+  suspendDfsp(dfspId: string, reason: string | undefined, context: CommandContext): Promise<void>;
+  resumeDfsp(dfspId: string, context: CommandContext): Promise<void>;
+  publishRoutingRules(
+    rules: readonly PublishedRule[],
+    context: CommandContext,
+  ): Promise<{ readonly version: number }>;
+  /** The rule set in force (version 0 and no rules before the first publication). */
+  currentRoutingRules(): Promise<{
+    readonly version: number;
+    readonly rules: readonly PublishedRule[];
+  }>;
+  dryRunRouting(payment: DryRunPayment): Promise<RoutingDecision>;
+  openBatch(
+    input: OpenBatchInput,
+    context: CommandContext,
+  ): Promise<{ readonly batchId: string; readonly created: boolean }>;
+  addPayments(
+    batchId: string,
+    payments: readonly PaymentInstruction[],
+    context: CommandContext,
+  ): Promise<{ readonly payments: readonly { reference: string; paymentId: string }[] }>;
+  submitBatch(batchId: string, context: CommandContext): Promise<void>;
+  approveBatch(batchId: string, context: CommandContext): Promise<void>;
+  cancelBatch(batchId: string, reason: string | undefined, context: CommandContext): Promise<void>;
+  cancelPayment(
+    paymentId: string,
+    reason: string | undefined,
+    context: CommandContext,
+  ): Promise<void>;
+}

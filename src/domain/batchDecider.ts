@@ -1,0 +1,286 @@
+import { assertNever } from './assertNever.js';
+import type { BatchEvent, PaymentLine } from './batchEvents.js';
+import { sameJson } from './canonicalJson.js';
+import { DomainError, withPath } from './domainError.js';
+import { parseFinancialAddress } from './financialAddress.js';
+import { formatAmount, parseAmount } from './money.js';
+
+/** A payment as the programme sends it: the amount still a decimal string in the batch's currency. */
+export interface PaymentInstruction {
+  readonly reference: string;
+  readonly beneficiaryId: string;
+  readonly payeeFa: string;
+  readonly payeeName?: string;
+  readonly amount: unknown;
+  readonly region?: string;
+  readonly purpose?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+export type BatchCommand =
+  | {
+      readonly type: 'OpenBatch';
+      readonly batchId: string;
+      readonly programId: string;
+      readonly cycleId: string;
+      readonly currency: string;
+      readonly declaredCount: number;
+      readonly declaredTotal: unknown;
+      readonly scheduledFor?: string;
+      readonly description?: string;
+    }
+  | {
+      readonly type: 'AddPayments';
+      readonly payments: readonly PaymentInstruction[];
+      /** One new payment id per instruction, drawn by the caller; used for new references only. */
+      readonly newPaymentIds: readonly string[];
+    }
+  | { readonly type: 'SubmitBatch'; readonly by: string }
+  | { readonly type: 'ApproveBatch'; readonly by: string }
+  | { readonly type: 'CancelBatch'; readonly by: string; readonly reason?: string };
+
+export type BatchStatus =
+  | 'none'
+  | 'open'
+  | 'awaiting_approval'
+  | 'approved'
+  | 'rejected'
+  | 'cancelled'
+  | 'completed';
+
+export interface BatchState {
+  readonly status: BatchStatus;
+  readonly opened?: Extract<BatchEvent, { type: 'BatchOpened' }>['data'];
+  readonly receivedCount: number;
+  readonly receivedTotalMinor: bigint;
+  /** Every payment line by its reference. */
+  readonly lines: ReadonlyMap<string, PaymentLine>;
+  readonly submittedBy?: string;
+  readonly approvedBy?: string;
+}
+
+export const MAX_PAYMENTS_PER_CHUNK = 1_000;
+
+/**
+ * The batch decider: a programme's payments for one cycle, from opening through control totals
+ * and four-eyes approval. Pure: ids and principals arrive in the command.
+ *
+ * @example
+ * const events = batchDecider.decide({ type: 'SubmitBatch', by: 'user:alice' }, state);
+ */
+export const batchDecider = {
+  initialState(): BatchState {
+    return { status: 'none', receivedCount: 0, receivedTotalMinor: 0n, lines: new Map() };
+  },
+
+  evolve(state: BatchState, event: BatchEvent): BatchState {
+    switch (event.type) {
+      case 'BatchOpened':
+        return { ...state, status: 'open', opened: event.data };
+      case 'PaymentsAdded': {
+        const lines = new Map(state.lines);
+        let total = state.receivedTotalMinor;
+        for (const line of event.data.payments) {
+          lines.set(line.reference, line);
+          total += BigInt(line.amountMinor);
+        }
+        return { ...state, lines, receivedCount: lines.size, receivedTotalMinor: total };
+      }
+      case 'BatchSubmitted':
+        return { ...state, status: 'awaiting_approval', submittedBy: event.data.by };
+      case 'BatchApproved':
+        return { ...state, status: 'approved', approvedBy: event.data.by };
+      case 'BatchRejected':
+        return { ...state, status: 'rejected' };
+      case 'BatchCancelled':
+        return { ...state, status: 'cancelled' };
+      case 'BatchCompleted':
+        return { ...state, status: 'completed' };
+      default:
+        return assertNever(event);
+    }
+  },
+
+  decide(command: BatchCommand, state: BatchState): BatchEvent[] {
+    switch (command.type) {
+      case 'OpenBatch':
+        return open(command, state);
+      case 'AddPayments':
+        return addPayments(command, state);
+      case 'SubmitBatch':
+        return submit(command.by, state);
+      case 'ApproveBatch':
+        return approve(command.by, state);
+      case 'CancelBatch':
+        return cancel(command, state);
+      default:
+        return assertNever(command);
+    }
+  },
+};
+
+function open(command: Extract<BatchCommand, { type: 'OpenBatch' }>, state: BatchState) {
+  const declaredTotalMinor = withPath(['declaredTotal'], () =>
+    parseAmount(command.declaredTotal, command.currency),
+  );
+  if (!Number.isInteger(command.declaredCount) || command.declaredCount < 1) {
+    throw new DomainError('invalid_count', 'declaredCount must be a positive integer', [
+      'declaredCount',
+    ]);
+  }
+  const data = {
+    batchId: command.batchId,
+    programId: command.programId,
+    cycleId: command.cycleId,
+    currency: command.currency,
+    declaredCount: command.declaredCount,
+    declaredTotalMinor: String(declaredTotalMinor),
+    ...(command.scheduledFor === undefined ? {} : { scheduledFor: command.scheduledFor }),
+    ...(command.description === undefined ? {} : { description: command.description }),
+  };
+  if (state.status === 'none') return [{ type: 'BatchOpened' as const, data }];
+  if (sameJson(state.opened, data)) return [];
+  throw new DomainError('batch_exists', `batch ${command.batchId} exists with other details`, [
+    'batchId',
+  ]);
+}
+
+function addPayments(command: Extract<BatchCommand, { type: 'AddPayments' }>, state: BatchState) {
+  const opened = requireOpened(state);
+  if (command.payments.length < 1 || command.payments.length > MAX_PAYMENTS_PER_CHUNK) {
+    throw new DomainError(
+      'chunk_size',
+      `add 1 to ${MAX_PAYMENTS_PER_CHUNK} payments at a time, got ${command.payments.length}`,
+      ['payments'],
+    );
+  }
+  const added: PaymentLine[] = [];
+  const seen = new Set<string>();
+  command.payments.forEach((payment, index) => {
+    const line = toLine(payment, index, opened.currency, command.newPaymentIds[index]);
+    if (seen.has(line.reference)) {
+      throw new DomainError('duplicate_reference', `reference ${line.reference} appears twice`, [
+        'payments',
+        index,
+        'reference',
+      ]);
+    }
+    seen.add(line.reference);
+    const existing = state.lines.get(line.reference);
+    if (existing === undefined) {
+      added.push(line);
+    } else if (!sameJson({ ...existing, paymentId: '' }, { ...line, paymentId: '' })) {
+      throw new DomainError(
+        'reference_conflict',
+        `reference ${line.reference} was added before with other details`,
+        ['payments', index, 'reference'],
+      );
+    }
+  });
+  if (added.length === 0) return [];
+  if (state.status !== 'open') {
+    throw new DomainError(
+      'batch_not_open',
+      `batch is ${state.status}: payments can no longer be added`,
+    );
+  }
+  if (state.receivedCount + added.length > opened.declaredCount) {
+    throw new DomainError(
+      'declared_count_exceeded',
+      `the batch declares ${opened.declaredCount} payments; ${state.receivedCount} received, ${added.length} more would exceed it`,
+      ['payments'],
+    );
+  }
+  return [{ type: 'PaymentsAdded' as const, data: { batchId: opened.batchId, payments: added } }];
+}
+
+function toLine(
+  payment: PaymentInstruction,
+  index: number,
+  currency: string,
+  paymentId: string | undefined,
+): PaymentLine {
+  if (paymentId === undefined) throw new Error(`no payment id drawn for payment ${index}`);
+  const amountMinor = withPath(['payments', index, 'amount'], () =>
+    parseAmount(payment.amount, currency),
+  );
+  const payeeFa = withPath(['payments', index, 'payeeFa'], () =>
+    parseFinancialAddress(payment.payeeFa),
+  );
+  return {
+    paymentId,
+    reference: payment.reference,
+    beneficiaryId: payment.beneficiaryId,
+    payeeFa: payeeFa.normalized,
+    amountMinor: String(amountMinor),
+    ...(payment.payeeName === undefined ? {} : { payeeName: payment.payeeName }),
+    ...(payment.region === undefined ? {} : { region: payment.region }),
+    ...(payment.purpose === undefined ? {} : { purpose: payment.purpose }),
+    ...(payment.attributes === undefined ? {} : { attributes: { ...payment.attributes } }),
+  };
+}
+
+function submit(by: string, state: BatchState): BatchEvent[] {
+  const opened = requireOpened(state);
+  if (state.status !== 'open') {
+    if (state.status === 'awaiting_approval' || state.status === 'approved') return [];
+    throw new DomainError('batch_not_open', `batch is ${state.status}: it cannot be submitted`);
+  }
+  const declaredTotal = BigInt(opened.declaredTotalMinor);
+  if (state.receivedCount !== opened.declaredCount || state.receivedTotalMinor !== declaredTotal) {
+    const money = (minor: bigint) => `${formatAmount(minor, opened.currency)} ${opened.currency}`;
+    throw new DomainError(
+      'control_totals_mismatch',
+      `declared ${opened.declaredCount} payments totalling ${money(declaredTotal)}; received ${state.receivedCount} totalling ${money(state.receivedTotalMinor)}`,
+    );
+  }
+  return [
+    {
+      type: 'BatchSubmitted',
+      data: {
+        batchId: opened.batchId,
+        by,
+        count: state.receivedCount,
+        totalMinor: String(state.receivedTotalMinor),
+      },
+    },
+  ];
+}
+
+function approve(by: string, state: BatchState): BatchEvent[] {
+  const opened = requireOpened(state);
+  if (state.status === 'approved' || state.status === 'completed') return [];
+  if (state.status !== 'awaiting_approval') {
+    throw new DomainError(
+      'batch_not_submitted',
+      `batch is ${state.status}: only a submitted batch can be approved`,
+    );
+  }
+  if (by === state.submittedBy) {
+    throw new DomainError('four_eyes', `${by} submitted this batch and cannot also approve it`);
+  }
+  return [{ type: 'BatchApproved', data: { batchId: opened.batchId, by } }];
+}
+
+function cancel(command: Extract<BatchCommand, { type: 'CancelBatch' }>, state: BatchState) {
+  const opened = requireOpened(state);
+  if (state.status === 'cancelled') return [];
+  if (state.status === 'completed' || state.status === 'rejected') {
+    throw new DomainError('batch_finished', `batch is ${state.status}: nothing left to cancel`);
+  }
+  return [
+    {
+      type: 'BatchCancelled' as const,
+      data: {
+        batchId: opened.batchId,
+        by: command.by,
+        ...(command.reason === undefined ? {} : { reason: command.reason }),
+      },
+    },
+  ];
+}
+
+function requireOpened(state: BatchState): NonNullable<BatchState['opened']> {
+  if (state.opened === undefined) throw new DomainError('batch_not_found', 'no such batch');
+  return state.opened;
+}

@@ -1,0 +1,97 @@
+import { assertNever } from './assertNever.js';
+import { sameJson } from './canonicalJson.js';
+import type { DfspEvent, DfspProfile } from './dfspEvents.js';
+import { DomainError, withPath } from './domainError.js';
+import { parseFinancialAddress } from './financialAddress.js';
+import { isKnownCurrency, parseAmount } from './money.js';
+
+export type DfspCommand =
+  | { readonly type: 'RegisterDfsp'; readonly profile: DfspProfile; readonly by: string }
+  | { readonly type: 'SuspendDfsp'; readonly by: string; readonly reason?: string }
+  | { readonly type: 'ResumeDfsp'; readonly by: string };
+
+export interface DfspState {
+  readonly profile?: DfspProfile;
+  readonly suspended: boolean;
+}
+
+/**
+ * The DFSP decider: registration, changes, and taking a DFSP out of routing and back. Registering
+ * the same profile again changes nothing.
+ *
+ * @example
+ * dfspDecider.decide({ type: 'SuspendDfsp', by: 'user:admin' }, state);
+ */
+export const dfspDecider = {
+  initialState(): DfspState {
+    return { suspended: false };
+  },
+
+  evolve(state: DfspState, event: DfspEvent): DfspState {
+    switch (event.type) {
+      case 'DfspRegistered':
+      case 'DfspUpdated': {
+        const { by: _by, ...profile } = event.data;
+        return { ...state, profile };
+      }
+      case 'DfspSuspended':
+        return { ...state, suspended: true };
+      case 'DfspResumed':
+        return { ...state, suspended: false };
+      default:
+        return assertNever(event);
+    }
+  },
+
+  decide(command: DfspCommand, state: DfspState): DfspEvent[] {
+    switch (command.type) {
+      case 'RegisterDfsp': {
+        const profile = checkProfile(command.profile);
+        if (state.profile === undefined) {
+          return [{ type: 'DfspRegistered', data: { ...profile, by: command.by } }];
+        }
+        if (sameJson(state.profile, profile)) return [];
+        return [{ type: 'DfspUpdated', data: { ...profile, by: command.by } }];
+      }
+      case 'SuspendDfsp': {
+        const { dfspId } = requireRegistered(state);
+        if (state.suspended) return [];
+        const reason = command.reason === undefined ? {} : { reason: command.reason };
+        return [{ type: 'DfspSuspended', data: { dfspId, by: command.by, ...reason } }];
+      }
+      case 'ResumeDfsp': {
+        const { dfspId } = requireRegistered(state);
+        if (!state.suspended) return [];
+        return [{ type: 'DfspResumed', data: { dfspId, by: command.by } }];
+      }
+      default:
+        return assertNever(command);
+    }
+  },
+};
+
+/** Checks what a schema cannot: known currencies, a payer address, a maximum every currency can express. */
+function checkProfile(profile: DfspProfile): DfspProfile {
+  profile.currencies.forEach((currency, index) => {
+    if (!isKnownCurrency(currency)) {
+      throw new DomainError('unknown_currency', `unknown currency ${currency}`, [
+        'currencies',
+        index,
+      ]);
+    }
+  });
+  const payerFa = withPath(['payerFa'], () => parseFinancialAddress(profile.payerFa)).normalized;
+  const { maxAmount } = profile;
+  if (maxAmount !== undefined) {
+    for (const currency of profile.currencies) {
+      withPath(['maxAmount'], () => parseAmount(maxAmount, currency));
+    }
+  }
+  const faTypes = [...new Set(profile.faTypes.map((type) => type.toLowerCase()))];
+  return { ...profile, payerFa, faTypes, currencies: [...new Set(profile.currencies)] };
+}
+
+function requireRegistered(state: DfspState): DfspProfile {
+  if (state.profile === undefined) throw new DomainError('dfsp_not_found', 'no such DFSP');
+  return state.profile;
+}
