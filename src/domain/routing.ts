@@ -155,8 +155,7 @@ function ruleMatches(when: RuleConditions, payment: PaymentForRouting): boolean 
   if (when.providers !== undefined && !when.providers.includes(payment.faProvider)) return false;
   if (when.programs !== undefined && !when.programs.includes(payment.programId)) return false;
   return Object.entries(when.attributes ?? {}).every(([name, values]) => {
-    // Own properties only: an attribute named "constructor" must not find Object.prototype's.
-    const value = Object.hasOwn(payment.attributes, name) ? payment.attributes[name] : undefined;
+    const value = payment.attributes[name];
     return value !== undefined && values.includes(value);
   });
 }

@@ -231,6 +231,26 @@ describe('weighted route', () => {
     expect(Math.abs((counts.get('bank-b') ?? 0) / ids.length - 0.3)).toBeLessThan(0.03);
   });
 
+  it.each([
+    ['50/50', [50, 50]],
+    ['1/1/1', [1, 1, 1]],
+  ])('splits short sequential ids (p-0, p-1, …) %s within 1 point', (_name, weights) => {
+    const route = weights.map((weight, i) => ({ dfspId: `d${i}`, weight }));
+    const dfsps = registry(...route.map((entry) => dfsp(entry.dfspId)));
+    const split = { version: 1, rules: [rule('split', {}, route)] };
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 10_000; i += 1) {
+      const decision = routePayment(payment({ paymentId: `p-${i}` }), split, dfsps);
+      const key = decision.outcome === 'routed' ? decision.dfspId : 'unroutable';
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const entry of route) {
+      expect(Math.abs((counts.get(entry.dfspId) ?? 0) / 10_000 - 1 / route.length)).toBeLessThan(
+        0.01,
+      );
+    }
+  });
+
   it("gives an ineligible entry's share to the other entries, not to the fallback", () => {
     const withFallback: RoutingRuleSet = {
       version: 1,
@@ -560,10 +580,10 @@ const dfspArb = (dfspId: string) =>
   fc.record(
     {
       dfspId: fc.constant(dfspId),
-      suspended: fc.boolean(),
-      healthy: fc.boolean(),
-      currencies: fc.subarray(CURRENCIES),
-      faTypes: fc.subarray(FA_TYPES),
+      suspended: fc.constantFrom(false, false, false, true),
+      healthy: fc.constantFrom(true, true, true, false),
+      currencies: fc.oneof(fc.constant(CURRENCIES), fc.subarray(CURRENCIES, { minLength: 1 })),
+      faTypes: fc.oneof(fc.constant(FA_TYPES), fc.subarray(FA_TYPES, { minLength: 1 })),
       maxAmountMinor: amountArb,
     },
     { requiredKeys: ['dfspId', 'suspended', 'healthy', 'currencies', 'faTypes'] },
@@ -571,22 +591,42 @@ const dfspArb = (dfspId: string) =>
 const registryArb = fc
   .tuple(...DFSP_IDS.map((id) => fc.option(dfspArb(id), { freq: 4, nil: undefined })))
   .map((entries) => registry(...entries.flatMap((d) => (d === undefined ? [] : [d]))));
-const whenArb: fc.Arbitrary<RuleConditions> = fc.record(
-  {
-    currency: fc.constantFrom(...CURRENCIES),
-    minAmountMinor: amountArb,
-    maxAmountMinor: amountArb,
-    regions: fc.subarray(REGIONS, { minLength: 1 }),
-    faTypes: fc.subarray(FA_TYPES, { minLength: 1 }),
-    providers: fc.subarray(PROVIDERS, { minLength: 1 }),
-    programs: fc.subarray(PROGRAMS, { minLength: 1 }),
-    attributes: fc.dictionary(
-      fc.constantFrom('disability', 'household'),
-      fc.subarray(['yes', 'no'], { minLength: 1 }),
+/** Up to two conditions per rule, so that rules match often enough to test routing. */
+const whenArb: fc.Arbitrary<RuleConditions> = fc
+  .tuple(
+    fc.record({
+      currency: fc.constantFrom(...CURRENCIES),
+      minAmountMinor: amountArb,
+      maxAmountMinor: amountArb,
+      regions: fc.subarray(REGIONS, { minLength: 1 }),
+      faTypes: fc.subarray(FA_TYPES, { minLength: 1 }),
+      providers: fc.subarray(PROVIDERS, { minLength: 1 }),
+      programs: fc.subarray(PROGRAMS, { minLength: 1 }),
+      attributes: fc.dictionary(
+        fc.constantFrom('disability', 'household'),
+        fc.subarray(['yes', 'no'], { minLength: 1 }),
+      ),
+    }),
+    fc.subarray(
+      [
+        'currency',
+        'minAmountMinor',
+        'maxAmountMinor',
+        'regions',
+        'faTypes',
+        'providers',
+        'programs',
+        'attributes',
+      ],
+      { maxLength: 2 },
     ),
-  },
-  { requiredKeys: [] },
-);
+  )
+  .map(
+    ([all, keep]) =>
+      Object.fromEntries(
+        Object.entries(all).filter(([key]) => keep.includes(key)),
+      ) as RuleConditions,
+  );
 const ruleArb = (id: string) =>
   fc.record({
     id: fc.constant(id),
@@ -657,6 +697,7 @@ describe('routing properties', () => {
           routePayment(p, rules, dfsps),
         );
       }),
+      { numRuns: 500 },
     );
   });
 
@@ -671,6 +712,7 @@ describe('routing properties', () => {
           decision.via === 'route' ? winner?.route.map((e) => e.dfspId) : winner?.fallback;
         expect(named).toContain(decision.dfspId);
       }),
+      { numRuns: 500 },
     );
   });
 
@@ -683,6 +725,7 @@ describe('routing properties', () => {
         if (expected === undefined) expect(decision.outcome).toBe('unroutable');
         else expect(decision).toMatchObject({ outcome: 'routed', ruleId: expected.id });
       }),
+      { numRuns: 500 },
     );
   });
 
@@ -698,6 +741,7 @@ describe('routing properties', () => {
           expect(winner?.fallback.find((id) => eligible(dfsps, id, p))).toBe(decision.dfspId);
         }
       }),
+      { numRuns: 500 },
     );
   });
 

@@ -1,0 +1,182 @@
+import type { BatchState } from '../domain/batchDecider.js';
+import { batchDecider } from '../domain/batchDecider.js';
+import { batchStream, type PaymentLine } from '../domain/batchEvents.js';
+import { DomainError } from '../domain/domainError.js';
+import { paymentDecider } from '../domain/paymentDecider.js';
+import { paymentStream } from '../domain/paymentEvents.js';
+import type { Projection } from '../projections/projection.js';
+import type { ReadModelQueries } from '../projections/readModels.js';
+import {
+  deterministicEventId,
+  handleCommand,
+  loadState,
+  toNewEvents,
+} from './commands/commandHandler.js';
+import type { CommandContext } from './commands/ledgerCommands.js';
+import { loadRoutingContext, type RoutingContext } from './commands/routingContext.js';
+import type { EventStore, RecordedEvent } from './eventStore/eventStore.js';
+
+/** Payment streams written at once: enough to fill group commits, few enough to bound memory. */
+const FAN_OUT_CONCURRENCY = 250;
+const REROUTE_PAGE = 1_000;
+
+/**
+ * The batch processor reacts to the feed: an approved batch fans out into one `payment-{id}`
+ * stream per payment, each instructed and routed in one append; a cancelled batch cancels every
+ * payment not yet sent; a change of DFSPs or rules routes `unroutable` payments again. It reuses
+ * the projection runner for its checkpoint and its single-instance lock, and writes no rows: its
+ * effects are appends, made idempotent by deterministic event ids, so a crash between an append
+ * and the checkpoint redoes the work without duplicating it.
+ */
+export function batchProcessor(store: EventStore, queries: ReadModelQueries): Projection {
+  return {
+    name: 'batch-processor',
+    tables: [],
+    filter: {
+      eventTypes: [
+        'BatchApproved',
+        'BatchCancelled',
+        'DfspRegistered',
+        'DfspUpdated',
+        'DfspResumed',
+        'RoutingRulesPublished',
+      ],
+    },
+    async apply(_tx, events) {
+      for (const event of events) {
+        const context = contextOf(event);
+        if (event.type === 'BatchApproved') await fanOut(store, batchIdOf(event), context);
+        else if (event.type === 'BatchCancelled')
+          await cancelUnsent(store, batchIdOf(event), context);
+        else await rerouteUnroutable(store, queries, context);
+      }
+    },
+  };
+}
+
+async function fanOut(store: EventStore, batchId: string, context: CommandContext): Promise<void> {
+  const { state } = await loadState(store, batchDecider, batchStream(batchId));
+  if (state.status !== 'approved' || state.opened === undefined) return;
+  const routing = await loadRoutingContext(store);
+  await inChunks([...state.lines.values()], (line) =>
+    instructAndRoute(store, state, line, routing, context),
+  );
+}
+
+/** The payment's first append: instructed and routed together, under ids derived from its id. */
+async function instructAndRoute(
+  store: EventStore,
+  batch: BatchState,
+  line: PaymentLine,
+  routing: RoutingContext,
+  context: CommandContext,
+): Promise<void> {
+  const opened = batch.opened;
+  if (opened === undefined) return;
+  const { paymentId, amountMinor, ...rest } = line;
+  const instructed = paymentDecider.decide(
+    {
+      type: 'InstructPayment',
+      data: {
+        ...rest,
+        paymentId,
+        amountMinor,
+        batchId: opened.batchId,
+        programId: opened.programId,
+        currency: opened.currency,
+      },
+    },
+    paymentDecider.initialState(),
+  );
+  const state = instructed.reduce(paymentDecider.evolve, paymentDecider.initialState());
+  const decision = routing.route({
+    ...line,
+    amountMinor: BigInt(amountMinor),
+    currency: opened.currency,
+    programId: opened.programId,
+  });
+  const routed = paymentDecider.decide({ type: 'RoutePayment', decision }, state);
+  const events = [...instructed, ...routed];
+  // A redo appends the same ids to a stream that has them: the store answers the first result.
+  await store.append(
+    paymentStream(paymentId),
+    'no_stream',
+    toNewEvents(events, context, {
+      eventId: (_event, index) => deterministicEventId(`${paymentId}:fan-out:${index}`),
+    }),
+  );
+}
+
+async function cancelUnsent(
+  store: EventStore,
+  batchId: string,
+  context: CommandContext,
+): Promise<void> {
+  const { state } = await loadState(store, batchDecider, batchStream(batchId));
+  await inChunks([...state.lines.values()], async (line) => {
+    try {
+      await handleCommand(
+        store,
+        paymentDecider,
+        paymentStream(line.paymentId),
+        { type: 'CancelPayment', by: context.actor },
+        context,
+      );
+    } catch (error) {
+      // Never instructed (cancelled before approval) or already with a DFSP: nothing to cancel.
+      if (
+        error instanceof DomainError &&
+        ['payment_not_found', 'payment_already_sent'].includes(error.code)
+      )
+        return;
+      throw error;
+    }
+  });
+}
+
+async function rerouteUnroutable(
+  store: EventStore,
+  queries: ReadModelQueries,
+  context: CommandContext,
+) {
+  const routing = await loadRoutingContext(store);
+  let after: string | undefined;
+  for (;;) {
+    const ids = await queries.listUnroutablePaymentIds(REROUTE_PAGE, after);
+    await inChunks(ids, async (paymentId) => {
+      const { state } = await loadState(store, paymentDecider, paymentStream(paymentId));
+      const payment = state.instructed;
+      if (state.status !== 'unroutable' || payment === undefined) return;
+      const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
+      await handleCommand(
+        store,
+        paymentDecider,
+        paymentStream(paymentId),
+        { type: 'RoutePayment', decision },
+        context,
+      );
+    });
+    if (ids.length < REROUTE_PAGE) return;
+    after = ids[ids.length - 1];
+  }
+}
+
+async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += FAN_OUT_CONCURRENCY) {
+    await Promise.all(items.slice(start, start + FAN_OUT_CONCURRENCY).map(work));
+  }
+}
+
+function contextOf(event: RecordedEvent): CommandContext {
+  return {
+    actor: 'process:batch-processor',
+    correlationId: event.metadata.correlationId,
+    causationId: event.id,
+  };
+}
+
+function batchIdOf(event: RecordedEvent): string {
+  const data = event.data as { readonly batchId?: unknown };
+  if (typeof data.batchId !== 'string') throw new Error(`${event.type} ${event.id} has no batchId`);
+  return data.batchId;
+}

@@ -1,0 +1,188 @@
+import { monotonicFactory } from 'ulid';
+import { batchDecider } from '../../domain/batchDecider.js';
+import { batchStream } from '../../domain/batchEvents.js';
+import { dfspDecider } from '../../domain/dfspDecider.js';
+import { DfspProfile, dfspStream } from '../../domain/dfspEvents.js';
+import { DomainError, withPath } from '../../domain/domainError.js';
+import { parseAmount } from '../../domain/money.js';
+import { paymentDecider } from '../../domain/paymentDecider.js';
+import { paymentStream } from '../../domain/paymentEvents.js';
+import { routingRulesDecider } from '../../domain/routingRulesDecider.js';
+import { ROUTING_RULES_STREAM } from '../../domain/routingRulesEvents.js';
+import type { EventStore } from '../eventStore/eventStore.js';
+import { type DfspSecrets, secretFingerprint } from '../postgres/dfspSecrets.js';
+import { handleCommand, loadState } from './commandHandler.js';
+import type { LedgerCommands } from './ledgerCommands.js';
+import { loadRoutingContext } from './routingContext.js';
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * The ledger's command side: each call is one command on one stream through
+ * {@link handleCommand}. Ids are drawn here (ULIDs, monotonic so payment ids sort in the order
+ * they were added), never in the domain.
+ *
+ * @example
+ * const commands = createLedgerCommands({ store, secrets });
+ * await commands.approveBatch(batchId, { actor: 'user:bob', correlationId, causationId: null });
+ */
+export function createLedgerCommands(deps: {
+  readonly store: EventStore;
+  readonly secrets: DfspSecrets;
+}): LedgerCommands {
+  const { store, secrets } = deps;
+  const newId = monotonicFactory();
+
+  return {
+    async registerDfsp(dfspId, registration, context) {
+      const { callbackSecret, ...rest } = registration;
+      const parsed = DfspProfile.safeParse({
+        ...rest,
+        dfspId,
+        secretFingerprint: secretFingerprint(callbackSecret),
+      });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new DomainError(
+          'invalid_dfsp',
+          issue?.message ?? 'invalid DFSP',
+          issue?.path.map(String) ?? [],
+        );
+      }
+      await secrets.save(dfspId, callbackSecret);
+      const { appended } = await handleCommand(
+        store,
+        dfspDecider,
+        dfspStream(dfspId),
+        { type: 'RegisterDfsp', profile: parsed.data, by: context.actor },
+        context,
+      );
+      return { created: appended.some((event) => event.type === 'DfspRegistered') };
+    },
+
+    async suspendDfsp(dfspId, reason, context) {
+      const command = {
+        type: 'SuspendDfsp' as const,
+        by: context.actor,
+        ...(reason === undefined ? {} : { reason }),
+      };
+      await handleCommand(store, dfspDecider, dfspStream(dfspId), command, context);
+    },
+
+    async resumeDfsp(dfspId, context) {
+      await handleCommand(
+        store,
+        dfspDecider,
+        dfspStream(dfspId),
+        { type: 'ResumeDfsp', by: context.actor },
+        context,
+      );
+    },
+
+    async publishRoutingRules(rules, context) {
+      const named = new Set(
+        rules.flatMap((rule) => [...rule.route.map((entry) => entry.dfspId), ...rule.fallback]),
+      );
+      const known = new Set<string>();
+      await Promise.all(
+        [...named].map(async (dfspId) => {
+          const { revision } = await loadState(store, dfspDecider, dfspStream(dfspId));
+          if (revision !== undefined) known.add(dfspId);
+        }),
+      );
+      const { state } = await handleCommand(
+        store,
+        routingRulesDecider,
+        ROUTING_RULES_STREAM,
+        { type: 'PublishRules', rules, by: context.actor, knownDfspIds: known },
+        context,
+      );
+      return { version: state.version };
+    },
+
+    async currentRoutingRules() {
+      const { state } = await loadState(store, routingRulesDecider, ROUTING_RULES_STREAM);
+      return { version: state.version, rules: state.rules };
+    },
+
+    async dryRunRouting(payment) {
+      const amountMinor = withPath(['amount'], () => parseAmount(payment.amount, payment.currency));
+      const context = await loadRoutingContext(store);
+      return withPath([], () =>
+        context.route({ ...payment, paymentId: payment.paymentId ?? newId(), amountMinor }),
+      );
+    },
+
+    async openBatch(input, context) {
+      if (input.batchId !== undefined && !ULID.test(input.batchId)) {
+        throw new DomainError('invalid_batch_id', 'batchId must be a ULID', ['batchId']);
+      }
+      const batchId = input.batchId ?? newId();
+      const { appended } = await handleCommand(
+        store,
+        batchDecider,
+        batchStream(batchId),
+        { type: 'OpenBatch', ...input, batchId },
+        context,
+      );
+      return { batchId, created: appended.length > 0 };
+    },
+
+    async addPayments(batchId, payments, context) {
+      const newPaymentIds = payments.map(() => newId());
+      const { state } = await handleCommand(
+        store,
+        batchDecider,
+        batchStream(batchId),
+        { type: 'AddPayments', payments, newPaymentIds },
+        context,
+      );
+      return {
+        payments: payments.map((payment) => {
+          const line = state.lines.get(payment.reference);
+          if (line === undefined)
+            throw new Error(`reference ${payment.reference} missing after adding it`);
+          return { reference: payment.reference, paymentId: line.paymentId };
+        }),
+      };
+    },
+
+    async submitBatch(batchId, context) {
+      await handleCommand(
+        store,
+        batchDecider,
+        batchStream(batchId),
+        { type: 'SubmitBatch', by: context.actor },
+        context,
+      );
+    },
+
+    async approveBatch(batchId, context) {
+      await handleCommand(
+        store,
+        batchDecider,
+        batchStream(batchId),
+        { type: 'ApproveBatch', by: context.actor },
+        context,
+      );
+    },
+
+    async cancelBatch(batchId, reason, context) {
+      const command = {
+        type: 'CancelBatch' as const,
+        by: context.actor,
+        ...(reason === undefined ? {} : { reason }),
+      };
+      await handleCommand(store, batchDecider, batchStream(batchId), command, context);
+    },
+
+    async cancelPayment(paymentId, reason, context) {
+      const command = {
+        type: 'CancelPayment' as const,
+        by: context.actor,
+        ...(reason === undefined ? {} : { reason }),
+      };
+      await handleCommand(store, paymentDecider, paymentStream(paymentId), command, context);
+    },
+  };
+}
