@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const ROLES = ['api', 'projector'] as const;
+const ROLES = ['api', 'projector', 'dispatcher'] as const;
 export type Role = (typeof ROLES)[number];
 
 const postgresUrl = z
@@ -21,6 +21,8 @@ const Config = z.object({
     .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//, 'must be an esdb:// URL')
     .optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** `token=name:role|role,…`; unset in embedded mode: tokens are made once in DATA_DIR. */
+  API_TOKENS: z.string().min(1).optional(),
   ROLES: z
     .string()
     .default(ROLES.join(','))

@@ -1,12 +1,10 @@
 import { serve } from '@hono/node-server';
+import { ensureApiTokenFile } from './adapters/apiTokenFile.js';
 import { ConfigError, describeMode, loadConfig } from './config.js';
-import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-import { projections } from './projections/projections.js';
-import { runProjector } from './projector.js';
-import { openStores } from './stores.js';
+import { startService } from './service.js';
 
-/** The composition root: configuration, stores, and the roles this process runs. */
+/** The composition root: configuration, API tokens, the service, and its HTTP listener. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -19,37 +17,41 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const { stores, applied } = await openStores(config);
-  logger.info({ mode: describeMode(config), migrationsApplied: applied }, 'stores open');
-
-  const shutdown = new AbortController();
-  const running: Promise<unknown>[] = [];
-
-  if (config.ROLES.includes('projector')) {
-    running.push(
-      runProjector(stores, projections, {
-        batchSize: config.PROJECTION_BATCH_SIZE,
-        signal: shutdown.signal,
-        logger: logger.child({ role: 'projector' }),
-      }),
+  let apiTokens = config.API_TOKENS;
+  if (apiTokens === undefined) {
+    const tokenFile = await ensureApiTokenFile(config.DATA_DIR);
+    apiTokens = tokenFile.spec;
+    logger.info(
+      { file: tokenFile.file, created: tokenFile.created },
+      'API_TOKENS is not set: using one token per role from the token file (readable by its owner only)',
     );
   }
+  const service = await startService(config, apiTokens, logger);
+  logger.info(
+    {
+      mode: describeMode(config),
+      roles: config.ROLES,
+      migrationsApplied: service.migrationsApplied,
+    },
+    'stores open',
+  );
 
   let server: ReturnType<typeof serve> | undefined;
   if (config.ROLES.includes('api')) {
-    const app = createApp({ checkReady: () => stores.checkReady() });
-    server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (address) => {
-      logger.info({ address: `http://${address.address}:${address.port}` }, 'listening');
-    });
+    server = serve(
+      { fetch: service.app.fetch, port: config.PORT, hostname: config.HOST },
+      (address) =>
+        logger.info({ address: `http://${address.address}:${address.port}` }, 'listening'),
+    );
   }
 
+  let stopping = false;
   const stop = async (signal: string) => {
-    if (shutdown.signal.aborted) return;
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down');
-    shutdown.abort();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await Promise.allSettled(running);
-    await stores.close();
+    await service.stop();
     logger.info('stopped');
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -1,5 +1,5 @@
 import type { Logger } from './logger.js';
-import type { Projection } from './projections/projection.js';
+import type { FeedConsumer } from './projections/projection.js';
 import { runProjection } from './projections/projectionRunner.js';
 import type { Stores } from './stores.js';
 
@@ -12,7 +12,7 @@ const RESTART_DELAY_MS = { first: 500, max: 30_000 };
  */
 export async function runProjector(
   stores: Stores,
-  projections: readonly Projection[],
+  projections: readonly FeedConsumer[],
   options: { batchSize: number; signal: AbortSignal; logger: Logger },
 ): Promise<void> {
   await Promise.all(

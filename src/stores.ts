@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EventStore } from './adapters/eventStore/eventStore.js';
 import { createEventStoreDbEventStore } from './adapters/eventStore/eventStoreDbEventStore.js';
 import { lockDataDir } from './adapters/postgres/dataDirLock.js';
+import { dfspSecretsMigrations } from './adapters/postgres/dfspSecrets.js';
 import { eventStoreMigrations } from './adapters/postgres/eventStoreSchema.js';
 import { type MigrationSet, migrate } from './adapters/postgres/migrations.js';
 import { createPgliteDatabase } from './adapters/postgres/pgliteDatabase.js';
@@ -30,8 +31,8 @@ export async function openStores(config: Config): Promise<{ stores: Stores; appl
     ? createPostgresDatabase(config.DATABASE_URL)
     : await openEmbedded(config.DATA_DIR);
   const sets: MigrationSet[] = config.EVENTSTORE_URL
-    ? [readModelMigrations]
-    : [eventStoreMigrations, readModelMigrations];
+    ? [readModelMigrations, dfspSecretsMigrations]
+    : [eventStoreMigrations, readModelMigrations, dfspSecretsMigrations];
   let applied: string[];
   try {
     applied = await migrate(sql, sets);

@@ -7,7 +7,7 @@ describe('configuration', () => {
     expect(config).toMatchObject({
       PORT: 8080,
       DATA_DIR: './data',
-      ROLES: ['api', 'projector'],
+      ROLES: ['api', 'projector', 'dispatcher'],
       LOG_LEVEL: 'info',
     });
     expect(config.DATABASE_URL).toBeUndefined();

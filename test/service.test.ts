@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dfspSecretsMigrations } from '../src/adapters/postgres/dfspSecrets.js';
 import { eventStoreMigrations } from '../src/adapters/postgres/eventStoreSchema.js';
 import { migrate } from '../src/adapters/postgres/migrations.js';
 import { createPgliteDatabase } from '../src/adapters/postgres/pgliteDatabase.js';
@@ -19,7 +20,7 @@ describe('the service on the embedded default', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'g2p-ledger-'));
     const db = await createPgliteDatabase(path.join(dataDir, 'pglite'));
-    await migrate(db, [eventStoreMigrations, readModelMigrations]);
+    await migrate(db, [eventStoreMigrations, readModelMigrations, dfspSecretsMigrations]);
     const store = createPostgresEventStore(db);
     for (const stream of ['batch-1', 'payment-1', 'payment-2']) {
       await store.append(

@@ -4,7 +4,7 @@ import { batchStream, type PaymentLine } from '../domain/batchEvents.js';
 import { DomainError } from '../domain/domainError.js';
 import { paymentDecider } from '../domain/paymentDecider.js';
 import { paymentStream } from '../domain/paymentEvents.js';
-import type { Projection } from '../projections/projection.js';
+import type { Reactor } from '../projections/projection.js';
 import type { ReadModelQueries } from '../projections/readModels.js';
 import {
   deterministicEventId,
@@ -23,15 +23,13 @@ const REROUTE_PAGE = 1_000;
 /**
  * The batch processor reacts to the feed: an approved batch fans out into one `payment-{id}`
  * stream per payment, each instructed and routed in one append; a cancelled batch cancels every
- * payment not yet sent; a change of DFSPs or rules routes `unroutable` payments again. It reuses
- * the projection runner for its checkpoint and its single-instance lock, and writes no rows: its
- * effects are appends, made idempotent by deterministic event ids, so a crash between an append
- * and the checkpoint redoes the work without duplicating it.
+ * payment not yet sent; a change of DFSPs or rules routes `unroutable` payments again. Its
+ * effects are appends, idempotent by deterministic event ids or by the deciders, so a crash
+ * between an append and the checkpoint redoes the work without duplicating it.
  */
-export function batchProcessor(store: EventStore, queries: ReadModelQueries): Projection {
+export function batchProcessor(store: EventStore, queries: ReadModelQueries): Reactor {
   return {
     name: 'batch-processor',
-    tables: [],
     filter: {
       eventTypes: [
         'BatchApproved',
@@ -42,7 +40,7 @@ export function batchProcessor(store: EventStore, queries: ReadModelQueries): Pr
         'RoutingRulesPublished',
       ],
     },
-    async apply(_tx, events) {
+    async react(events) {
       for (const event of events) {
         const context = contextOf(event);
         if (event.type === 'BatchApproved') await fanOut(store, batchIdOf(event), context);

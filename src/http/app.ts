@@ -1,36 +1,172 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { BlankEnv } from 'hono/types';
+import type { Registry } from 'prom-client';
+import type { LedgerCommands } from '../adapters/commands/ledgerCommands.js';
+import type { EventStore } from '../adapters/eventStore/eventStore.js';
+import type { Logger } from '../logger.js';
+import type { ReadModelQueries } from '../projections/readModels.js';
+
+import { type ApiTokens, authenticate } from './auth.js';
+import { correlation } from './correlation.js';
+import { maskAddresses } from './masking.js';
+import { createHttpMetrics } from './metrics.js';
+import { registerDocs } from './openapi.js';
+import { problem, problemFromError, problemFromZodError, respondProblem } from './problems.js';
+import { requestLog } from './requestLog.js';
+import { registerBatchRoutes } from './routes/batches.js';
+import { registerDfspRoutes } from './routes/dfsps.js';
+import { registerEventRoutes } from './routes/events.js';
+import { type PaymentReplay, registerPaymentRoutes } from './routes/payments.js';
+import { registerRoutingRuleRoutes } from './routes/routingRules.js';
+
+/** The largest request body, except on the payments route. */
+export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+/**
+ * The largest body of `POST /v1/batches/{batchId}/payments`: 1,000 payments with every field at
+ * its longest (about 2.7 KB each as ASCII JSON, 10 attributes included) fit.
+ */
+export const PAYMENTS_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+const PAYMENTS_ROUTE = /^\/v1\/batches\/[^/]+\/payments\/?$/;
+const VALIDATED_PART = {
+  json: 'request body',
+  query: 'query',
+  param: 'path',
+  header: 'headers',
+  cookie: 'cookies',
+  form: 'form',
+} as const;
 
 export interface AppDependencies {
+  /** Every write: validated by the domain, appended, idempotent. */
+  readonly commands: LedgerCommands;
+  /** Every read of batches, payments and DFSPs. */
+  readonly queries: ReadModelQueries;
+  /** The event store, read for the global feed and a payment's history. */
+  readonly events: EventStore;
+  /** Bearer tokens and their principals (`parseApiTokens(API_TOKENS)`). */
+  readonly tokens: ApiTokens;
+  /** Request logs go to a child of it carrying the correlation id. */
+  readonly logger: Logger;
   /** Resolves when every store answers; rejects with the reason otherwise. */
   readonly checkReady: () => Promise<void>;
+  /** Where `/metrics` reads from and the HTTP metrics are registered; a new one by default. */
+  readonly registry?: Registry;
+  /** A payment as it was at an instant, for `?asOf=`; without it `asOf` answers 501. */
+  readonly replay?: PaymentReplay;
 }
 
 /**
- * The HTTP application. `/healthz` answers while the process runs; `/readyz` answers 200 only
- * when the stores answer, so a load balancer sends no traffic to an instance that cannot serve.
+ * The HTTP application: HTTP API v1 (DESIGN.md) with bearer-token roles, zod-validated requests,
+ * RFC 9457 problems for every error, the OpenAPI document (`/openapi.json`, `/docs`), metrics
+ * (`/metrics`), and `/healthz` (the process runs) and `/readyz` (the stores answer, so a load
+ * balancer sends no traffic to an instance that cannot serve).
  *
  * @example
- * const response = await createApp(deps).request('/healthz');
+ * const response = await createApp(deps).request('/v1/batches', {
+ *   headers: { authorization: 'Bearer tok1' },
+ * });
  */
 export function createApp(deps: AppDependencies): Hono {
-  const app = new Hono();
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const app = new OpenAPIHono<BlankEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return respondProblem(c, problemFromZodError(result.error, VALIDATED_PART[result.target]));
+      }
+      return undefined;
+    },
+  });
+  const metrics = createHttpMetrics(deps.registry);
+
+  app.use(
+    '*',
+    correlation(deps.logger),
+    requestLog(),
+    metrics.record,
+    authenticate(deps.tokens),
+    limitBodies(),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }, 200));
   app.get('/readyz', async (c) => {
     try {
       await deps.checkReady();
-      return c.json({ status: 'ready' });
+      return c.json({ status: 'ready' }, 200);
     } catch (error) {
-      return c.json(
-        {
-          type: 'about:blank',
-          title: 'Not ready',
-          status: 503,
-          detail: error instanceof Error ? error.message : String(error),
-        },
-        503,
-        { 'content-type': 'application/problem+json' },
-      );
+      c.get('log').warn({ err: describeError(error) }, 'not ready');
+      return respondProblem(c, problem('not_ready', 503, 'a store does not answer'));
     }
   });
+  app.get('/metrics', metrics.expose);
+
+  registerDfspRoutes(app, deps);
+  registerRoutingRuleRoutes(app, deps);
+  registerBatchRoutes(app, deps);
+  registerPaymentRoutes(app, deps);
+  registerEventRoutes(app, deps);
+  registerDocs(app);
+
+  app.notFound((c) =>
+    respondProblem(c, problem('not_found', 404, `no route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError((error, c) => answerError(error, c));
   return app;
+}
+
+/** A 413 problem instead of hono's plain-text one; the payments route gets its larger limit. */
+function limitBodies(): MiddlewareHandler {
+  const tooLarge = (limit: number) => (c: Context) =>
+    respondProblem(c, problem('body_too_large', 413, `the request body exceeds ${limit} bytes`));
+  const standard = bodyLimit({
+    maxSize: DEFAULT_BODY_LIMIT_BYTES,
+    onError: tooLarge(DEFAULT_BODY_LIMIT_BYTES),
+  });
+  const payments = bodyLimit({
+    maxSize: PAYMENTS_BODY_LIMIT_BYTES,
+    onError: tooLarge(PAYMENTS_BODY_LIMIT_BYTES),
+  });
+  return (c, next) => (PAYMENTS_ROUTE.test(c.req.path) ? payments(c, next) : standard(c, next));
+}
+
+function answerError(error: Error, c: Context): Response {
+  const known = problemFromError(error);
+  if (known !== undefined) return respondProblem(c, known);
+  if (error instanceof HTTPException) {
+    return respondProblem(c, problemFromHttpException(error));
+  }
+  c.get('log').error({ err: describeError(error) }, 'unexpected error');
+  return respondProblem(
+    c,
+    problem(
+      'internal_error',
+      500,
+      `an unexpected error occurred; quote correlation id ${c.get('correlationId')}`,
+    ),
+  );
+}
+
+function problemFromHttpException(error: HTTPException) {
+  switch (error.status) {
+    case 400:
+      return problem('malformed_json', 400, 'the request body is not valid JSON');
+    case 413:
+      return problem('body_too_large', 413, 'the request body is too large');
+    case 415:
+      return problem('unsupported_media_type', 415, 'send the request body as application/json');
+    default:
+      return problem('http_error', error.status, error.message);
+  }
+}
+
+/** An error as logged: name, message and stack with anything like a financial address masked. */
+function describeError(error: unknown): Record<string, string> {
+  if (!(error instanceof Error)) return { message: maskAddresses(String(error)) };
+  return {
+    name: error.name,
+    message: maskAddresses(error.message),
+    ...(error.stack === undefined ? {} : { stack: maskAddresses(error.stack) }),
+  };
 }

@@ -15,3 +15,18 @@ export interface Projection {
   readonly tables: readonly string[];
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;
 }
+
+/**
+ * A reactor follows the feed like a projection, with the same checkpoint and single-runner lock,
+ * but acts outside the read-model transaction: it appends events (a process manager). Its
+ * checkpoint is saved after `react` returns, so a crash in between makes it react again: every
+ * effect must be idempotent.
+ */
+export interface Reactor {
+  readonly name: string;
+  readonly filter?: FeedFilter;
+  react(events: readonly RecordedEvent[]): Promise<void>;
+}
+
+/** Anything the runner can keep up to date with the feed. */
+export type FeedConsumer = Projection | Reactor;

@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '../adapters/eventStore/eventStore.js';
 import type { SqlDatabase, SqlExecutor, SqlSession } from '../adapters/postgres/sqlDatabase.js';
-import type { Projection } from './projection.js';
+import type { FeedConsumer, Projection } from './projection.js';
 
 export interface ProjectionRunOptions {
   /** Events per transaction; default 500. */
@@ -37,7 +37,7 @@ const PROJECTION_LOCK_CLASS = 7_347_003;
 export async function runProjection(
   store: EventStore,
   db: SqlDatabase,
-  projection: Projection,
+  projection: FeedConsumer,
   options: ProjectionRunOptions = {},
 ): Promise<void> {
   await withProjectionLock(db, projection, options, async () => {
@@ -66,7 +66,7 @@ export async function runProjection(
 export async function catchUpProjection(
   store: EventStore,
   db: SqlDatabase,
-  projection: Projection,
+  projection: FeedConsumer,
   options: ProjectionRunOptions = {},
 ): Promise<number> {
   const applied = await withProjectionLock(db, projection, options, () =>
@@ -99,7 +99,7 @@ export async function rebuildProjection(
 async function applyAvailable(
   store: EventStore,
   db: SqlDatabase,
-  projection: Projection,
+  projection: FeedConsumer,
   options: ProjectionRunOptions,
 ): Promise<number> {
   const batchSize = options.batchSize ?? 500;
@@ -144,38 +144,47 @@ export async function readCheckpoint(
 
 async function applyBatch(
   db: SqlDatabase,
-  projection: Projection,
+  consumer: FeedConsumer,
   events: readonly RecordedEvent[],
   checkpoint: bigint | undefined,
 ): Promise<bigint> {
   const last = events[events.length - 1];
   if (last === undefined) throw new Error('applyBatch needs at least one event');
-  await db.transaction(async (tx) => {
-    await projection.apply(tx, events);
-    // Compare-and-set: if another runner moved the checkpoint (a lost lock), roll back.
-    const moved = await tx.query(
-      `INSERT INTO projection_checkpoints AS c (projection, position, updated_at)
-       VALUES ($1, $2::numeric, now())
-       ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = now()
-       WHERE c.position IS NOT DISTINCT FROM $3::numeric`,
-      [
-        projection.name,
-        String(last.position),
-        checkpoint === undefined ? null : String(checkpoint),
-      ],
-    );
-    if (moved.rowCount !== 1) {
-      throw new CheckpointMovedError(
-        `projection ${projection.name}: checkpoint is no longer ${String(checkpoint)}`,
-      );
-    }
-  });
+  if ('react' in consumer) {
+    // A reactor acts outside the transaction (on PGlite, its appends could not run inside it).
+    await consumer.react(events);
+    await db.transaction((tx) => saveCheckpoint(tx, consumer, last.position, checkpoint));
+  } else {
+    await db.transaction(async (tx) => {
+      await consumer.apply(tx, events);
+      await saveCheckpoint(tx, consumer, last.position, checkpoint);
+    });
+  }
   return last.position;
+}
+
+/** Compare-and-set: if another runner moved the checkpoint (a lost lock), roll back. */
+async function saveCheckpoint(
+  tx: SqlExecutor,
+  consumer: FeedConsumer,
+  position: bigint,
+  expected: bigint | undefined,
+): Promise<void> {
+  const moved = await tx.query(
+    `INSERT INTO projection_checkpoints AS c (projection, position, updated_at)
+     VALUES ($1, $2::numeric, now())
+     ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = now()
+     WHERE c.position IS NOT DISTINCT FROM $3::numeric`,
+    [consumer.name, String(position), expected === undefined ? null : String(expected)],
+  );
+  if (moved.rowCount !== 1) {
+    throw new CheckpointMovedError(`${consumer.name}: checkpoint is no longer ${String(expected)}`);
+  }
 }
 
 async function withProjectionLock<T>(
   db: SqlDatabase,
-  projection: Projection,
+  projection: Pick<FeedConsumer, 'name'>,
   options: ProjectionRunOptions,
   work: () => Promise<T>,
 ): Promise<T | undefined> {
@@ -199,7 +208,7 @@ async function withProjectionLock<T>(
 
 async function acquireLock(
   session: SqlSession,
-  projection: Projection,
+  projection: Pick<FeedConsumer, 'name'>,
   options: ProjectionRunOptions,
 ): Promise<boolean> {
   const retryMs = options.lockRetryMs ?? 1_000;

@@ -1,5 +1,11 @@
+import { dfspsProjection } from './dfspsProjection.js';
+import { paymentsProjection } from './paymentsProjection.js';
 import type { Projection } from './projection.js';
 import { streamSummaries } from './streamSummaries.js';
 
 /** Every read model the projector keeps current, in the order a rebuild replays them. */
-export const projections: readonly Projection[] = [streamSummaries];
+export const projections: readonly Projection[] = [
+  streamSummaries,
+  paymentsProjection,
+  dfspsProjection,
+];

@@ -2,7 +2,8 @@ import type { MigrationSet } from '../adapters/postgres/migrations.js';
 
 /**
  * The read-model tables. `projection_checkpoints` holds, per projection, the position of the
- * last event applied (NULL: none yet), written in the same transaction as the rows.
+ * last event applied (NULL: none yet), written in the same transaction as the rows. Version 2
+ * adds the tables the HTTP API's GETs answer from (`readModels.ts`).
  */
 export const readModelMigrations: MigrationSet = {
   component: 'read-models',
@@ -28,6 +29,88 @@ CREATE TABLE stream_summaries (
   updated_at timestamptz NOT NULL
 );
 CREATE INDEX stream_summaries_category ON stream_summaries (category, stream_id);
+`,
+    },
+    {
+      version: 2,
+      name: 'payments, batches, batch payment totals and DFSPs',
+      sql: `
+CREATE TABLE payments (
+  payment_id text PRIMARY KEY,
+  batch_id text NOT NULL,
+  reference text NOT NULL,
+  beneficiary_id text NOT NULL,
+  payee_fa text NOT NULL,
+  payee_name text,
+  amount_minor numeric(20, 0) NOT NULL CHECK (amount_minor > 0),
+  currency text NOT NULL,
+  region text,
+  status text NOT NULL CHECK (status IN ('pending', 'routed', 'unroutable', 'submitted',
+    'succeeded', 'failed', 'returned', 'cancelled')),
+  status_reason text,
+  dfsp_id text,
+  rule_id text,
+  rules_version integer,
+  attempts integer NOT NULL DEFAULT 0,
+  reconciliation text NOT NULL DEFAULT 'unreconciled'
+    CHECK (reconciliation IN ('unreconciled', 'matched', 'mismatched')),
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX payments_batch ON payments (batch_id, payment_id);
+CREATE INDEX payments_status ON payments (status, payment_id);
+CREATE INDEX payments_dfsp ON payments (dfsp_id, payment_id);
+
+CREATE TABLE batches (
+  batch_id text PRIMARY KEY,
+  program_id text NOT NULL,
+  cycle_id text NOT NULL,
+  currency text NOT NULL,
+  status text NOT NULL CHECK (status IN ('open', 'awaiting_approval', 'approved', 'processing',
+    'completed', 'cancelled', 'rejected')),
+  description text,
+  scheduled_for timestamptz,
+  declared_count integer NOT NULL,
+  declared_total_minor numeric NOT NULL,
+  received_count integer NOT NULL DEFAULT 0,
+  received_total_minor numeric NOT NULL DEFAULT 0,
+  submitted_by text,
+  approved_by text,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX batches_status ON batches (status, batch_id);
+
+-- Count and amount of a batch's payments per (DFSP, status, reconciliation), kept in step with
+-- payments so a batch summary never scans its payments. dfsp_id '' is "no DFSP". A row exists
+-- only while its count is above zero, so the rows depend on the events alone, not on how
+-- they were batched. Deltas are added by INSERT … ON CONFLICT, whose candidate row may be
+-- negative: the projection checks the results instead of a CHECK constraint.
+CREATE TABLE batch_payment_totals (
+  batch_id text NOT NULL,
+  dfsp_id text NOT NULL,
+  status text NOT NULL,
+  reconciliation text NOT NULL,
+  count bigint NOT NULL,
+  amount_minor numeric NOT NULL,
+  PRIMARY KEY (batch_id, dfsp_id, status, reconciliation)
+);
+
+CREATE TABLE dfsps (
+  dfsp_id text PRIMARY KEY,
+  name text NOT NULL,
+  connector text NOT NULL,
+  base_url text NOT NULL,
+  payer_fa text NOT NULL,
+  currencies text[] NOT NULL,
+  fa_types text[] NOT NULL,
+  max_amount text,
+  max_batch_size integer,
+  status text NOT NULL CHECK (status IN ('active', 'suspended')),
+  health text NOT NULL DEFAULT 'healthy' CHECK (health IN ('healthy', 'unhealthy')),
+  registered_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
 `,
     },
   ],

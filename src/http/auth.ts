@@ -1,0 +1,162 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+
+import { problem, respondProblem } from './problems.js';
+import { routePattern, UNMATCHED } from './routePattern.js';
+
+/** The roles of HTTP API v1 (DESIGN.md): who may call which endpoint. */
+export const ROLES = ['admin', 'operator', 'approver', 'auditor', 'reporter'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who a bearer token speaks for. */
+export interface ApiPrincipal {
+  readonly name: string;
+  readonly roles: readonly Role[];
+}
+
+/** Configured bearer tokens, token → principal. */
+export type ApiTokens = ReadonlyMap<string, ApiPrincipal>;
+
+/** Paths anyone may call without a token. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.json',
+  '/docs',
+]);
+
+const MAX_TOKENS = 1_000;
+const MAX_TOKEN_LENGTH = 500;
+// RFC 6750 b64token: the characters a bearer token may hold.
+const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const NAME = /^[A-Za-z0-9._@-]{1,100}$/;
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/**
+ * Parses the `API_TOKENS` setting: comma-separated `token=name:role|role` entries. Throws an
+ * Error naming the entry (by position, never by its token) and what is wrong with it: a missing
+ * `=` or `:`, a token or name with characters outside the allowed sets, an unknown role, a token
+ * given twice.
+ *
+ * @example
+ * parseApiTokens('tok1=alice:admin|operator,tok2=bob:approver');
+ * // Map { 'tok1' => { name: 'alice', roles: ['admin', 'operator'] },
+ * //       'tok2' => { name: 'bob', roles: ['approver'] } }
+ */
+export function parseApiTokens(text: string): ApiTokens {
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) {
+    throw new Error('API_TOKENS lists no token: expected "token=name:role|role,…"');
+  }
+  if (entries.length > MAX_TOKENS) {
+    throw new Error(`API_TOKENS lists ${entries.length} tokens; at most ${MAX_TOKENS}`);
+  }
+  const tokens = new Map<string, ApiPrincipal>();
+  entries.forEach((entry, index) => {
+    const where = `API_TOKENS entry ${index + 1}`;
+    // The name and roles hold no "=", so the last one ends the token (which may end in "=").
+    const equals = entry.lastIndexOf('=');
+    const colon = entry.indexOf(':', equals + 1);
+    if (equals < 1 || colon < 0) {
+      throw new Error(`${where} must read "token=name:role|role"`);
+    }
+    const token = entry.slice(0, equals);
+    const name = entry.slice(equals + 1, colon);
+    const roleList = entry.slice(colon + 1);
+    if (token.length > MAX_TOKEN_LENGTH || !TOKEN.test(token)) {
+      throw new Error(
+        `${where}: the token must be 1 to ${MAX_TOKEN_LENGTH} letters, digits or "-._~+/" (optionally ending in "=")`,
+      );
+    }
+    if (!NAME.test(name)) {
+      throw new Error(`${where}: the name must be 1 to 100 letters, digits or "._@-"`);
+    }
+    const roles = new Set<Role>();
+    for (const role of roleList.split('|').map((text) => text.trim())) {
+      if (!isRole(role)) {
+        throw new Error(
+          `${where}: unknown role "${role.slice(0, 50)}"; roles are ${ROLES.join(', ')}`,
+        );
+      }
+      roles.add(role);
+    }
+    if (tokens.has(token)) {
+      throw new Error(`${where} repeats the token of an earlier entry`);
+    }
+    tokens.set(token, { name, roles: [...roles] });
+  });
+  return tokens;
+}
+
+/**
+ * Middleware: every request but those to {@link PUBLIC_PATHS} must carry
+ * `Authorization: Bearer <token>` with a configured token, or gets a 401 problem. A request that
+ * matches no route goes on to its 404 without one: the routes are public in /openapi.json anyway.
+ * The token is compared with every configured one in constant time (SHA-256 digests,
+ * `timingSafeEqual`, no early exit), so the answer's timing says nothing about how much of a
+ * token was right.
+ */
+export function authenticate(tokens: ApiTokens): MiddlewareHandler {
+  const known = [...tokens].map(([token, principal]) => ({ digest: sha256(token), principal }));
+  return async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path) || routePattern(c) === UNMATCHED) return next();
+    const header = c.req.header('authorization');
+    const match = header === undefined || header.length > 2_000 ? null : BEARER.exec(header);
+    const presented = match?.[1];
+    if (presented === undefined) {
+      return unauthorized(c, 'send Authorization: Bearer <token>');
+    }
+    const digest = sha256(presented);
+    let found: ApiPrincipal | undefined;
+    for (const entry of known) {
+      if (timingSafeEqual(entry.digest, digest)) found = entry.principal;
+    }
+    if (found === undefined) return unauthorized(c, 'the bearer token is not valid');
+    c.set('principal', { ...found, actor: `user:${found.name}` });
+    return next();
+  };
+}
+
+/**
+ * Route middleware: the authenticated principal must hold one of `roles`, or the request gets a
+ * 403 problem naming them. Runs before request validation, so a caller without the role learns
+ * nothing about the request's shape.
+ *
+ * @example
+ * createRoute({ method: 'post', path: '/v1/batches', middleware: [requireRoles('operator')], … });
+ */
+export function requireRoles(...roles: readonly Role[]): MiddlewareHandler {
+  return async (c, next) => {
+    const principal = c.get('principal');
+    if (principal === undefined) return unauthorized(c, 'send Authorization: Bearer <token>');
+    if (!principal.roles.some((role) => roles.includes(role))) {
+      return respondProblem(
+        c,
+        problem(
+          'forbidden',
+          403,
+          `this needs the role ${roles.join(' or ')}; ${principal.name} has ${principal.roles.join(', ')}`,
+        ),
+      );
+    }
+    return next();
+  };
+}
+
+function unauthorized(c: Context, detail: string) {
+  return respondProblem(c, problem('unauthorized', 401, detail), {
+    'www-authenticate': 'Bearer realm="g2p-ledger"',
+  });
+}
+
+function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}

@@ -1,0 +1,149 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { LedgerCommands } from '../../adapters/commands/ledgerCommands.js';
+import { type EventStore, MAX_READ_COUNT } from '../../adapters/eventStore/eventStore.js';
+import { DomainError } from '../../domain/domainError.js';
+import { paymentStream } from '../../domain/paymentEvents.js';
+import type { PaymentView, ReadModelQueries } from '../../projections/readModels.js';
+import { requireRoles } from '../auth.js';
+import { ProblemError, problem } from '../problems.js';
+import { toEventJson } from '../recordedEvents.js';
+import { commandContext } from '../requestContext.js';
+import { BEARER_SECURITY, problemResponses, ReasonBodySchema } from '../schemas/common.js';
+import { PaymentHistorySchema } from '../schemas/events.js';
+import {
+  PaymentListQuerySchema,
+  PaymentPageSchema,
+  PaymentParamsSchema,
+  PaymentQuerySchema,
+  PaymentViewSchema,
+} from '../schemas/payments.js';
+import { withoutUndefined } from '../withoutUndefined.js';
+
+const TAG = 'Payments';
+const json = 'application/json';
+
+/** Folds a payment's events up to an instant (`GET /v1/payments/{id}?asOf=`). */
+export type PaymentReplay = (paymentId: string, asOf: Date) => Promise<PaymentView | undefined>;
+
+const getPayment = createRoute({
+  method: 'get',
+  path: '/v1/payments/{paymentId}',
+  tags: [TAG],
+  summary: 'A payment now, or as it was at `asOf` (reporter)',
+  security: BEARER_SECURITY,
+  middleware: [requireRoles('reporter')] as const,
+  request: { params: PaymentParamsSchema, query: PaymentQuerySchema },
+  responses: {
+    200: { description: 'The payment', content: { [json]: { schema: PaymentViewSchema } } },
+    ...problemResponses(400, 404, 501),
+  },
+});
+
+const listPayments = createRoute({
+  method: 'get',
+  path: '/v1/payments',
+  tags: [TAG],
+  summary: 'Payments by batch, status or DFSP, keyset-paginated (reporter)',
+  security: BEARER_SECURITY,
+  middleware: [requireRoles('reporter')] as const,
+  request: { query: PaymentListQuerySchema },
+  responses: {
+    200: { description: 'A page of payments', content: { [json]: { schema: PaymentPageSchema } } },
+    ...problemResponses(400),
+  },
+});
+
+const cancelPayment = createRoute({
+  method: 'post',
+  path: '/v1/payments/{paymentId}/cancel',
+  tags: [TAG],
+  summary: 'Cancel a payment not yet sent (operator)',
+  security: BEARER_SECURITY,
+  middleware: [requireRoles('operator')] as const,
+  request: {
+    params: PaymentParamsSchema,
+    body: { required: false, content: { [json]: { schema: ReasonBodySchema } } },
+  },
+  responses: {
+    204: { description: 'Cancelled (or cancelled already)' },
+    ...problemResponses(400, 404, 409, 415),
+  },
+});
+
+const paymentHistory = createRoute({
+  method: 'get',
+  path: '/v1/payments/{paymentId}/events',
+  tags: [TAG],
+  summary: "A payment's full history, oldest first (auditor)",
+  security: BEARER_SECURITY,
+  middleware: [requireRoles('auditor')] as const,
+  request: { params: PaymentParamsSchema },
+  responses: {
+    200: { description: 'Its events', content: { [json]: { schema: PaymentHistorySchema } } },
+    ...problemResponses(400, 404),
+  },
+});
+
+/** Reading, cancelling and auditing payments (DESIGN.md, HTTP API v1). */
+export function registerPaymentRoutes(
+  app: OpenAPIHono,
+  deps: {
+    readonly commands: LedgerCommands;
+    readonly queries: ReadModelQueries;
+    readonly events: EventStore;
+    readonly replay?: PaymentReplay;
+  },
+): void {
+  app.openapi(getPayment, async (c) => {
+    const { paymentId } = c.req.valid('param');
+    const { asOf } = c.req.valid('query');
+    const payment =
+      asOf === undefined
+        ? await deps.queries.getPayment(paymentId)
+        : await replayAt(deps.replay, paymentId, new Date(asOf));
+    if (payment === undefined) {
+      throw new DomainError(
+        'payment_not_found',
+        asOf === undefined ? `no payment ${paymentId}` : `no payment ${paymentId} at ${asOf}`,
+      );
+    }
+    return c.json(payment, 200);
+  });
+
+  app.openapi(listPayments, async (c) => {
+    const page = await deps.queries.listPayments(withoutUndefined(c.req.valid('query')));
+    return c.json(page, 200);
+  });
+
+  app.openapi(cancelPayment, async (c) => {
+    const { paymentId } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    await deps.commands.cancelPayment(paymentId, reason, commandContext(c));
+    return c.body(null, 204);
+  });
+
+  app.openapi(paymentHistory, async (c) => {
+    const { paymentId } = c.req.valid('param');
+    const events = await deps.events.readStream(paymentStream(paymentId), {
+      maxCount: MAX_READ_COUNT,
+    });
+    // Before approval a payment is a line of its batch with no stream of its own yet.
+    if (events.length === 0 && (await deps.queries.getPayment(paymentId)) === undefined) {
+      throw new DomainError('payment_not_found', `no payment ${paymentId}`);
+    }
+    return c.json({ events: events.map(toEventJson) }, 200);
+  });
+}
+
+async function replayAt(
+  replay: PaymentReplay | undefined,
+  paymentId: string,
+  asOf: Date,
+): Promise<PaymentView | undefined> {
+  if (replay === undefined) {
+    throw new ProblemError(
+      problem('as_of_unavailable', 501, 'this deployment cannot replay a payment to an instant'),
+    );
+  }
+  return replay(paymentId, asOf);
+}

@@ -1,0 +1,42 @@
+import { z } from '@hono/zod-openapi';
+import { PAYMENT_STATUSES, RECONCILIATION_STATUSES } from '../../projections/readModels.js';
+import { DfspIdSchema, InstantSchema, pageOf, pageQueryShape, UlidSchema } from './common.js';
+
+/** `{paymentId}` in a path. */
+export const PaymentParamsSchema = z.strictObject({ paymentId: UlidSchema });
+
+/** `?asOf=`: the payment as it was at that instant, replayed from its events. */
+export const PaymentQuerySchema = z.strictObject({ asOf: InstantSchema.optional() });
+
+/** A payment now (or as it was at an instant). */
+export const PaymentViewSchema = z
+  .object({
+    paymentId: UlidSchema,
+    batchId: UlidSchema,
+    reference: z.string(),
+    beneficiaryId: z.string(),
+    payeeFa: z.string(),
+    payeeName: z.string().nullable(),
+    amount: z.string().openapi({ example: '1250.50' }),
+    currency: z.string(),
+    region: z.string().nullable(),
+    status: z.enum(PAYMENT_STATUSES),
+    statusReason: z.string().nullable(),
+    dfspId: z.string().nullable(),
+    ruleId: z.string().nullable(),
+    rulesVersion: z.number().int().nullable(),
+    attempts: z.number().int(),
+    reconciliation: z.enum(RECONCILIATION_STATUSES),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Payment');
+
+export const PaymentPageSchema = pageOf(PaymentViewSchema).openapi('PaymentPage');
+
+export const PaymentListQuerySchema = z.strictObject({
+  batchId: UlidSchema.optional(),
+  status: z.enum(PAYMENT_STATUSES).optional(),
+  dfspId: DfspIdSchema.optional(),
+  ...pageQueryShape,
+});

@@ -1,0 +1,238 @@
+import type { z } from 'zod';
+import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
+import {
+  BatchApproved,
+  BatchCancelled,
+  BatchCompleted,
+  BatchOpened,
+  BatchRejected,
+  BatchSubmitted,
+  PaymentsAdded,
+} from '../domain/batchEvents.js';
+import type { EventDefinition } from '../domain/eventSchemas.js';
+import {
+  PaymentCancelled,
+  PaymentInstructed,
+  PaymentRouted,
+  PaymentUnroutable,
+} from '../domain/paymentEvents.js';
+import { cancelUnsentPayments } from './paymentsTables.js';
+import type { PaymentsWorkingSet } from './paymentsWorkingSet.js';
+
+/** One event, parsed, ready to be folded into a working set. */
+export interface ProjectedEvent {
+  /** The rows the event reads or changes, so a run of events loads them all at once. */
+  readonly paymentIds: readonly string[];
+  readonly batchIds: readonly string[];
+  fold(rows: PaymentsWorkingSet): void;
+  /**
+   * A set-based change too large to fold in memory (every payment of a batch); it runs after the
+   * working set holding every earlier event is written, and the next event starts a new one.
+   */
+  readonly afterWrite?: (tx: SqlExecutor) => Promise<void>;
+}
+
+interface HandlerSpec<Data> {
+  readonly paymentIds?: (data: Data) => readonly string[];
+  readonly batchIds?: (data: Data) => readonly string[];
+  readonly fold: (rows: PaymentsWorkingSet, data: Data, occurredAt: string) => void;
+  readonly afterWrite?: (tx: SqlExecutor, data: Data, occurredAt: string) => Promise<void>;
+}
+
+type Handler = (data: unknown, occurredAt: string) => ProjectedEvent;
+
+function on<Type extends string, Schema extends z.ZodType>(
+  definition: EventDefinition<Type, Schema>,
+  spec: HandlerSpec<z.infer<Schema>>,
+): readonly [Type, Handler] {
+  return [
+    definition.type,
+    (raw, occurredAt) => {
+      const data: z.infer<Schema> = definition.schema.parse(raw);
+      const { afterWrite } = spec;
+      return {
+        paymentIds: spec.paymentIds?.(data) ?? [],
+        batchIds: spec.batchIds?.(data) ?? [],
+        fold: (rows) => spec.fold(rows, data, occurredAt),
+        ...(afterWrite
+          ? { afterWrite: (tx: SqlExecutor) => afterWrite(tx, data, occurredAt) }
+          : {}),
+      };
+    },
+  ];
+}
+
+const batchId = (data: { readonly batchId: string }) => [data.batchId];
+const paymentId = (data: { readonly paymentId: string }) => [data.paymentId];
+
+/**
+ * What each event does to the payments, batches and totals tables, by event type. An event type
+ * not listed here is not read (the projection's filter is these keys); to project a new one, add
+ * its entry. Payment changes go through `changePayment`, which keeps the totals in step.
+ */
+export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
+  on(BatchOpened, {
+    fold(rows, data, occurredAt) {
+      rows.openBatch({
+        batchId: data.batchId,
+        programId: data.programId,
+        cycleId: data.cycleId,
+        currency: data.currency,
+        status: 'open',
+        description: data.description ?? null,
+        scheduledFor: data.scheduledFor ?? null,
+        declaredCount: data.declaredCount,
+        declaredTotalMinor: BigInt(data.declaredTotalMinor),
+        receivedCount: 0,
+        receivedTotalMinor: 0n,
+        submittedBy: null,
+        approvedBy: null,
+        createdAt: occurredAt,
+        updatedAt: occurredAt,
+      });
+    },
+  }),
+  on(PaymentsAdded, {
+    batchIds: batchId,
+    fold(rows, data, occurredAt) {
+      const batch = rows.batch(data.batchId);
+      let addedMinor = 0n;
+      for (const line of data.payments) {
+        const amountMinor = BigInt(line.amountMinor);
+        addedMinor += amountMinor;
+        rows.addPayment({
+          ...pendingPayment(occurredAt),
+          paymentId: line.paymentId,
+          batchId: data.batchId,
+          reference: line.reference,
+          beneficiaryId: line.beneficiaryId,
+          payeeFa: line.payeeFa,
+          payeeName: line.payeeName ?? null,
+          amountMinor,
+          currency: batch.currency,
+          region: line.region ?? null,
+        });
+      }
+      const received = {
+        receivedCount: batch.receivedCount + data.payments.length,
+        receivedTotalMinor: batch.receivedTotalMinor + addedMinor,
+      };
+      rows.changeBatch(data.batchId, received, occurredAt);
+    },
+  }),
+  on(BatchSubmitted, {
+    batchIds: batchId,
+    fold: (rows, data, at) =>
+      rows.changeBatch(data.batchId, { status: 'awaiting_approval', submittedBy: data.by }, at),
+  }),
+  on(BatchApproved, {
+    batchIds: batchId,
+    fold: (rows, data, at) =>
+      rows.changeBatch(data.batchId, { status: 'approved', approvedBy: data.by }, at),
+  }),
+  on(BatchRejected, {
+    batchIds: batchId,
+    fold: (rows, data, at) => rows.changeBatch(data.batchId, { status: 'rejected' }, at),
+  }),
+  on(BatchCompleted, {
+    batchIds: batchId,
+    fold: (rows, data, at) => rows.changeBatch(data.batchId, { status: 'completed' }, at),
+  }),
+  on(BatchCancelled, {
+    batchIds: batchId,
+    fold: (rows, data, at) => rows.changeBatch(data.batchId, { status: 'cancelled' }, at),
+    afterWrite: (tx, data, at) =>
+      cancelUnsentPayments(
+        tx,
+        data.batchId,
+        data.reason === undefined ? 'batch cancelled' : `batch cancelled: ${data.reason}`,
+        at,
+      ),
+  }),
+  on(PaymentInstructed, {
+    paymentIds: paymentId,
+    batchIds: batchId,
+    fold(rows, data, occurredAt) {
+      if (rows.findPayment(data.paymentId) === undefined) {
+        rows.addPayment({
+          ...pendingPayment(occurredAt),
+          paymentId: data.paymentId,
+          batchId: data.batchId,
+          reference: data.reference,
+          beneficiaryId: data.beneficiaryId,
+          payeeFa: data.payeeFa,
+          payeeName: data.payeeName ?? null,
+          amountMinor: BigInt(data.amountMinor),
+          currency: data.currency,
+          region: data.region ?? null,
+        });
+      }
+      if (rows.findBatch(data.batchId)?.status === 'approved') {
+        rows.changeBatch(data.batchId, { status: 'processing' }, occurredAt);
+      }
+    },
+  }),
+  on(PaymentRouted, {
+    paymentIds: paymentId,
+    fold(rows, data, at) {
+      if (cancelled(rows, data.paymentId)) return;
+      const { dfspId, ruleId, rulesVersion } = data;
+      const change = {
+        status: 'routed',
+        statusReason: null,
+        dfspId,
+        ruleId,
+        rulesVersion,
+      } as const;
+      rows.changePayment(data.paymentId, change, at);
+    },
+  }),
+  on(PaymentUnroutable, {
+    paymentIds: paymentId,
+    fold(rows, data, at) {
+      if (cancelled(rows, data.paymentId)) return;
+      rows.changePayment(
+        data.paymentId,
+        {
+          status: 'unroutable',
+          statusReason: data.reason,
+          dfspId: null,
+          ruleId: null,
+          rulesVersion: data.rulesVersion,
+        },
+        at,
+      );
+    },
+  }),
+  on(PaymentCancelled, {
+    paymentIds: paymentId,
+    fold: (rows, data, at) =>
+      rows.changePayment(
+        data.paymentId,
+        { status: 'cancelled', statusReason: data.reason ?? null },
+        at,
+      ),
+  }),
+]);
+
+function pendingPayment(occurredAt: string) {
+  return {
+    status: 'pending',
+    statusReason: null,
+    dfspId: null,
+    ruleId: null,
+    rulesVersion: null,
+    attempts: 0,
+    reconciliation: 'unreconciled',
+    createdAt: occurredAt,
+    updatedAt: occurredAt,
+  } as const;
+}
+
+/**
+ * A batch's cancellation cancels its unsent payments here at once, before their own streams
+ * say so; a routing decision that was already under way must not bring one back.
+ */
+function cancelled(rows: PaymentsWorkingSet, paymentId: string): boolean {
+  return rows.payment(paymentId).status === 'cancelled';
+}

@@ -1,0 +1,180 @@
+import type { BatchStatusView, PaymentStatusView, ReconciliationView } from './readModels.js';
+
+/** What a payment event can change on a payment row; everything else is fixed at creation. */
+export interface PaymentState {
+  readonly paymentId: string;
+  readonly batchId: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  status: PaymentStatusView;
+  statusReason: string | null;
+  dfspId: string | null;
+  ruleId: string | null;
+  rulesVersion: number | null;
+  attempts: number;
+  reconciliation: ReconciliationView;
+  updatedAt: string;
+}
+
+/** A payment row created by this batch of events: the whole row is written. */
+export interface NewPayment extends PaymentState {
+  readonly reference: string;
+  readonly beneficiaryId: string;
+  readonly payeeFa: string;
+  readonly payeeName: string | null;
+  readonly region: string | null;
+  readonly createdAt: string;
+}
+
+export type PaymentChange = Partial<
+  Pick<
+    PaymentState,
+    'status' | 'statusReason' | 'dfspId' | 'ruleId' | 'rulesVersion' | 'attempts' | 'reconciliation'
+  >
+>;
+
+/** What a batch event can change on a batch row. */
+export interface BatchState {
+  readonly batchId: string;
+  readonly currency: string;
+  status: BatchStatusView;
+  receivedCount: number;
+  receivedTotalMinor: bigint;
+  submittedBy: string | null;
+  approvedBy: string | null;
+  updatedAt: string;
+}
+
+export interface NewBatch extends BatchState {
+  readonly programId: string;
+  readonly cycleId: string;
+  readonly description: string | null;
+  readonly scheduledFor: string | null;
+  readonly declaredCount: number;
+  readonly declaredTotalMinor: bigint;
+  readonly createdAt: string;
+}
+
+export type BatchChange = Partial<
+  Pick<BatchState, 'status' | 'receivedCount' | 'receivedTotalMinor' | 'submittedBy' | 'approvedBy'>
+>;
+
+/** A change to one row of `batch_payment_totals`. */
+export interface TotalsDelta {
+  readonly batchId: string;
+  /** '' for "no DFSP". */
+  readonly dfspId: string;
+  readonly status: PaymentStatusView;
+  readonly reconciliation: ReconciliationView;
+  count: number;
+  amountMinor: bigint;
+}
+
+/**
+ * The payments and batches a run of events touches, held in memory while the events are folded
+ * into them in order, then written with a few set-based statements (`paymentsTables.ts`). Every
+ * change of a payment's DFSP, status or reconciliation moves its count and amount between
+ * totals keys here, so the totals written are exactly the sum of the row changes written.
+ */
+export interface PaymentsWorkingSet {
+  findBatch(batchId: string): BatchState | undefined;
+  /** The batch, which must exist: every batch stream begins with BatchOpened. */
+  batch(batchId: string): BatchState;
+  openBatch(batch: NewBatch): void;
+  changeBatch(batchId: string, change: BatchChange, occurredAt: string): void;
+  findPayment(paymentId: string): PaymentState | undefined;
+  /** The payment, which must exist: PaymentsAdded or PaymentInstructed comes first. */
+  payment(paymentId: string): PaymentState;
+  addPayment(payment: NewPayment): void;
+  changePayment(paymentId: string, change: PaymentChange, occurredAt: string): void;
+  /** The rows to insert and to update, and the non-zero totals deltas. */
+  changes(): WorkingSetChanges;
+}
+
+export interface WorkingSetChanges {
+  readonly newPayments: readonly NewPayment[];
+  readonly changedPayments: readonly PaymentState[];
+  readonly newBatches: readonly NewBatch[];
+  readonly changedBatches: readonly BatchState[];
+  readonly totals: readonly TotalsDelta[];
+}
+
+/** A working set over rows already read from the tables. */
+export function createPaymentsWorkingSet(
+  loadedPayments: readonly PaymentState[],
+  loadedBatches: readonly BatchState[],
+): PaymentsWorkingSet {
+  const payments = new Map(loadedPayments.map((payment) => [payment.paymentId, payment]));
+  const batches = new Map(loadedBatches.map((batch) => [batch.batchId, batch]));
+  const newPayments = new Map<string, NewPayment>();
+  const changedPayments = new Set<string>();
+  const newBatches = new Map<string, NewBatch>();
+  const changedBatches = new Set<string>();
+  const deltas = new Map<string, TotalsDelta>();
+
+  const moveTotals = (payment: PaymentState, sign: 1 | -1) => {
+    const dfspId = payment.dfspId ?? '';
+    const key = [payment.batchId, dfspId, payment.status, payment.reconciliation].join('\u0000');
+    let delta = deltas.get(key);
+    if (delta === undefined) {
+      const { batchId, status, reconciliation } = payment;
+      delta = { batchId, dfspId, status, reconciliation, count: 0, amountMinor: 0n };
+      deltas.set(key, delta);
+    }
+    delta.count += sign;
+    delta.amountMinor += BigInt(sign) * payment.amountMinor;
+  };
+
+  const set: PaymentsWorkingSet = {
+    findBatch: (batchId) => batches.get(batchId),
+    batch(batchId) {
+      const batch = batches.get(batchId);
+      if (batch === undefined) throw new Error(`batch ${batchId} has no row: events out of order?`);
+      return batch;
+    },
+    openBatch(batch) {
+      if (batches.has(batch.batchId)) throw new Error(`batch ${batch.batchId} opened twice`);
+      batches.set(batch.batchId, batch);
+      newBatches.set(batch.batchId, batch);
+    },
+    changeBatch(batchId, change, occurredAt) {
+      Object.assign(set.batch(batchId), change, { updatedAt: occurredAt });
+      changedBatches.add(batchId);
+    },
+    findPayment: (paymentId) => payments.get(paymentId),
+    payment(paymentId) {
+      const payment = payments.get(paymentId);
+      if (payment === undefined) {
+        throw new Error(`payment ${paymentId} has no row: events out of order?`);
+      }
+      return payment;
+    },
+    addPayment(payment) {
+      if (payments.has(payment.paymentId)) {
+        throw new Error(`payment ${payment.paymentId} added twice`);
+      }
+      payments.set(payment.paymentId, payment);
+      newPayments.set(payment.paymentId, payment);
+      moveTotals(payment, 1);
+    },
+    changePayment(paymentId, change, occurredAt) {
+      const payment = set.payment(paymentId);
+      moveTotals(payment, -1);
+      Object.assign(payment, change, { updatedAt: occurredAt });
+      moveTotals(payment, 1);
+      changedPayments.add(paymentId);
+    },
+    changes: () => ({
+      newPayments: [...newPayments.values()],
+      changedPayments: [...changedPayments]
+        .filter((id) => !newPayments.has(id))
+        .map((id) => set.payment(id)),
+      newBatches: [...newBatches.values()],
+      changedBatches: [...changedBatches]
+        .filter((id) => !newBatches.has(id))
+        .map((id) => set.batch(id)),
+      totals: [...deltas.values()].filter((d) => d.count !== 0 || d.amountMinor !== 0n),
+    }),
+  };
+  return set;
+}

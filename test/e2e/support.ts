@@ -1,0 +1,90 @@
+import { expect } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type Service, startService } from '../../src/service.js';
+
+/** One token per role, with a different person behind the operator and the approver. */
+export const TOKENS = {
+  admin: 'admin-token-0000000000000000',
+  operator: 'operator-token-00000000000000',
+  approver: 'approver-token-00000000000000',
+  auditor: 'auditor-token-000000000000000',
+  reporter: 'reporter-token-00000000000000',
+  /** One person who may both submit and approve: only the four-eyes rule stops them. */
+  operatorApprover: 'both-roles-token-000000000000',
+} as const;
+
+const API_TOKENS = [
+  `${TOKENS.admin}=ada:admin`,
+  `${TOKENS.operator}=olive:operator`,
+  `${TOKENS.approver}=abel:approver`,
+  `${TOKENS.auditor}=audrey:auditor`,
+  `${TOKENS.reporter}=rita:reporter`,
+  `${TOKENS.operatorApprover}=olga:operator|approver`,
+].join(',');
+
+/** The whole service (every role) on the given database, or on in-memory-ish PGlite in `dataDir`. */
+export async function startTestService(env: {
+  DATABASE_URL?: string;
+  DATA_DIR?: string;
+}): Promise<Service> {
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent', PROJECTION_BATCH_SIZE: '500' });
+  return startService(config, API_TOKENS, createLogger('silent'));
+}
+
+export type Role = keyof typeof TOKENS;
+
+/** A JSON call to the app as a role; answers status and parsed body. */
+export async function call(
+  service: Service,
+  role: Role | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const response = await service.app.request(path, {
+    method,
+    headers: {
+      ...(role === undefined ? {} : { authorization: `Bearer ${TOKENS[role]}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** Calls and expects a status, answering the body. */
+export async function expectCall<T = Record<string, unknown>>(
+  service: Service,
+  role: Role,
+  method: string,
+  path: string,
+  status: number,
+  body?: unknown,
+): Promise<T> {
+  const result = await call(service, role, method, path, body);
+  expect(result.status, `${method} ${path}: ${JSON.stringify(result.body)}`).toBe(status);
+  return result.body as T;
+}
+
+/** Polls until `check` answers true, or fails after `timeoutMs`. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

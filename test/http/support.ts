@@ -1,0 +1,282 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { ulid } from 'ulid';
+import type { CommandContext, LedgerCommands } from '../../src/adapters/commands/ledgerCommands.js';
+import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
+import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
+import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import { DomainError } from '../../src/domain/domainError.js';
+import type { PublishedRule } from '../../src/domain/routingRulesEvents.js';
+import { type AppDependencies, createApp } from '../../src/http/app.js';
+import { parseApiTokens } from '../../src/http/auth.js';
+import type { Logger } from '../../src/logger.js';
+import {
+  type BatchSummaryView,
+  type DfspView,
+  PAYMENT_STATUSES,
+  type Page,
+  type PaymentView,
+  type ReadModelQueries,
+} from '../../src/projections/readModels.js';
+import { createMigratedPglite } from '../support/databases.js';
+
+// TEMPORARY: `recordingCommands` and `fixedQueries` stand in for the real LedgerCommands and
+// ReadModelQueries while those are being written. The integration suite replaces them; they are
+// deliberately minimal and test only what the HTTP layer does with its collaborators.
+
+/** One bearer token per role, plus one principal holding two roles. */
+export const TOKENS = {
+  admin: 'admin-token-0001',
+  operator: 'operator-token-0001',
+  approver: 'approver-token-0001',
+  auditor: 'auditor-token-0001',
+  reporter: 'reporter-token-0001',
+  operatorApprover: 'both-token-0001',
+} as const;
+
+export const API_TOKENS = [
+  `${TOKENS.admin}=ada:admin`,
+  `${TOKENS.operator}=oscar:operator`,
+  `${TOKENS.approver}=april:approver`,
+  `${TOKENS.auditor}=audrey:auditor`,
+  `${TOKENS.reporter}=rita:reporter`,
+  `${TOKENS.operatorApprover}=otto:operator|approver`,
+].join(',');
+
+/** Headers of a JSON request with `token`. */
+export function as(token: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra };
+}
+
+/** A call the HTTP layer made on the commands, with the context it passed. */
+export interface RecordedCall {
+  readonly method: keyof LedgerCommands;
+  readonly args: readonly unknown[];
+  readonly context: CommandContext | undefined;
+}
+
+/**
+ * TEMPORARY fake of {@link LedgerCommands}: records every call and answers plausibly; `refuse`
+ * makes a method throw the given error instead (to drive the problem mapping).
+ */
+export function recordingCommands() {
+  const calls: RecordedCall[] = [];
+  const refusals = new Map<keyof LedgerCommands, Error>();
+  const registered = new Set<string>();
+  let rules: { version: number; rules: readonly PublishedRule[] } = { version: 0, rules: [] };
+
+  const record = (method: keyof LedgerCommands, args: unknown[], context?: CommandContext) => {
+    calls.push({ method, args, context });
+    const refusal = refusals.get(method);
+    if (refusal !== undefined) throw refusal;
+  };
+
+  const commands: LedgerCommands = {
+    async registerDfsp(dfspId, registration, context) {
+      record('registerDfsp', [dfspId, registration], context);
+      const created = !registered.has(dfspId);
+      registered.add(dfspId);
+      return { created };
+    },
+    async suspendDfsp(dfspId, reason, context) {
+      record('suspendDfsp', [dfspId, reason], context);
+    },
+    async resumeDfsp(dfspId, context) {
+      record('resumeDfsp', [dfspId], context);
+    },
+    async publishRoutingRules(published, context) {
+      record('publishRoutingRules', [published], context);
+      rules = { version: rules.version + 1, rules: published };
+      return { version: rules.version };
+    },
+    async currentRoutingRules() {
+      record('currentRoutingRules', []);
+      return rules;
+    },
+    async dryRunRouting(payment) {
+      record('dryRunRouting', [payment]);
+      return { outcome: 'routed', dfspId: 'bank-a', ruleId: 'r1', rulesVersion: 1, via: 'route' };
+    },
+    async openBatch(input, context) {
+      record('openBatch', [input], context);
+      return { batchId: input.batchId ?? ulid(), created: true };
+    },
+    async addPayments(batchId, payments, context) {
+      record('addPayments', [batchId, payments], context);
+      return { payments: payments.map((p) => ({ reference: p.reference, paymentId: ulid() })) };
+    },
+    async submitBatch(batchId, context) {
+      record('submitBatch', [batchId], context);
+    },
+    async approveBatch(batchId, context) {
+      record('approveBatch', [batchId], context);
+    },
+    async cancelBatch(batchId, reason, context) {
+      record('cancelBatch', [batchId, reason], context);
+    },
+    async cancelPayment(paymentId, reason, context) {
+      record('cancelPayment', [paymentId, reason], context);
+    },
+  };
+
+  return {
+    commands,
+    calls,
+    refuse(method: keyof LedgerCommands, error: Error) {
+      refusals.set(method, error);
+    },
+  };
+}
+
+/**
+ * TEMPORARY fake of {@link ReadModelQueries} over fixed rows. Cursors are row offsets; a cursor
+ * that is not one is `invalid_cursor`, as the real queries answer.
+ */
+export function fixedQueries(
+  rows: {
+    readonly batches?: readonly BatchSummaryView[];
+    readonly payments?: readonly PaymentView[];
+    readonly dfsps?: readonly DfspView[];
+  } = {},
+): ReadModelQueries & { readonly filters: unknown[] } {
+  const filters: unknown[] = [];
+  const page = <Item>(
+    items: readonly Item[],
+    filter: { limit?: number; cursor?: string },
+  ): Page<Item> => {
+    filters.push(filter);
+    const start = filter.cursor === undefined ? 0 : Number(filter.cursor);
+    if (!Number.isInteger(start) || start < 0) {
+      throw new DomainError('invalid_cursor', 'not a cursor this API issued', ['cursor']);
+    }
+    const end = start + (filter.limit ?? 100);
+    return { items: items.slice(start, end), nextCursor: end < items.length ? String(end) : null };
+  };
+  const batches = rows.batches ?? [];
+  const payments = rows.payments ?? [];
+  return {
+    filters,
+    async getPayment(paymentId) {
+      return payments.find((payment) => payment.paymentId === paymentId);
+    },
+    async listPayments(filter) {
+      return page(
+        payments.filter(
+          (payment) =>
+            (filter.batchId === undefined || payment.batchId === filter.batchId) &&
+            (filter.status === undefined || payment.status === filter.status),
+        ),
+        filter,
+      );
+    },
+    async getBatch(batchId) {
+      return batches.find((batch) => batch.batchId === batchId);
+    },
+    async listBatches(filter) {
+      return page(batches, filter);
+    },
+    async listDfsps(filter) {
+      return page(rows.dfsps ?? [], filter);
+    },
+    async listUnroutablePaymentIds() {
+      return [];
+    },
+  };
+}
+
+const zero = () => ({ count: 0, amount: '0.00' });
+
+/** A batch summary row with every count at zero. */
+export function aBatchSummary(overrides: Partial<BatchSummaryView> = {}): BatchSummaryView {
+  const byStatus = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status, zero()]));
+  return {
+    batchId: ulid(),
+    programId: 'CT-OVC',
+    cycleId: '2026-11',
+    currency: 'KES',
+    status: 'open',
+    description: null,
+    scheduledFor: null,
+    declared: { count: 2, total: '300.00' },
+    received: { count: 0, total: '0.00' },
+    byStatus: byStatus as BatchSummaryView['byStatus'],
+    byDfsp: [],
+    reconciliation: { unreconciled: zero(), matched: zero(), mismatched: zero() },
+    submittedBy: null,
+    approvedBy: null,
+    createdAt: '2026-11-28T10:00:00.000Z',
+    updatedAt: '2026-11-28T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** A pending payment row. */
+export function aPayment(overrides: Partial<PaymentView> = {}): PaymentView {
+  return {
+    paymentId: ulid(),
+    batchId: ulid(),
+    reference: 'ref-1',
+    beneficiaryId: 'ben-1',
+    payeeFa: 'account:100200300@bank-a',
+    payeeName: null,
+    amount: '100.00',
+    currency: 'KES',
+    region: null,
+    status: 'pending',
+    statusReason: null,
+    dfspId: null,
+    ruleId: null,
+    rulesVersion: null,
+    attempts: 0,
+    reconciliation: 'unreconciled',
+    createdAt: '2026-11-28T10:00:00.000Z',
+    updatedAt: '2026-11-28T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** A logger whose JSON lines are kept for inspection. */
+export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+  const written: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sink);
+  return {
+    logger,
+    lines: () =>
+      written
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+/** A real event store on in-memory PGlite, migrated. */
+export async function pgliteEventStore(): Promise<{ events: EventStore; db: SqlDatabase }> {
+  const db = await createMigratedPglite();
+  return { events: createPostgresEventStore(db), db };
+}
+
+/**
+ * The app under test: real auth, problems, schemas, metrics and logging; the fakes above for
+ * commands and queries unless given; `events` is required (use {@link pgliteEventStore}).
+ */
+export function testApp(
+  deps: Pick<AppDependencies, 'events'> & Partial<AppDependencies>,
+): ReturnType<typeof createApp> {
+  return createApp({
+    commands: recordingCommands().commands,
+    queries: fixedQueries(),
+    tokens: parseApiTokens(API_TOKENS),
+    logger: pino({ level: 'silent' }),
+    checkReady: async () => {},
+    registry: new Registry(),
+    ...deps,
+  });
+}

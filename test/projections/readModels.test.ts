@@ -1,0 +1,389 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
+import { migrate } from '../../src/adapters/postgres/migrations.js';
+import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
+import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import { DomainError } from '../../src/domain/domainError.js';
+import { formatAmount } from '../../src/domain/money.js';
+import { dfspsProjection } from '../../src/projections/dfspsProjection.js';
+import { encodeCursor } from '../../src/projections/pageCursor.js';
+import { paymentsProjection } from '../../src/projections/paymentsProjection.js';
+import { catchUpProjection, rebuildProjection } from '../../src/projections/projectionRunner.js';
+import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
+import { readModelMigrations } from '../../src/projections/readModelSchema.js';
+import type { PaymentView, ReadModelQueries } from '../../src/projections/readModels.js';
+import {
+  createMigratedPglite,
+  createMigratedPostgres,
+  databaseUrl,
+  NO_POSTGRES,
+} from '../support/databases.js';
+import { type Scenario, type ScenarioBatch, writeScenario } from '../support/readModelScenario.js';
+
+interface Setup {
+  db: SqlDatabase;
+  store: EventStore;
+  close(): Promise<void>;
+}
+
+const engines: { name: string; skip?: string; open: () => Promise<Setup> }[] = [
+  {
+    name: 'PGlite',
+    open: async () => {
+      const db = await createMigratedPglite();
+      return { db, store: createPostgresEventStore(db), close: () => db.close() };
+    },
+  },
+  {
+    name: 'Postgres',
+    ...(databaseUrl ? {} : { skip: NO_POSTGRES }),
+    open: async () => {
+      const { db, close } = await createMigratedPostgres();
+      return { db, store: createPostgresEventStore(db), close };
+    },
+  },
+];
+
+const readModelTables = {
+  payments: 'payment_id',
+  batches: 'batch_id',
+  batch_payment_totals: 'batch_id, dfsp_id, status, reconciliation',
+  dfsps: 'dfsp_id',
+};
+
+/** Every row of the read-model tables, as Postgres spells them in JSON (exact numerics, timestamps). */
+async function snapshot(db: SqlDatabase): Promise<Record<string, string[]>> {
+  const tables: Record<string, string[]> = {};
+  for (const [table, keys] of Object.entries(readModelTables)) {
+    const { rows } = await db.query<{ row: string }>(
+      `SELECT row_to_json(t)::text AS row FROM ${table} t ORDER BY ${keys}`,
+    );
+    tables[table] = rows.map((row) => row.row);
+  }
+  return tables;
+}
+
+/** Payments of the batch at these indexes: their count and amount as the API shows them. */
+function tally(batch: ScenarioBatch, currency: string, indexes: readonly number[]) {
+  const amount = indexes.reduce((sum, i) => sum + (batch.amountsMinor[i] ?? 0n), 0n);
+  return { count: indexes.length, amount: formatAmount(amount, currency) };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+async function allPages(
+  list: (
+    cursor: string | undefined,
+  ) => Promise<{ items: readonly PaymentView[]; nextCursor: string | null }>,
+): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  for (let pages = 1; pages <= 100; pages += 1) {
+    const page = await list(cursor);
+    ids.push(...page.items.map((item) => item.paymentId));
+    if (page.nextCursor === null) return { ids, pages };
+    cursor = page.nextCursor;
+  }
+  throw new Error('pagination did not end');
+}
+
+describe.each(engines)('read models on $name', ({ skip, open }) => {
+  let setup: Setup;
+  let scenario: Scenario;
+  let queries: ReadModelQueries;
+  beforeAll(async () => {
+    if (skip) return;
+    setup = await open();
+    await migrate(setup.db, [readModelMigrations]);
+    scenario = await writeScenario(setup.store, Date.parse('2026-11-28T10:00:00.000Z'));
+    // Small batches of events: runs, loads and totals must hold across batch boundaries.
+    for (const projection of [paymentsProjection, dfspsProjection]) {
+      await catchUpProjection(setup.store, setup.db, projection, { batchSize: 7 });
+    }
+    queries = createReadModelQueries(setup.db);
+  });
+  afterAll(async () => setup?.close());
+
+  it.skipIf(skip)('summarises a batch by status, DFSP and reconciliation', async () => {
+    const { main } = scenario;
+    const summary = await queries.getBatch(main.batchId);
+    const zero = { count: 0, amount: '0.00' };
+    const routedToBank = tally(main, 'KES', range(0, 12));
+    const routedToMobile = tally(main, 'KES', range(12, 22));
+    expect(summary).toMatchObject({
+      batchId: main.batchId,
+      programId: 'CT-OVC',
+      cycleId: '2026-11',
+      currency: 'KES',
+      status: 'processing',
+      description: 'KES test batch',
+      scheduledFor: null,
+      declared: { count: 30, total: '8367.90' },
+      received: { count: 30, total: '8367.90' },
+      submittedBy: 'user:alice',
+      approvedBy: 'user:bob',
+    });
+    expect(summary?.byStatus).toEqual({
+      pending: tally(main, 'KES', [28, 29]),
+      routed: tally(main, 'KES', range(0, 22)),
+      unroutable: tally(main, 'KES', range(22, 26)),
+      submitted: zero,
+      succeeded: zero,
+      failed: zero,
+      returned: zero,
+      cancelled: tally(main, 'KES', [26, 27]),
+    });
+    expect(summary?.byDfsp).toEqual([
+      {
+        dfspId: 'bank-a',
+        ...tally(main, 'KES', [...range(0, 12), 26]),
+        byStatus: expect.objectContaining({
+          routed: routedToBank,
+          cancelled: tally(main, 'KES', [26]),
+          pending: zero,
+        }),
+      },
+      {
+        dfspId: 'mobile-x',
+        ...routedToMobile,
+        byStatus: expect.objectContaining({ routed: routedToMobile, cancelled: zero }),
+      },
+    ]);
+    expect(summary?.reconciliation).toEqual({
+      unreconciled: { count: 30, amount: '8367.90' },
+      matched: zero,
+      mismatched: zero,
+    });
+    expect(await queries.getBatch('01JDX0000000000000000000ZZ')).toBeUndefined();
+  });
+
+  it.skipIf(skip)('shows a payment with its route and its history times', async () => {
+    const { main } = scenario;
+    const paymentId = main.paymentIds[0] ?? '';
+    expect(await queries.getPayment(paymentId)).toEqual({
+      paymentId,
+      batchId: main.batchId,
+      reference: 'ref-0',
+      beneficiaryId: 'ben-0',
+      payeeFa: 'account:1000@bank-a',
+      payeeName: 'Beneficiary 0',
+      amount: '100.00',
+      currency: 'KES',
+      region: 'KE-30',
+      status: 'routed',
+      statusReason: null,
+      dfspId: 'bank-a',
+      ruleId: 'banks',
+      rulesVersion: 2,
+      attempts: 0,
+      reconciliation: 'unreconciled',
+      createdAt: main.addedAt[0],
+      updatedAt: main.lastChangedAt.get(paymentId),
+    });
+    expect(await queries.getPayment(main.paymentIds[23] ?? '')).toMatchObject({
+      payeeName: null,
+      region: null,
+      status: 'unroutable',
+      statusReason: 'no eligible DFSP',
+      dfspId: null,
+      ruleId: null,
+      rulesVersion: 1,
+    });
+    expect(await queries.getPayment('01JDX0000000000000000000ZZ')).toBeUndefined();
+  });
+
+  it.skipIf(skip)('pages through every payment exactly once', async () => {
+    const { main } = scenario;
+    const ofBatch = await allPages((cursor) =>
+      queries.listPayments({ batchId: main.batchId, limit: 7, ...(cursor ? { cursor } : {}) }),
+    );
+    expect(ofBatch.pages).toBe(5);
+    expect(ofBatch.ids).toEqual([...main.paymentIds].sort());
+
+    const everything = await allPages((cursor) =>
+      queries.listPayments({ limit: 500, ...(cursor ? { cursor } : {}) }),
+    );
+    expect(everything.pages).toBe(1);
+    expect(everything.ids).toHaveLength(37);
+    expect(new Set(everything.ids).size).toBe(37);
+    const defaultPage = await queries.listPayments({});
+    expect(defaultPage.items).toHaveLength(37);
+    expect(defaultPage.nextCursor).toBeNull();
+  });
+
+  it.skipIf(skip)('filters payments by batch, status and DFSP', async () => {
+    const { main, cancelled } = scenario;
+    const ids = async (filter: Parameters<ReadModelQueries['listPayments']>[0]) =>
+      (
+        await allPages((cursor) =>
+          queries.listPayments({ ...filter, ...(cursor ? { cursor } : {}) }),
+        )
+      ).ids;
+    const of = (batch: ScenarioBatch, indexes: readonly number[]) =>
+      indexes.map((i) => batch.paymentIds[i]).sort();
+
+    expect(await ids({ batchId: main.batchId, status: 'routed', limit: 5 })).toEqual(
+      of(main, range(0, 22)),
+    );
+    expect(await ids({ status: 'unroutable', limit: 3 })).toEqual(of(main, range(22, 26)));
+    expect(await ids({ dfspId: 'mobile-x', status: 'routed' })).toEqual(of(main, range(12, 22)));
+    expect(await ids({ dfspId: 'bank-a', limit: 4 })).toEqual(
+      [...of(main, [...range(0, 12), 26]), ...of(cancelled, [0, 1])].sort(),
+    );
+    expect(await ids({ dfspId: 'bank-c' })).toEqual([]);
+    expect(await ids({ batchId: cancelled.batchId, status: 'pending' })).toEqual([]);
+  });
+
+  it.skipIf(skip)('refuses a cursor it did not issue', async () => {
+    const page = await queries.listPayments({ limit: 2 });
+    expect(page.nextCursor).not.toBeNull();
+    const forged = [
+      'not a cursor',
+      'bm90LWpzb24',
+      encodeCursor('batches', scenario.main.batchId),
+      `${page.nextCursor}x`,
+    ];
+    for (const cursor of forged) {
+      const refused = queries.listPayments({ cursor });
+      await expect(refused).rejects.toBeInstanceOf(DomainError);
+      await expect(refused).rejects.toMatchObject({ code: 'invalid_cursor', path: ['cursor'] });
+    }
+    await expect(queries.listBatches({ cursor: page.nextCursor ?? '' })).rejects.toMatchObject({
+      code: 'invalid_cursor',
+    });
+    await expect(queries.listDfsps({ cursor: '' })).rejects.toMatchObject({
+      code: 'invalid_cursor',
+    });
+  });
+
+  it.skipIf(skip)("cancels a cancelled batch's unsent payments", async () => {
+    const { cancelled } = scenario;
+    const summary = await queries.getBatch(cancelled.batchId);
+    const zero = { count: 0, amount: '0' };
+    expect(summary).toMatchObject({ status: 'cancelled', currency: 'JPY' });
+    expect(summary?.received).toEqual({ count: 6, total: '9015' });
+    expect(summary?.byStatus).toMatchObject({
+      cancelled: { count: 6, amount: '9015' },
+      pending: zero,
+      routed: zero,
+      unroutable: zero,
+    });
+    expect(summary?.byDfsp).toEqual([
+      {
+        dfspId: 'bank-a',
+        count: 2,
+        amount: '3001',
+        byStatus: expect.objectContaining({
+          cancelled: { count: 2, amount: '3001' },
+          routed: zero,
+        }),
+      },
+    ]);
+    const payments = await queries.listPayments({ batchId: cancelled.batchId });
+    for (const payment of payments.items) {
+      expect(payment).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'batch cancelled: funding withdrawn',
+        updatedAt: cancelled.cancelledAt,
+      });
+    }
+    // A route decided after the cancellation does not bring the payment back.
+    expect(await queries.getPayment(cancelled.paymentIds[3] ?? '')).toMatchObject({
+      status: 'cancelled',
+      dfspId: null,
+    });
+  });
+
+  it.skipIf(skip)('lists batches newest first, by status', async () => {
+    const { main, cancelled, rejected } = scenario;
+    const first = await queries.listBatches({ limit: 2 });
+    expect(first.items.map((batch) => batch.batchId)).toEqual([
+      rejected.batchId,
+      cancelled.batchId,
+    ]);
+    const second = await queries.listBatches({ limit: 2, cursor: first.nextCursor ?? '' });
+    expect(second.items.map((batch) => batch.batchId)).toEqual([main.batchId]);
+    expect(second.nextCursor).toBeNull();
+    const rejectedOnly = await queries.listBatches({ status: 'rejected' });
+    expect(rejectedOnly.items).toEqual([await queries.getBatch(rejected.batchId)]);
+    expect(rejectedOnly.items[0]).toMatchObject({
+      status: 'rejected',
+      byStatus: { pending: { count: 1, amount: '50.00' } },
+      byDfsp: [],
+    });
+  });
+
+  it.skipIf(skip)('lists DFSPs with their state, never a secret', async () => {
+    const { dfsps } = scenario;
+    const first = await queries.listDfsps({ limit: 2 });
+    const second = await queries.listDfsps({ limit: 2, cursor: first.nextCursor ?? '' });
+    expect(second.nextCursor).toBeNull();
+    const all = [...first.items, ...second.items];
+    expect(all.map((d) => [d.dfspId, d.status])).toEqual([
+      ['bank-a', 'active'],
+      ['bank-c', 'active'],
+      ['mobile-x', 'suspended'],
+    ]);
+    expect(all[0]).toEqual({
+      dfspId: 'bank-a',
+      name: 'Bank A Ltd',
+      connector: 'g2p-connect',
+      baseUrl: 'http://127.0.0.1:4001',
+      payerFa: 'account:100200300@bank-a',
+      currencies: ['KES', 'JPY'],
+      faTypes: ['account'],
+      maxAmount: '50000.00',
+      maxBatchSize: null,
+      status: 'active',
+      health: 'healthy',
+      registeredAt: dfsps.get('bank-a')?.registeredAt,
+      updatedAt: dfsps.get('bank-a')?.updatedAt,
+    });
+    expect(all[1]?.updatedAt).toBe(dfsps.get('bank-c')?.updatedAt);
+    expect(JSON.stringify(all)).not.toMatch(/fingerprint|0123456789abcdef/i);
+  });
+
+  it.skipIf(skip)('lists unroutable payment ids oldest first, after a given id', async () => {
+    const { main } = scenario;
+    const unroutable = range(22, 26).map((i) => main.paymentIds[i]);
+    const first = await queries.listUnroutablePaymentIds(3);
+    expect(first).toEqual(unroutable.slice(0, 3));
+    expect(await queries.listUnroutablePaymentIds(3, first[2])).toEqual(unroutable.slice(3));
+    await expect(queries.listUnroutablePaymentIds(0)).rejects.toThrow(RangeError);
+  });
+
+  it.skipIf(skip)('rebuilds exactly the same rows, in a handful of statements', async () => {
+    const before = await snapshot(setup.db);
+    expect(before.payments).toHaveLength(37);
+    expect(before.batches).toHaveLength(3);
+    expect(before.dfsps).toHaveLength(3);
+    expect(before.batch_payment_totals?.length).toBeGreaterThan(5);
+    expect(before.batch_payment_totals?.join()).not.toMatch(/"count":0/);
+
+    // One batch of every event, this time: count the statements each transaction sends.
+    const statements: number[] = [];
+    const counting: SqlDatabase = {
+      ...setup.db,
+      transaction: (work) =>
+        setup.db.transaction((tx) => {
+          statements.push(0);
+          const index = statements.length - 1;
+          return work({
+            query: (text, params) => {
+              statements[index] = (statements[index] ?? 0) + 1;
+              return tx.query(text, params);
+            },
+            execute: (script) => tx.execute(script),
+          });
+        }),
+    };
+    const applied = await rebuildProjection(setup.store, counting, paymentsProjection);
+    await rebuildProjection(setup.store, setup.db, dfspsProjection, { batchSize: 2 });
+
+    expect(applied).toBe(85);
+    // [truncate, the one batch]: two runs (split at BatchCancelled) of loads and writes.
+    expect(statements).toHaveLength(2);
+    expect(statements[1]).toBeLessThanOrEqual(20);
+    expect(await snapshot(setup.db)).toEqual(before);
+  });
+});
