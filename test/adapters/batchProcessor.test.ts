@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchProcessor } from '../../src/adapters/batchProcessor.js';
+import { createLedgerCommands } from '../../src/adapters/commands/ledger.js';
+import type { LedgerCommands } from '../../src/adapters/commands/ledgerCommands.js';
+import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
+import {
+  createDfspSecrets,
+  dfspSecretsMigrations,
+} from '../../src/adapters/postgres/dfspSecrets.js';
+import { migrate } from '../../src/adapters/postgres/migrations.js';
+import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
+import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import { catchUpProjection } from '../../src/projections/projectionRunner.js';
+import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
+import { readModelMigrations } from '../../src/projections/readModelSchema.js';
+import { createMigratedPglite } from '../support/databases.js';
+
+const context = (actor: string) => ({ actor, correlationId: 'test', causationId: null });
+
+/** The real store, failing every append after the first `allowed`: a crash in mid fan-out. */
+function crashingAfter(store: EventStore, allowed: number): EventStore {
+  let appends = 0;
+  return {
+    ...store,
+    async append(stream, expected, events) {
+      appends += 1;
+      if (appends > allowed) throw new Error('simulated crash');
+      return store.append(stream, expected, events);
+    },
+  };
+}
+
+describe('batch processor', () => {
+  let db: SqlDatabase;
+  let store: EventStore;
+  let commands: LedgerCommands;
+
+  beforeAll(async () => {
+    db = await createMigratedPglite();
+    await migrate(db, [readModelMigrations, dfspSecretsMigrations]);
+    store = createPostgresEventStore(db);
+    commands = createLedgerCommands({ store, secrets: createDfspSecrets(db) });
+    await commands.registerDfsp(
+      'bank-a',
+      {
+        name: 'Bank A',
+        connector: 'g2p-connect',
+        baseUrl: 'http://127.0.0.1:4001',
+        payerFa: 'account:100200300@bank-a',
+        currencies: ['KES'],
+        faTypes: ['account'],
+        callbackSecret: 'a-long-enough-secret',
+      },
+      context('user:ada'),
+    );
+    await commands.publishRoutingRules(
+      [{ id: 'all', when: {}, route: [{ dfspId: 'bank-a', weight: 1 }], fallback: [] }],
+      context('user:ada'),
+    );
+  });
+  afterAll(async () => db?.close());
+
+  async function approvedBatch(count: number): Promise<{ batchId: string; paymentIds: string[] }> {
+    const { batchId } = await commands.openBatch(
+      {
+        programId: 'CT-OVC',
+        cycleId: '2026-11',
+        currency: 'KES',
+        declaredCount: count,
+        declaredTotal: `${count}.00`,
+      },
+      context('user:olive'),
+    );
+    const { payments } = await commands.addPayments(
+      batchId,
+      Array.from({ length: count }, (_, n) => ({
+        reference: `r-${n}`,
+        beneficiaryId: `b-${n}`,
+        payeeFa: `account:${1000 + n}@bank-a`,
+        amount: '1.00',
+      })),
+      context('user:olive'),
+    );
+    await commands.submitBatch(batchId, context('user:olive'));
+    await commands.approveBatch(batchId, context('user:abel'));
+    return { batchId, paymentIds: payments.map((payment) => payment.paymentId) };
+  }
+
+  async function eventTypes(paymentId: string): Promise<string[]> {
+    return (await store.readStream(`payment-${paymentId}`)).map((event) => event.type);
+  }
+
+  it('resumes a fan-out that crashed half way without writing any payment twice', async () => {
+    const { paymentIds } = await approvedBatch(600);
+    const queries = createReadModelQueries(db);
+    await expect(
+      catchUpProjection(
+        crashingAfter(store, 300),
+        db,
+        batchProcessor(crashingAfter(store, 300), queries),
+      ),
+    ).rejects.toThrow('simulated crash');
+    const written = await Promise.all(paymentIds.map(eventTypes));
+    expect(written.filter((types) => types.length === 2).length).toBe(300);
+    expect(written.filter((types) => types.length === 0).length).toBe(300);
+
+    const head = await store.headPosition();
+    await catchUpProjection(store, db, batchProcessor(store, queries));
+    for (const paymentId of paymentIds) {
+      expect(await eventTypes(paymentId)).toEqual(['PaymentInstructed', 'PaymentRouted']);
+    }
+    expect(await store.headPosition()).toBe(head + 600n);
+  });
+
+  it('redoes a whole fan-out (a lost checkpoint) without appending anything', async () => {
+    const { paymentIds } = await approvedBatch(20);
+    const queries = createReadModelQueries(db);
+    await catchUpProjection(store, db, batchProcessor(store, queries));
+    const head = await store.headPosition();
+    await db.query(`DELETE FROM projection_checkpoints WHERE projection = 'batch-processor'`);
+    await catchUpProjection(store, db, batchProcessor(store, queries));
+    expect(await store.headPosition()).toBe(head);
+    for (const paymentId of paymentIds) {
+      expect(await eventTypes(paymentId)).toEqual(['PaymentInstructed', 'PaymentRouted']);
+    }
+  });
+
+  it('cancels every payment not yet sent when an approved batch is cancelled', async () => {
+    const { batchId, paymentIds } = await approvedBatch(10);
+    const queries = createReadModelQueries(db);
+    await catchUpProjection(store, db, batchProcessor(store, queries));
+    await commands.cancelBatch(batchId, 'wrong cycle', context('user:olive'));
+    await catchUpProjection(store, db, batchProcessor(store, queries));
+    for (const paymentId of paymentIds) {
+      expect(await eventTypes(paymentId)).toEqual([
+        'PaymentInstructed',
+        'PaymentRouted',
+        'PaymentCancelled',
+      ]);
+    }
+  });
+});
