@@ -103,7 +103,7 @@ export function parseApiTokens(text: string): ApiTokens {
 export function authenticate(tokens: ApiTokens): MiddlewareHandler {
   const known = [...tokens].map(([token, principal]) => ({ digest: sha256(token), principal }));
   return async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path) || routePattern(c) === UNMATCHED) return next();
+    if (isPublic(c.req.path) || routePattern(c) === UNMATCHED) return next();
     const header = c.req.header('authorization');
     const match = header === undefined || header.length > 2_000 ? null : BEARER.exec(header);
     const presented = match?.[1];
@@ -159,4 +159,9 @@ function isRole(value: string): value is Role {
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Health, metrics and the API's documentation (with Swagger UI's own files) need no token. */
+export function isPublic(path: string): boolean {
+  return PUBLIC_PATHS.has(path) || path.startsWith('/docs/');
 }

@@ -1,4 +1,6 @@
-import { swaggerUI } from '@hono/swagger-ui';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 
 /** Where the OpenAPI document and its browsable rendering are served (no token needed). */
@@ -33,5 +35,51 @@ export function registerDocs(app: OpenAPIHono): void {
     document ??= app.getOpenAPIDocument(DOCUMENT);
     return c.json(document, 200);
   });
-  app.get(DOCS_PATH, swaggerUI({ url: OPENAPI_PATH, title: 'g2p-ledger API' }));
+  const assets = swaggerUiAssets();
+  app.get(DOCS_PATH, (c) => c.html(DOCS_PAGE));
+  for (const [name, asset] of Object.entries(assets)) {
+    app.get(`${DOCS_PATH}/${name}`, (c) =>
+      c.body(asset.body, 200, {
+        'content-type': asset.type,
+        'cache-control': 'public, max-age=86400',
+      }),
+    );
+  }
 }
+
+/**
+ * Swagger UI's own files, served from the installed swagger-ui-dist package rather than a CDN:
+ * the service must show its documentation on a network that reaches nothing outside.
+ */
+function swaggerUiAssets(): Record<string, { body: string; type: string }> {
+  const directory = path.dirname(
+    createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'),
+  );
+  const read = (file: string) => readFileSync(path.join(directory, file), 'utf8');
+  return {
+    'swagger-ui.css': { body: read('swagger-ui.css'), type: 'text/css; charset=utf-8' },
+    'swagger-ui-bundle.js': {
+      body: read('swagger-ui-bundle.js'),
+      type: 'text/javascript; charset=utf-8',
+    },
+    'docs.js': {
+      body: `window.ui = SwaggerUIBundle({ url: '${OPENAPI_PATH}', dom_id: '#swagger-ui' });`,
+      type: 'text/javascript; charset=utf-8',
+    },
+  };
+}
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>g2p-ledger API</title>
+  <link rel="stylesheet" href="${DOCS_PATH}/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="${DOCS_PATH}/swagger-ui-bundle.js"></script>
+  <script src="${DOCS_PATH}/docs.js"></script>
+</body>
+</html>
+`;

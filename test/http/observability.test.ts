@@ -109,12 +109,23 @@ describe('documentation, metrics and logs', () => {
     expect(schemas.PaymentInstruction?.properties?.amount?.type).toBe('string');
   });
 
-  it('serves Swagger UI at /docs pointing at /openapi.json', async () => {
-    const response = await testApp({ events }).request('/docs');
+  it('serves Swagger UI at /docs from its own files, pointing at /openapi.json', async () => {
+    const app = testApp({ events });
+    const response = await app.request('/docs');
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await response.text();
     expect(html).toContain('swagger-ui');
-    expect(html).toContain('/openapi.json');
+    expect(html).not.toMatch(/https?:\/\//);
+    const script = await app.request('/docs/docs.js');
+    expect(await script.text()).toContain("url: '/openapi.json'");
+    for (const [asset, type] of [
+      ['/docs/swagger-ui.css', /^text\/css/],
+      ['/docs/swagger-ui-bundle.js', /^text\/javascript/],
+    ] as const) {
+      const served = await app.request(asset);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-type')).toMatch(type);
+    }
   });
 
   it('counts requests by route pattern and status at /metrics', async () => {
