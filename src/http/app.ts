@@ -118,8 +118,12 @@ export function createApp(deps: AppDependencies): Hono {
 
 /** A 413 problem instead of hono's plain-text one; the payments route gets its larger limit. */
 function limitBodies(): MiddlewareHandler {
+  // The rest of the body is never read, so the connection cannot carry another request: say so,
+  // or a client reusing it loses its next request.
   const tooLarge = (limit: number) => (c: Context) =>
-    respondProblem(c, problem('body_too_large', 413, `the request body exceeds ${limit} bytes`));
+    respondProblem(c, problem('body_too_large', 413, `the request body exceeds ${limit} bytes`), {
+      connection: 'close',
+    });
   const standard = bodyLimit({
     maxSize: DEFAULT_BODY_LIMIT_BYTES,
     onError: tooLarge(DEFAULT_BODY_LIMIT_BYTES),

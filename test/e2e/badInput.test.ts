@@ -2,9 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../src/service.js';
 import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
-import { call, expectCall, type Role, startTestService } from './support.js';
+import { call, expectCall, type Role, startTestService, type TestService } from './support.js';
 
 /**
  * Invariant 8: bad input gets a 4xx problem naming the problem, and appends nothing. Runs on
@@ -525,7 +524,7 @@ const cases: Case[] = [
 ];
 
 describe('bad input', () => {
-  let service: Service;
+  let service: TestService;
   let cleanup: () => Promise<void>;
   const ids = {} as Ids;
 

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../../src/service.js';
 import {
   createScratchPostgres,
   databaseUrl,
   NO_POSTGRES,
   type ScratchPostgres,
 } from '../support/databases.js';
-import { call, eventually, expectCall, startTestService } from './support.js';
+import { call, eventually, expectCall, startTestService, type TestService } from './support.js';
 
 /**
  * A programme's batch through the HTTP API on real Postgres: DFSPs, rules, a 2,500-payment batch in
@@ -136,7 +135,7 @@ interface PaymentRow {
 
 describe.skipIf(!databaseUrl)('a batch through the API on Postgres', () => {
   let scratch: ScratchPostgres;
-  let service: Service;
+  let service: TestService;
 
   beforeAll(async () => {
     scratch = await createScratchPostgres();

@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -23,27 +25,46 @@ const API_TOKENS = [
   `${TOKENS.operatorApprover}=olga:operator|approver`,
 ].join(',');
 
-/** The whole service (every role) on the given database, or on in-memory-ish PGlite in `dataDir`. */
+/** The whole service (every role) listening on a loopback port, as `npm start` runs it. */
+export interface TestService extends Service {
+  readonly baseUrl: string;
+}
+
+/** Starts the service on the given database, or on embedded PGlite in `DATA_DIR`. */
 export async function startTestService(env: {
   DATABASE_URL?: string;
   DATA_DIR?: string;
-}): Promise<Service> {
+}): Promise<TestService> {
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent', PROJECTION_BATCH_SIZE: '500' });
-  return startService(config, API_TOKENS, createLogger('silent'));
+  const service = await startService(config, API_TOKENS, createLogger('silent'));
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const listening = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(listening),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    ...service,
+    baseUrl: `http://127.0.0.1:${port}`,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await service.stop();
+    },
+  };
 }
 
 export type Role = keyof typeof TOKENS;
 
 /** A JSON call to the app as a role; answers status and parsed body. */
 export async function call(
-  service: Service,
+  service: TestService,
   role: Role | undefined,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const response = await service.app.request(path, {
+  const response = await fetch(`${service.baseUrl}${path}`, {
     method,
     headers: {
       ...(role === undefined ? {} : { authorization: `Bearer ${TOKENS[role]}` }),
@@ -64,7 +85,7 @@ export async function call(
 
 /** Calls and expects a status, answering the body. */
 export async function expectCall<T = Record<string, unknown>>(
-  service: Service,
+  service: TestService,
   role: Role,
   method: string,
   path: string,
