@@ -58,23 +58,12 @@ export const DfspRegisteredSchema = z
   .openapi('DfspRegistered');
 
 /** A DFSP as `GET /v1/dfsps` lists it: its state and health, never its secrets. */
-export const DfspViewSchema = z
-  .object({
-    dfspId: DfspIdSchema,
-    name: z.string(),
-    connector: z.string(),
-    baseUrl: z.string(),
-    payerFa: z.string(),
-    currencies: z.array(z.string()).readonly(),
-    faTypes: z.array(z.string()).readonly(),
-    maxAmount: z.string().nullable(),
-    maxBatchSize: z.number().int().nullable(),
-    status: z.enum(['active', 'suspended']),
-    health: z.enum(['healthy', 'unhealthy']),
-    registeredAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('Dfsp');
+export const DfspViewSchema = DfspRegisteredSchema.extend({
+  status: z.enum(['active', 'suspended']),
+  health: z.enum(['healthy', 'unhealthy']),
+  registeredAt: z.string(),
+  updatedAt: z.string(),
+}).openapi('Dfsp');
 
 export const DfspPageSchema = pageOf(DfspViewSchema).openapi('DfspPage');
 
