@@ -56,7 +56,7 @@ async function fanOut(store: EventStore, batchId: string, context: CommandContex
   const { state } = await loadState(store, batchDecider, batchStream(batchId));
   if (state.status !== 'approved' || state.opened === undefined) return;
   const routing = await loadRoutingContext(store);
-  await inChunks([...state.lines.values()], (line) =>
+  await inChunks(state.chunks.flat(), (line) =>
     instructAndRoute(store, state, line, routing, context),
   );
 }
@@ -111,7 +111,7 @@ async function cancelUnsent(
   context: CommandContext,
 ): Promise<void> {
   const { state } = await loadState(store, batchDecider, batchStream(batchId));
-  await inChunks([...state.lines.values()], async (line) => {
+  await inChunks(state.chunks.flat(), async (line) => {
     try {
       await handleCommand(
         store,

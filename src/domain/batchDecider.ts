@@ -53,8 +53,12 @@ export interface BatchState {
   readonly opened?: Extract<BatchEvent, { type: 'BatchOpened' }>['data'];
   readonly receivedCount: number;
   readonly receivedTotalMinor: bigint;
-  /** Every payment line by its reference. */
-  readonly lines: ReadonlyMap<string, PaymentLine>;
+  /**
+   * The payment lines as added, chunk by chunk. Kept as the chunks themselves so that folding a
+   * batch of 100,000 payments copies no map per event; look a reference up with
+   * {@link linesByReference}.
+   */
+  readonly chunks: readonly (readonly PaymentLine[])[];
   readonly submittedBy?: string;
   readonly approvedBy?: string;
 }
@@ -70,7 +74,7 @@ export const MAX_PAYMENTS_PER_CHUNK = 1_000;
  */
 export const batchDecider = {
   initialState(): BatchState {
-    return { status: 'none', receivedCount: 0, receivedTotalMinor: 0n, lines: new Map() };
+    return { status: 'none', receivedCount: 0, receivedTotalMinor: 0n, chunks: [] };
   },
 
   evolve(state: BatchState, event: BatchEvent): BatchState {
@@ -78,13 +82,14 @@ export const batchDecider = {
       case 'BatchOpened':
         return { ...state, status: 'open', opened: event.data };
       case 'PaymentsAdded': {
-        const lines = new Map(state.lines);
         let total = state.receivedTotalMinor;
-        for (const line of event.data.payments) {
-          lines.set(line.reference, line);
-          total += BigInt(line.amountMinor);
-        }
-        return { ...state, lines, receivedCount: lines.size, receivedTotalMinor: total };
+        for (const line of event.data.payments) total += BigInt(line.amountMinor);
+        return {
+          ...state,
+          chunks: [...state.chunks, event.data.payments],
+          receivedCount: state.receivedCount + event.data.payments.length,
+          receivedTotalMinor: total,
+        };
       }
       case 'BatchSubmitted':
         return { ...state, status: 'awaiting_approval', submittedBy: event.data.by };
@@ -156,6 +161,7 @@ function addPayments(command: Extract<BatchCommand, { type: 'AddPayments' }>, st
   }
   const added: PaymentLine[] = [];
   const seen = new Set<string>();
+  const known = linesByReference(state);
   command.payments.forEach((payment, index) => {
     const line = toLine(payment, index, opened.currency, command.newPaymentIds[index]);
     if (seen.has(line.reference)) {
@@ -166,7 +172,7 @@ function addPayments(command: Extract<BatchCommand, { type: 'AddPayments' }>, st
       ]);
     }
     seen.add(line.reference);
-    const existing = state.lines.get(line.reference);
+    const existing = known.get(line.reference);
     if (existing === undefined) {
       added.push(line);
     } else if (!sameJson({ ...existing, paymentId: '' }, { ...line, paymentId: '' })) {
@@ -278,6 +284,13 @@ function cancel(command: Extract<BatchCommand, { type: 'CancelBatch' }>, state: 
       },
     },
   ];
+}
+
+/** Every payment line of the batch by its reference (built on demand: one pass over the chunks). */
+export function linesByReference(state: BatchState): Map<string, PaymentLine> {
+  const lines = new Map<string, PaymentLine>();
+  for (const chunk of state.chunks) for (const line of chunk) lines.set(line.reference, line);
+  return lines;
 }
 
 function requireOpened(state: BatchState): NonNullable<BatchState['opened']> {

@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid';
-import { batchDecider } from '../../domain/batchDecider.js';
+import { batchDecider, linesByReference } from '../../domain/batchDecider.js';
 import { batchStream } from '../../domain/batchEvents.js';
 import { dfspDecider } from '../../domain/dfspDecider.js';
 import { DfspProfile, dfspStream } from '../../domain/dfspEvents.js';
@@ -137,9 +137,10 @@ export function createLedgerCommands(deps: {
         { type: 'AddPayments', payments, newPaymentIds },
         context,
       );
+      const lines = linesByReference(state);
       return {
         payments: payments.map((payment) => {
-          const line = state.lines.get(payment.reference);
+          const line = lines.get(payment.reference);
           if (line === undefined)
             throw new Error(`reference ${payment.reference} missing after adding it`);
           return { reference: payment.reference, paymentId: line.paymentId };
