@@ -1,0 +1,102 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * DFSP callback signatures (DESIGN, "DFSP interop"): the `X-Signature` header is
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + raw body)>`. Several `v1=` entries
+ * may be sent while a secret is being rotated; one matching is enough.
+ */
+
+/** Default window, in seconds, a signature's timestamp may be off the verifier's clock. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+/** Longest header considered; a longer one is malformed (a DoS guard, not a protocol rule). */
+const MAX_HEADER_CHARS = 1024;
+const MAX_SIGNATURES = 8;
+const TIMESTAMP = /^\d{1,12}$/;
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
+/** Why a callback signature was refused; every refusal is a 401 that changes nothing. */
+export type SignatureVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
+
+/**
+ * The `X-Signature` value for `rawBody` (the exact bytes sent) at `nowSeconds`.
+ *
+ * @example
+ * signCallback('s3cret', '{"message":{}}', 1_700_000_000);
+ * // "t=1700000000,v1=5d1c…"
+ */
+export function signCallback(
+  secret: string | Uint8Array,
+  rawBody: string | Uint8Array,
+  nowSeconds: number,
+): string {
+  if (!Number.isSafeInteger(nowSeconds) || nowSeconds < 0) {
+    throw new RangeError('nowSeconds must be a non-negative integer');
+  }
+  return `t=${nowSeconds},v1=${mac(secret, String(nowSeconds), rawBody).toString('hex')}`;
+}
+
+/**
+ * Checks an `X-Signature` header against `rawBody` (verify the bytes received, before parsing).
+ * Refused as `missing` (no header), `malformed` (not `t=…,v1=…`), `stale` (timestamp more than
+ * `toleranceSeconds` in the past or in the future) or `mismatch` (no `v1` matches; compared in
+ * constant time).
+ *
+ * @example
+ * verifyCallback(request.header('x-signature'), secret, rawBody, Math.floor(Date.now() / 1000));
+ * // { ok: true } or { ok: false, reason: 'stale' }
+ */
+export function verifyCallback(
+  header: string | undefined,
+  secret: string | Uint8Array,
+  rawBody: string | Uint8Array,
+  nowSeconds: number,
+  toleranceSeconds: number = SIGNATURE_TOLERANCE_SECONDS,
+): SignatureVerdict {
+  if (secret.length === 0) throw new Error('the callback secret must not be empty');
+  if (!Number.isSafeInteger(nowSeconds) || !Number.isSafeInteger(toleranceSeconds)) {
+    throw new RangeError('nowSeconds and toleranceSeconds must be integers');
+  }
+  if (header === undefined || header.trim() === '') return { ok: false, reason: 'missing' };
+  const parsed = parseHeader(header);
+  if (parsed === undefined) return { ok: false, reason: 'malformed' };
+  if (Math.abs(nowSeconds - Number(parsed.timestamp)) > toleranceSeconds) {
+    return { ok: false, reason: 'stale' };
+  }
+  const expected = mac(secret, parsed.timestamp, rawBody);
+  let matched = false;
+  for (const candidate of parsed.signatures) {
+    // Every candidate is compared, so the time taken does not tell which one matched.
+    if (timingSafeEqual(expected, Buffer.from(candidate, 'hex'))) matched = true;
+  }
+  return matched ? { ok: true } : { ok: false, reason: 'mismatch' };
+}
+
+function mac(secret: string | Uint8Array, timestamp: string, rawBody: string | Uint8Array): Buffer {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest();
+}
+
+/** `t` exactly once, 1 to 8 well-formed `v1`; other keys (future schemes) are ignored. */
+function parseHeader(header: string): { timestamp: string; signatures: string[] } | undefined {
+  if (header.length > MAX_HEADER_CHARS) return undefined;
+  let timestamp: string | undefined;
+  const signatures: string[] = [];
+  for (const part of header.split(',')) {
+    const separator = part.indexOf('=');
+    if (separator < 1) return undefined;
+    const key = part.slice(0, separator).trim();
+    const value = part.slice(separator + 1).trim();
+    if (key === 't') {
+      if (timestamp !== undefined || !TIMESTAMP.test(value)) return undefined;
+      timestamp = value;
+    } else if (key === 'v1') {
+      if (!HEX_SHA256.test(value.toLowerCase())) return undefined;
+      signatures.push(value.toLowerCase());
+    }
+  }
+  if (timestamp === undefined || signatures.length === 0 || signatures.length > MAX_SIGNATURES) {
+    return undefined;
+  }
+  return { timestamp, signatures };
+}

@@ -1,0 +1,256 @@
+import { ulid } from 'ulid';
+import {
+  type DfspConnector,
+  type DfspEndpoint,
+  DfspMessageError,
+  DfspQueryError,
+  type DisbursementGroup,
+  type StatusReport,
+  type SubmitOutcome,
+  type UnsendablePayment,
+} from './connector.js';
+import {
+  buildDisburseRequest,
+  buildStatusQuery,
+  errorOf,
+  MAX_DISBURSEMENTS,
+  parseAcknowledgement,
+  parseOnDisburse,
+  parseStatusAnswer,
+  toG2pAmount,
+} from './g2pConnectMessages.js';
+
+/** Options of `createG2pConnectConnector`. */
+export interface G2pConnectOptions {
+  /** The ledger's `sender_id` as registered with the DFSPs. */
+  readonly senderId: string;
+  /** The HTTP client; global `fetch` by default (tests may pass another). */
+  readonly fetch?: typeof fetch;
+  /** Per-request limit, covering connect, send and reading the answer; 10 s by default. */
+  readonly timeoutMs?: number;
+  /** Largest answer read, in bytes; 1 MiB by default. A larger one counts as unreadable. */
+  readonly maxResponseBytes?: number;
+  /** The clock for `message_ts`; the system clock by default. */
+  readonly now?: () => Date;
+  /** A fresh unique `message_id` per request; a ULID by default. */
+  readonly newMessageId?: () => string;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_TIMEOUT_MS = 300_000;
+/** Connection errors raised before a byte of the request can have been written. */
+const PRE_WRITE_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+/** Spec `Error` codes that say "not now" rather than "never": the same request may come again. */
+const TRANSIENT_ERRORS = new Set([
+  'err.request.timeout',
+  'err.request.too_many_requests',
+  'err.service.unavailable',
+]);
+
+/**
+ * A connector for the G2P Connect disburse API (v1.0.0): `POST {baseUrl}/disburse` to send,
+ * `POST {baseUrl}/disburse/sync/txn/status` to query, `on-disburse` bodies to parse. Every request
+ * is bounded: at most 10,000 payments, `timeoutMs` from connect to the last byte of the answer,
+ * an answer of at most `maxResponseBytes`.
+ *
+ * @example
+ * const connector = createG2pConnectConnector({ senderId: 'ledger.example.org' });
+ * const outcome = await connector.submit(group); // { kind: 'accepted', messageId: '01J…' }
+ */
+export function createG2pConnectConnector(options: G2pConnectOptions): DfspConnector {
+  if (options.senderId.trim() === '') throw new Error('senderId must not be empty');
+  const fetchFn = options.fetch ?? fetch;
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const now = options.now ?? (() => new Date());
+  const newMessageId = options.newMessageId ?? (() => ulid());
+
+  const headerInput = () => ({
+    messageId: newMessageId(),
+    messageTs: now().toISOString(),
+    senderId: options.senderId,
+  });
+
+  /** POSTs `body`; answers the status and the text read, or the thrown error classified. */
+  async function post(dfsp: DfspEndpoint, path: string, body: unknown): Promise<PostResult> {
+    const timeoutMs = dfsp.timeoutMs ?? defaultTimeoutMs;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
+      throw new RangeError(`timeoutMs must be an integer in [1, ${MAX_TIMEOUT_MS}]`);
+    }
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    if (dfsp.authToken !== undefined) headers.authorization = `Bearer ${dfsp.authToken}`;
+    try {
+      const response = await fetchFn(`${dfsp.baseUrl.replace(/\/+$/, '')}${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await readCapped(response, maxResponseBytes);
+      return { kind: 'answered', status: response.status, json: parseJson(text) };
+    } catch (error) {
+      return classifyFailure(error, timeoutMs);
+    }
+  }
+
+  return {
+    async submit(group: DisbursementGroup): Promise<SubmitOutcome> {
+      assertCount(group.payments.length, 'payments');
+      const ids = new Set(group.payments.map((payment) => payment.paymentId));
+      if (ids.size !== group.payments.length) throw new Error('payment ids must be unique');
+      const problems: UnsendablePayment[] = [];
+      for (const payment of group.payments) {
+        const amount = toG2pAmount(payment.amountMinor, payment.currency);
+        if (!amount.ok) {
+          problems.push({
+            paymentId: payment.paymentId,
+            code: 'amount_unrepresentable',
+            message: amount.message,
+          });
+        }
+      }
+      if (problems.length > 0) return { kind: 'unsendable', problems };
+
+      const request = buildDisburseRequest(group, headerInput());
+      const messageId = request.header.message_id;
+      const result = await post(group.dfsp, '/disburse', request);
+      if (result.kind !== 'answered')
+        return { kind: result.kind, messageId, reason: result.reason };
+      return outcomeOf(messageId, result.status, result.json);
+    },
+
+    async queryStatus(dfsp: DfspEndpoint, referenceIds: readonly string[]) {
+      assertCount(referenceIds.length, 'referenceIds');
+      const result = await post(
+        dfsp,
+        '/disburse/sync/txn/status',
+        buildStatusQuery(referenceIds, headerInput()),
+      );
+      if (result.kind !== 'answered') {
+        throw new DfspQueryError(dfsp.dfspId, `status query failed: ${result.reason}`);
+      }
+      if (result.status < 200 || result.status > 299) {
+        throw new DfspQueryError(dfsp.dfspId, `status query answered HTTP ${result.status}`);
+      }
+      let reports: StatusReport[];
+      try {
+        reports = parseStatusAnswer(result.json);
+      } catch (error) {
+        if (!(error instanceof DfspMessageError)) throw error;
+        throw new DfspQueryError(dfsp.dfspId, `malformed status answer: ${error.message}`);
+      }
+      const listed = new Set(reports.map((report) => report.referenceId));
+      const unlisted = referenceIds.filter((id) => !listed.has(id));
+      return [
+        ...reports,
+        ...unlisted.map((referenceId) => ({ referenceId, status: 'unknown_reference' as const })),
+      ];
+    },
+
+    parseStatusReport: parseOnDisburse,
+  };
+}
+
+type PostResult =
+  | { kind: 'answered'; status: number; json: unknown }
+  | { kind: 'unknown' | 'unreachable'; reason: string };
+
+/** The outcome of a `/disburse` request the DFSP answered with HTTP `status` and `json`. */
+function outcomeOf(messageId: string, status: number, json: unknown): SubmitOutcome {
+  if (status >= 200 && status <= 299) {
+    let ack: ReturnType<typeof parseAcknowledgement>;
+    try {
+      ack = parseAcknowledgement(json);
+    } catch (error) {
+      if (!(error instanceof DfspMessageError)) throw error;
+      return { kind: 'unknown', messageId, reason: `unreadable acknowledgement: ${error.message}` };
+    }
+    if (ack.ack_status === 'ACK') {
+      return ack.correlation_id === undefined
+        ? { kind: 'accepted', messageId }
+        : { kind: 'accepted', messageId, correlationId: ack.correlation_id };
+    }
+    const code = ack.error?.code ?? ack.ack_status.toLowerCase();
+    const message = ack.error?.message ?? `the DFSP answered ${ack.ack_status}`;
+    return { kind: 'rejected', messageId, code, message, retryable: TRANSIENT_ERRORS.has(code) };
+  }
+  if (status >= 300 && status <= 499) {
+    const error = errorOf(json);
+    const code = error?.code ?? `http.${status}`;
+    const message = error?.message ?? `the DFSP answered HTTP ${status}`;
+    const retryable = status === 408 || status === 429 || TRANSIENT_ERRORS.has(code);
+    return { kind: 'rejected', messageId, code, message, retryable };
+  }
+  return { kind: 'unknown', messageId, reason: `the DFSP answered HTTP ${status}` };
+}
+
+/** Unreachable only when the error proves nothing was written; anything else may have arrived. */
+function classifyFailure(error: unknown, timeoutMs: number): PostResult {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return { kind: 'unknown', reason: `no complete answer within ${timeoutMs} ms` };
+  }
+  const code = connectionErrorCode(error instanceof Error ? error.cause : undefined);
+  if (code !== undefined && PRE_WRITE_ERRORS.has(code)) {
+    return { kind: 'unreachable', reason: `connection failed (${code})` };
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return { kind: 'unknown', reason: `request failed after connecting or unclassified: ${detail}` };
+}
+
+/** The `code` of a connection error; an AggregateError (one per address tried) counts only if all agree. */
+function connectionErrorCode(cause: unknown): string | undefined {
+  if (cause instanceof AggregateError) {
+    const codes = new Set(cause.errors.map((inner) => connectionErrorCode(inner)));
+    const [only] = codes;
+    return codes.size === 1 ? only : undefined;
+  }
+  if (typeof cause !== 'object' || cause === null || !('code' in cause)) return undefined;
+  return typeof cause.code === 'string' ? cause.code : undefined;
+}
+
+/** Reads the answer as text, stopping (and refusing) past `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `undefined` for an empty, oversized or non-JSON answer: treated as an answer without a body. */
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function assertCount(count: number, what: string): void {
+  if (count < 1 || count > MAX_DISBURSEMENTS) {
+    throw new RangeError(`${what} must hold 1 to ${MAX_DISBURSEMENTS} entries, got ${count}`);
+  }
+}

@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { type SimulatorOptions, simulatorOptionsSchema } from './options.js';
+
+/** Usage text printed with a flag error. */
+export const usage = `usage: npm run simulator -- --dfsp-id ID --callback-url URL --secret SECRET
+  [--port 4001] [--host 127.0.0.1] [--latency-ms 50-200] [--reject-rate 0.05]
+  [--duplicate-rate 0.1] [--out-of-order-rate 0.05] [--lost-rate 0.05]
+  [--down-from-ms MS --down-for-ms MS --down-mode 503|hang] [--seed 1]
+  [--max-disbursements 10000] [--max-pending-callbacks 1000]
+The secret may come from DFSP_SIMULATOR_SECRET instead of --secret.`;
+
+const flagNames = [
+  'port',
+  'host',
+  'dfsp-id',
+  'callback-url',
+  'secret',
+  'latency-ms',
+  'reject-rate',
+  'duplicate-rate',
+  'out-of-order-rate',
+  'lost-rate',
+  'down-from-ms',
+  'down-for-ms',
+  'down-mode',
+  'seed',
+  'max-disbursements',
+  'max-pending-callbacks',
+] as const;
+
+const numberText = (flag: string) =>
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, `--${flag} must be a number`)
+    .transform(Number);
+
+const latencyText = z
+  .string()
+  .regex(/^\d+(-\d+)?$/, '--latency-ms must be MS or MIN-MAX, e.g. 50-200')
+  .transform((text) => {
+    const [min, max] = text.split('-').map(Number);
+    return { min: min ?? 0, max: max ?? min ?? 0 };
+  });
+
+/**
+ * Turns command-line flags (and `DFSP_SIMULATOR_SECRET`) into validated simulator options.
+ * Throws an Error whose message names the bad flag.
+ */
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): SimulatorOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: Object.fromEntries(flagNames.map((name) => [name, { type: 'string' as const }])),
+    strict: true,
+    allowPositionals: false,
+  });
+  const text = (name: (typeof flagNames)[number]): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const num = (name: (typeof flagNames)[number]) => {
+    const raw = text(name);
+    return raw === undefined ? undefined : numberText(name).parse(raw);
+  };
+
+  const downFrom = num('down-from-ms');
+  const downFor = num('down-for-ms');
+  const downMode = text('down-mode');
+  if ((downFrom === undefined) !== (downFor === undefined)) {
+    throw new Error('--down-from-ms and --down-for-ms go together');
+  }
+  const latency = text('latency-ms');
+  const candidate = {
+    port: num('port'),
+    host: text('host'),
+    dfspId: text('dfsp-id'),
+    callbackUrl: text('callback-url'),
+    secret: text('secret') ?? env.DFSP_SIMULATOR_SECRET,
+    latencyMs: latency === undefined ? undefined : latencyText.parse(latency),
+    rejectRate: num('reject-rate'),
+    duplicateRate: num('duplicate-rate'),
+    outOfOrderRate: num('out-of-order-rate'),
+    lostRate: num('lost-rate'),
+    downtime:
+      downFrom === undefined || downFor === undefined
+        ? undefined
+        : { fromMs: downFrom, forMs: downFor, mode: downMode ?? '503' },
+    seed: num('seed'),
+    maxDisbursementsPerRequest: num('max-disbursements'),
+    maxPendingCallbacks: num('max-pending-callbacks'),
+  };
+  const defined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
+  return simulatorOptionsSchema.parse(defined);
+}
+
+/** A one-line-per-problem description of a flag error, without echoing the secret. */
+export function describeCliError(error: unknown): string {
+  if (error instanceof z.ZodError) {
+    return error.issues
+      .map((issue) => `--${flagOf(issue.path.map(String))}: ${issue.message}`)
+      .join('\n');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function flagOf(path: readonly string[]): string {
+  const [head, sub] = path;
+  const byKey: Record<string, string> = {
+    dfspId: 'dfsp-id',
+    callbackUrl: 'callback-url',
+    latencyMs: 'latency-ms',
+    rejectRate: 'reject-rate',
+    duplicateRate: 'duplicate-rate',
+    outOfOrderRate: 'out-of-order-rate',
+    lostRate: 'lost-rate',
+    maxDisbursementsPerRequest: 'max-disbursements',
+    maxPendingCallbacks: 'max-pending-callbacks',
+  };
+  if (head === 'downtime') {
+    return sub === 'mode' ? 'down-mode' : sub === 'forMs' ? 'down-for-ms' : 'down-from-ms';
+  }
+  return head === undefined ? '(flags)' : (byKey[head] ?? head);
+}

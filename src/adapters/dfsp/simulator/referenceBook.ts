@@ -1,0 +1,97 @@
+import type { DisbursementStatus, DisburseStatusReasonCode } from './wireSchemas.js';
+
+/** One payment the simulated DFSP made; the row of `GET /ledger` and of a statement. */
+export interface LedgerEntry {
+  reference_id: string;
+  /** Decimal string as received; money never travels as a number. */
+  amount: string;
+  currency: string;
+  payee_fa: string;
+  /** ISO 8601 (UTC). */
+  paid_at: string;
+}
+
+/** What the DFSP holds about a reference it accepted (the first time it saw it). */
+interface ReferenceState {
+  amount: string;
+  currency: string;
+  payeeFa: string;
+  status: 'pdng' | 'succ' | 'rjct';
+  reasonCode?: DisburseStatusReasonCode;
+  reasonMessage?: string;
+  /** When received, then when decided (ISO). */
+  timestamp: string;
+}
+
+/** A disbursement's outcome, decided once. */
+export type Outcome =
+  | { status: 'succ' }
+  | { status: 'rjct'; code: DisburseStatusReasonCode; message: string };
+
+/** The simulator's memory of references, with the ledger of what it paid. */
+export interface ReferenceBook {
+  has(referenceId: string): boolean;
+  size(): number;
+  /** Remember a first-seen reference as pending. Throws if already known. */
+  receive(
+    referenceId: string,
+    entry: { amount: string; currency: string; payeeFa: string },
+    at: Date,
+  ): void;
+  /** Decide a pending reference; a `succ` adds it to the ledger. Throws if not pending. */
+  settle(referenceId: string, outcome: Outcome, at: Date): void;
+  /** The status line for a reference, or null when never received. */
+  statusOf(referenceId: string): DisbursementStatus | null;
+  /** Everything paid, in the order it was paid. */
+  ledger(): readonly LedgerEntry[];
+}
+
+/** An empty in-memory reference book. */
+export function createReferenceBook(): ReferenceBook {
+  const references = new Map<string, ReferenceState>();
+  const paid: LedgerEntry[] = [];
+
+  return {
+    has: (referenceId) => references.has(referenceId),
+    size: () => references.size,
+    receive(referenceId, entry, at) {
+      if (references.has(referenceId)) {
+        throw new Error(`reference ${referenceId} received twice: deduplication broken`);
+      }
+      references.set(referenceId, { ...entry, status: 'pdng', timestamp: at.toISOString() });
+    },
+    settle(referenceId, outcome, at) {
+      const state = references.get(referenceId);
+      if (state === undefined || state.status !== 'pdng') {
+        throw new Error(`reference ${referenceId} settled while not pending: would pay twice`);
+      }
+      state.timestamp = at.toISOString();
+      state.status = outcome.status;
+      if (outcome.status === 'rjct') {
+        state.reasonCode = outcome.code;
+        state.reasonMessage = outcome.message;
+        return;
+      }
+      paid.push({
+        reference_id: referenceId,
+        amount: state.amount,
+        currency: state.currency,
+        payee_fa: state.payeeFa,
+        paid_at: state.timestamp,
+      });
+    },
+    statusOf(referenceId) {
+      const state = references.get(referenceId);
+      if (state === undefined) return null;
+      const line: DisbursementStatus = {
+        reference_id: referenceId,
+        timestamp: state.timestamp,
+        status: state.status,
+      };
+      if (state.reasonCode !== undefined) line.status_reason_code = state.reasonCode;
+      if (state.reasonMessage !== undefined) line.status_reason_message = state.reasonMessage;
+      return line;
+    },
+    ledger: () => paid,
+  };
+}
