@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScratchPostgres,
-  databaseUrl,
-  NO_POSTGRES,
-  type ScratchPostgres,
-} from '../support/databases.js';
+import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
 import { call, eventually, expectCall, startTestService, type TestService } from './support.js';
 
 /**
