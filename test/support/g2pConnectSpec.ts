@@ -5,9 +5,10 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
 /**
- * Validators built from the official G2P Connect disburse OpenAPI document
- * (`../shared/specs/g2p-connect/disburse_core_api_v1.0.0.yaml`), so tests check the ledger's
- * messages against the spec itself rather than against our reading of it.
+ * Validators built from the official G2P Connect disburse OpenAPI document, kept unchanged in
+ * `test/fixtures/g2p-connect/` (a copy of the team's shared/specs, with its SOURCE.md: the tests
+ * must not depend on a folder outside the repository), so tests check the ledger's messages
+ * against the spec itself rather than against our reading of it.
  *
  * The document is loaded once and patched, here only, for the draft's known defects
  * (SOURCE.md):
@@ -18,10 +19,7 @@ import { parse } from 'yaml';
  * `Amount` (two decimals at most) is left as it is: the ledger only sends amounts it fits.
  */
 
-const SPEC_URL = new URL(
-  '../../../shared/specs/g2p-connect/disburse_core_api_v1.0.0.yaml',
-  import.meta.url,
-);
+const SPEC_URL = new URL('../fixtures/g2p-connect/disburse_core_api_v1.0.0.yaml', import.meta.url);
 const SPEC_ID = 'urn:g2p-connect:disburse:1.0.0';
 
 type Json = { [key: string]: unknown };
