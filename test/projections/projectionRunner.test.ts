@@ -185,7 +185,7 @@ describe.skipIf(!databaseUrl)('projection runner processes', () => {
   /** Polls the runner's checkpoint until `reached` says it has moved far enough. */
   async function waitForCheckpoint(reached: (position: bigint) => boolean): Promise<bigint> {
     const projection = applicationsProjection();
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const checkpoint = (await readCheckpoint(setup.db, projection)) ?? 0n;
       if (reached(checkpoint)) return checkpoint;
@@ -223,7 +223,7 @@ describe.skipIf(!databaseUrl)('projection runner processes', () => {
       applications: appended,
       distinctEvents: appended,
     });
-  });
+  }, 120_000);
 
   it('keeps one runner active; a standby takes over when it stops', async () => {
     const projection = { ...streamSummaries, name: 'stream-summaries-failover' };

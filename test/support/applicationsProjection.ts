@@ -17,7 +17,7 @@ export interface ApplicationsProjectionOptions {
   readonly runner?: string;
   /** Throw after applying this many events of a batch (inside the transaction). */
   readonly failAfter?: () => number | undefined;
-  /** Apply row by row, so a kill lands mid-batch. */
+  /** Apply row by row and slowly (≥ 1 ms an event), so a kill lands mid-batch. */
   readonly slow?: boolean;
 }
 
@@ -33,6 +33,8 @@ export function applicationsProjection(options: ApplicationsProjectionOptions = 
           if (count === failAfter) throw new Error(`induced failure after ${count} events`);
           await insert(tx, [event], options.runner ?? 'test');
           count += 1;
+          // At least a millisecond an event: a batch of 200 takes long enough to be killed in.
+          if (options.slow) await new Promise((resolve) => setTimeout(resolve, 1));
         }
         return;
       }
