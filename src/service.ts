@@ -9,8 +9,8 @@ import { parseApiTokens } from './http/auth.js';
 import type { Logger } from './logger.js';
 import { projections } from './projections/projections.js';
 import { createReadModelQueries } from './projections/readModelQueries.js';
-import { runProjector } from './projector.js';
 import { openStores, type Stores } from './stores.js';
+import { superviseFeedConsumers } from './supervisor.js';
 
 export interface Service {
   readonly app: Hono;
@@ -43,7 +43,7 @@ export async function startService(
   const background = { batchSize: config.PROJECTION_BATCH_SIZE, signal: shutdown.signal };
   if (config.ROLES.includes('projector')) {
     roles.push(
-      runProjector(stores, projections, {
+      superviseFeedConsumers(stores, projections, {
         ...background,
         logger: logger.child({ role: 'projector' }),
       }),
@@ -52,7 +52,7 @@ export async function startService(
   if (config.ROLES.includes('dispatcher')) {
     const processor = batchProcessor(stores.events, queries);
     roles.push(
-      runProjector(stores, [processor], {
+      superviseFeedConsumers(stores, [processor], {
         ...background,
         logger: logger.child({ role: 'dispatcher' }),
       }),

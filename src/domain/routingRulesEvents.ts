@@ -27,6 +27,13 @@ export const PublishedRule = z.strictObject({
 });
 export type PublishedRule = z.infer<typeof PublishedRule>;
 
+/** Every DFSP a rule set names, in its routes or fallbacks: the only ones routing looks at. */
+export function dfspIdsNamedIn(rules: readonly PublishedRule[]): Set<string> {
+  return new Set(
+    rules.flatMap((rule) => [...rule.route.map((entry) => entry.dfspId), ...rule.fallback]),
+  );
+}
+
 export const RoutingRulesPublished = defineEvent(
   'RoutingRulesPublished',
   z.strictObject({

@@ -8,7 +8,7 @@ import { parseAmount } from '../../domain/money.js';
 import { paymentDecider } from '../../domain/paymentDecider.js';
 import { paymentStream } from '../../domain/paymentEvents.js';
 import { routingRulesDecider } from '../../domain/routingRulesDecider.js';
-import { ROUTING_RULES_STREAM } from '../../domain/routingRulesEvents.js';
+import { dfspIdsNamedIn, ROUTING_RULES_STREAM } from '../../domain/routingRulesEvents.js';
 import type { EventStore } from '../eventStore/eventStore.js';
 import { type DfspSecrets, secretFingerprint } from '../postgres/dfspSecrets.js';
 import { handleCommand, loadState } from './commandHandler.js';
@@ -80,9 +80,7 @@ export function createLedgerCommands(deps: {
     },
 
     async publishRoutingRules(rules, context) {
-      const named = new Set(
-        rules.flatMap((rule) => [...rule.route.map((entry) => entry.dfspId), ...rule.fallback]),
-      );
+      const named = dfspIdsNamedIn(rules);
       const known = new Set<string>();
       await Promise.all(
         [...named].map(async (dfspId) => {

@@ -9,7 +9,11 @@ import {
   routePayment,
 } from '../../domain/routing.js';
 import { routingRulesDecider, toRoutingRuleSet } from '../../domain/routingRulesDecider.js';
-import { type PublishedRule, ROUTING_RULES_STREAM } from '../../domain/routingRulesEvents.js';
+import {
+  dfspIdsNamedIn,
+  type PublishedRule,
+  ROUTING_RULES_STREAM,
+} from '../../domain/routingRulesEvents.js';
 import type { EventStore } from '../eventStore/eventStore.js';
 import { loadState } from './commandHandler.js';
 
@@ -38,9 +42,7 @@ export interface RoutingContext {
 export async function loadRoutingContext(store: EventStore): Promise<RoutingContext> {
   const { state: rules } = await loadState(store, routingRulesDecider, ROUTING_RULES_STREAM);
   const { ruleSet } = toRoutingRuleSet(rules.rules, rules.version);
-  const named = new Set(
-    rules.rules.flatMap((rule) => [...rule.route.map((entry) => entry.dfspId), ...rule.fallback]),
-  );
+  const named = dfspIdsNamedIn(rules.rules);
   const states = new Map<string, DfspState>();
   await Promise.all(
     [...named].map(async (dfspId) => {

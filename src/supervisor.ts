@@ -6,11 +6,11 @@ import type { Stores } from './stores.js';
 const RESTART_DELAY_MS = { first: 500, max: 30_000 };
 
 /**
- * The projector role: keeps every projection current until the signal aborts. A projection that
- * fails (a poison event, a lost connection) is logged and restarted from its checkpoint after a
- * growing delay; it never skips the event that failed.
+ * Keeps feed consumers (the projector role's projections, the dispatcher role's batch processor)
+ * running until the signal aborts. One that fails (a poison event, a lost connection) is logged
+ * and restarted from its checkpoint after a growing delay; it never skips the event that failed.
  */
-export async function runProjector(
+export async function superviseFeedConsumers(
   stores: Stores,
   projections: readonly FeedConsumer[],
   options: { batchSize: number; signal: AbortSignal; logger: Logger },
