@@ -15,6 +15,7 @@ import {
 import type { CommandContext } from './commands/ledgerCommands.js';
 import { loadRoutingContext, type RoutingContext } from './commands/routingContext.js';
 import type { EventStore, RecordedEvent } from './eventStore/eventStore.js';
+import { mapInChunks } from './inChunks.js';
 
 /** Payment streams written at once: enough to fill group commits, few enough to bound memory. */
 const FAN_OUT_CONCURRENCY = 250;
@@ -37,6 +38,7 @@ export function batchProcessor(store: EventStore, queries: ReadModelQueries): Re
         'DfspRegistered',
         'DfspUpdated',
         'DfspResumed',
+        'DfspHealthChanged',
         'RoutingRulesPublished',
       ],
     },
@@ -160,9 +162,7 @@ async function rerouteUnroutable(
 }
 
 async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  for (let start = 0; start < items.length; start += FAN_OUT_CONCURRENCY) {
-    await Promise.all(items.slice(start, start + FAN_OUT_CONCURRENCY).map(work));
-  }
+  await mapInChunks(items, FAN_OUT_CONCURRENCY, work);
 }
 
 function contextOf(event: RecordedEvent): CommandContext {

@@ -8,11 +8,17 @@ import { isKnownCurrency, parseAmount } from './money.js';
 export type DfspCommand =
   | { readonly type: 'RegisterDfsp'; readonly profile: DfspProfile; readonly by: string }
   | { readonly type: 'SuspendDfsp'; readonly by: string; readonly reason?: string }
-  | { readonly type: 'ResumeDfsp'; readonly by: string };
+  | { readonly type: 'ResumeDfsp'; readonly by: string }
+  | {
+      readonly type: 'RecordHealth';
+      readonly health: 'healthy' | 'unhealthy';
+      readonly reason: string;
+    };
 
 export interface DfspState {
   readonly profile?: DfspProfile;
   readonly suspended: boolean;
+  readonly health: 'healthy' | 'unhealthy';
 }
 
 /**
@@ -24,7 +30,7 @@ export interface DfspState {
  */
 export const dfspDecider = {
   initialState(): DfspState {
-    return { suspended: false };
+    return { suspended: false, health: 'healthy' };
   },
 
   evolve(state: DfspState, event: DfspEvent): DfspState {
@@ -38,6 +44,8 @@ export const dfspDecider = {
         return { ...state, suspended: true };
       case 'DfspResumed':
         return { ...state, suspended: false };
+      case 'DfspHealthChanged':
+        return { ...state, health: event.data.health };
       default:
         return assertNever(event);
     }
@@ -63,6 +71,12 @@ export const dfspDecider = {
         const { dfspId } = requireRegistered(state);
         if (!state.suspended) return [];
         return [{ type: 'DfspResumed', data: { dfspId, by: command.by } }];
+      }
+      case 'RecordHealth': {
+        const { dfspId } = requireRegistered(state);
+        if (state.health === command.health) return [];
+        const { health, reason } = command;
+        return [{ type: 'DfspHealthChanged', data: { dfspId, health, reason } }];
       }
       default:
         return assertNever(command);

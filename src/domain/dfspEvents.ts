@@ -42,7 +42,26 @@ export const DfspResumed = defineEvent(
   z.strictObject({ dfspId: DfspId, by: Principal }),
 );
 
-export const dfspEvents = [DfspRegistered, DfspUpdated, DfspSuspended, DfspResumed] as const;
+/**
+ * The dispatcher's circuit breaker opened (`unhealthy`: routing passes the DFSP by for its
+ * fallbacks) or closed again (`healthy`).
+ */
+export const DfspHealthChanged = defineEvent(
+  'DfspHealthChanged',
+  z.strictObject({
+    dfspId: DfspId,
+    health: z.enum(['healthy', 'unhealthy']),
+    reason: z.string().max(500),
+  }),
+);
+
+export const dfspEvents = [
+  DfspRegistered,
+  DfspUpdated,
+  DfspSuspended,
+  DfspResumed,
+  DfspHealthChanged,
+] as const;
 export type DfspEvent = EventOf<(typeof dfspEvents)[number]>;
 
 export const dfspStream = (dfspId: string) => `dfsp-${dfspId}`;

@@ -3,13 +3,50 @@ import { DomainError } from './domainError.js';
 import type { PaymentEvent } from './paymentEvents.js';
 import type { RoutingDecision } from './routing.js';
 
+type EventData<Type extends PaymentEvent['type']> = Extract<PaymentEvent, { type: Type }>['data'];
+
+/** A DFSP's word on a payment, from its callback or a status query. */
+export interface DfspStatusReport {
+  readonly dfspId: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly reasonCode?: string;
+  readonly reasonMessage?: string;
+  readonly reportedAt?: string;
+  readonly source: 'callback' | 'status_query';
+}
+
+/** How a sending ended without an acknowledgement (the dispatcher classifies it). */
+export interface SubmissionFailure {
+  readonly dfspId: string;
+  /** The attempt this failure belongs to; a failure of an earlier attempt is ignored. */
+  readonly attempt: number;
+  readonly outcome: 'rejected' | 'unreachable' | 'unknown' | 'unsendable';
+  readonly dfspMayHold: boolean;
+  readonly retryable: boolean;
+  readonly code?: string;
+  readonly reason: string;
+  /** When to send again, if the payment goes back to `routed`. */
+  readonly retryAt: string;
+  /** Sendings to one route after which a retryable failure becomes final. */
+  readonly maxAttemptsPerRoute: number;
+}
+
 export type PaymentCommand =
-  | {
-      readonly type: 'InstructPayment';
-      readonly data: Extract<PaymentEvent, { type: 'PaymentInstructed' }>['data'];
-    }
+  | { readonly type: 'InstructPayment'; readonly data: EventData<'PaymentInstructed'> }
   | { readonly type: 'RoutePayment'; readonly decision: RoutingDecision }
-  | { readonly type: 'CancelPayment'; readonly by: string; readonly reason?: string };
+  | { readonly type: 'CancelPayment'; readonly by: string; readonly reason?: string }
+  | {
+      readonly type: 'SubmitPayment';
+      readonly dfspId: string;
+      readonly transactionId: string;
+      readonly messageId: string;
+      /** Now (ISO 8601): a payment whose retry time has not come is not sent yet. */
+      readonly at: string;
+    }
+  | ({ readonly type: 'RecordSubmissionFailure' } & SubmissionFailure)
+  | { readonly type: 'RecordNotHeld'; readonly dfspId: string; readonly retryAt: string }
+  | ({ readonly type: 'ApplyStatusReport' } & DfspStatusReport)
+  | { readonly type: 'RetryPayment'; readonly by: string; readonly decision: RoutingDecision };
 
 export type PaymentStatus =
   | 'none'
@@ -24,11 +61,19 @@ export type PaymentStatus =
 
 export interface PaymentState {
   readonly status: PaymentStatus;
-  readonly instructed?: Extract<PaymentEvent, { type: 'PaymentInstructed' }>['data'];
+  readonly instructed?: EventData<'PaymentInstructed'>;
   readonly dfspId?: string;
   readonly ruleId?: string;
   readonly rulesVersion?: number;
   readonly statusReason?: string;
+  /** Sendings so far, to any DFSP. */
+  readonly attempts: number;
+  /** Sendings since the payment was last routed. */
+  readonly attemptsOnRoute: number;
+  /** After a failed sending, the time before which it is not sent again. */
+  readonly retryAt?: string;
+  /** Contradicting reports already recorded, so the same one twice is recorded once. */
+  readonly conflicts: readonly string[];
 }
 
 /** Statuses in which a payment has not been sent to any DFSP: it may still be routed or cancelled. */
@@ -36,33 +81,82 @@ const NOT_SENT: ReadonlySet<PaymentStatus> = new Set(['pending', 'routed', 'unro
 
 /**
  * The payment decider: one payment's life from instruction to a final status. Routing decisions
- * are made by the routing engine and arrive in the command; this decider only checks that the
- * payment may still take one.
+ * are made by the routing engine and arrive in the command; this decider checks that the payment
+ * may still take one, and holds the rules of sending:
+ *
+ * - `submitted` means the DFSP it names may hold the payment; only that DFSP's own word (a
+ *   refusal, a final status, or a status query that does not list it) moves it back to `routed`,
+ *   and only from `routed` can it be routed elsewhere (invariant 1).
+ * - A report agreeing with the status is a no-op; one contradicting a final status, or from a
+ *   DFSP the payment is not with, is recorded once as a conflict and not applied (invariant 5).
  *
  * @example
  * const events = paymentDecider.decide({ type: 'CancelPayment', by: 'user:alice' }, state);
  */
 export const paymentDecider = {
   initialState(): PaymentState {
-    return { status: 'none' };
+    return { status: 'none', attempts: 0, attemptsOnRoute: 0, conflicts: [] };
   },
 
   evolve(state: PaymentState, event: PaymentEvent): PaymentState {
     switch (event.type) {
       case 'PaymentInstructed':
-        return { status: 'pending', instructed: event.data };
-      case 'PaymentRouted':
+        return { ...paymentDecider.initialState(), status: 'pending', instructed: event.data };
+      case 'PaymentRouted': {
+        const { statusReason: _reason, retryAt: _retryAt, ...rest } = state;
         return {
-          ...state,
+          ...rest,
           status: 'routed',
           dfspId: event.data.dfspId,
           ruleId: event.data.ruleId,
           rulesVersion: event.data.rulesVersion,
+          attemptsOnRoute: 0,
         };
+      }
       case 'PaymentUnroutable':
         return withoutRoute(state, event.data.reason, event.data.rulesVersion);
       case 'PaymentCancelled':
         return { ...state, status: 'cancelled' };
+      case 'PaymentSubmitted': {
+        const { statusReason: _reason, retryAt: _retryAt, ...rest } = state;
+        return {
+          ...rest,
+          status: 'submitted',
+          dfspId: event.data.dfspId,
+          attempts: event.data.attempt,
+          attemptsOnRoute: state.attemptsOnRoute + 1,
+        };
+      }
+      case 'PaymentSubmissionFailed':
+        return {
+          ...state,
+          status: event.data.dfspMayHold ? 'submitted' : 'routed',
+          statusReason: event.data.reason,
+          ...(event.data.retryAt === undefined ? {} : { retryAt: event.data.retryAt }),
+        };
+      case 'PaymentSucceeded': {
+        const { statusReason: _reason, ...rest } = state;
+        return { ...rest, status: 'succeeded', dfspId: event.data.dfspId };
+      }
+      case 'PaymentFailed':
+        return {
+          ...state,
+          status: 'failed',
+          dfspId: event.data.dfspId,
+          statusReason: event.data.reasonCode,
+        };
+      case 'PaymentStatusConflicted':
+        return { ...state, conflicts: [...state.conflicts, conflictKey(event.data)] };
+      case 'PaymentRetried': {
+        const {
+          dfspId: _dfsp,
+          ruleId: _rule,
+          statusReason: _reason,
+          retryAt: _at,
+          ...rest
+        } = state;
+        return { ...rest, status: 'pending', attemptsOnRoute: 0 };
+      }
       default:
         return assertNever(event);
     }
@@ -76,6 +170,16 @@ export const paymentDecider = {
         return route(command.decision, state);
       case 'CancelPayment':
         return cancel(command, state);
+      case 'SubmitPayment':
+        return submit(command, state);
+      case 'RecordSubmissionFailure':
+        return recordFailure(command, state);
+      case 'RecordNotHeld':
+        return recordNotHeld(command, state);
+      case 'ApplyStatusReport':
+        return applyReport(command, state);
+      case 'RetryPayment':
+        return retry(command, state);
       default:
         return assertNever(command);
     }
@@ -123,6 +227,150 @@ function cancel(command: Extract<PaymentCommand, { type: 'CancelPayment' }>, sta
       },
     },
   ];
+}
+
+/**
+ * Only a payment routed to this DFSP, and past its retry time, is sent to it; anything else
+ * moved it meanwhile, or it is not due yet.
+ */
+function submit(
+  command: Extract<PaymentCommand, { type: 'SubmitPayment' }>,
+  state: PaymentState,
+): PaymentEvent[] {
+  const paymentId = requireInstructed(state).paymentId;
+  if (state.status !== 'routed' || state.dfspId !== command.dfspId) return [];
+  if (state.retryAt !== undefined && Date.parse(state.retryAt) > Date.parse(command.at)) return [];
+  const { dfspId, transactionId, messageId } = command;
+  const data = { paymentId, dfspId, transactionId, messageId, attempt: state.attempts + 1 };
+  return [{ type: 'PaymentSubmitted', data }];
+}
+
+/**
+ * A failure of the current sending. One the DFSP cannot hold ends the payment when it is not
+ * retryable, or when this route has had its attempts; one it may hold leaves it `submitted`.
+ */
+function recordFailure(failure: SubmissionFailure, state: PaymentState): PaymentEvent[] {
+  const paymentId = requireInstructed(state).paymentId;
+  const current =
+    state.status === 'submitted' &&
+    state.dfspId === failure.dfspId &&
+    state.attempts === failure.attempt;
+  if (!current) return [];
+  const { dfspId, attempt, outcome, dfspMayHold, retryable, reason } = failure;
+  const final =
+    !dfspMayHold && (!retryable || state.attemptsOnRoute >= failure.maxAttemptsPerRoute);
+  const failed: PaymentEvent = {
+    type: 'PaymentSubmissionFailed',
+    data: {
+      paymentId,
+      dfspId,
+      attempt,
+      outcome,
+      dfspMayHold,
+      retryable,
+      reason,
+      ...(failure.code === undefined ? {} : { code: failure.code }),
+      ...(final || dfspMayHold ? {} : { retryAt: failure.retryAt }),
+    },
+  };
+  if (!final) return [failed];
+  const reasonCode = retryable
+    ? 'dispatch.attempts_exhausted'
+    : (failure.code ?? 'dispatch.rejected');
+  return [
+    failed,
+    {
+      type: 'PaymentFailed',
+      data: { paymentId, dfspId, reasonCode, reasonMessage: reason, source: 'dispatcher' },
+    },
+  ];
+}
+
+/** A status query the DFSP answered without the payment: it does not hold it; send it again. */
+function recordNotHeld(
+  command: Extract<PaymentCommand, { type: 'RecordNotHeld' }>,
+  state: PaymentState,
+): PaymentEvent[] {
+  const paymentId = requireInstructed(state).paymentId;
+  if (state.status !== 'submitted' || state.dfspId !== command.dfspId) return [];
+  return [
+    {
+      type: 'PaymentSubmissionFailed',
+      data: {
+        paymentId,
+        dfspId: command.dfspId,
+        attempt: state.attempts,
+        outcome: 'not_held',
+        dfspMayHold: false,
+        retryable: true,
+        reason: 'the DFSP answered a status query without this payment: it does not hold it',
+        retryAt: command.retryAt,
+      },
+    },
+  ];
+}
+
+function applyReport(report: DfspStatusReport, state: PaymentState): PaymentEvent[] {
+  const paymentId = requireInstructed(state).paymentId;
+  const { dfspId, source } = report;
+  const withDfsp = state.dfspId === dfspId;
+  const reportedAt = report.reportedAt === undefined ? {} : { reportedAt: report.reportedAt };
+  if (withDfsp && (state.status === 'routed' || state.status === 'submitted')) {
+    if (report.status === 'succeeded') {
+      return [{ type: 'PaymentSucceeded', data: { paymentId, dfspId, source, ...reportedAt } }];
+    }
+    const data = {
+      paymentId,
+      dfspId,
+      reasonCode: report.reasonCode ?? 'rjct.unspecified',
+      source,
+      ...(report.reasonMessage === undefined ? {} : { reasonMessage: report.reasonMessage }),
+      ...reportedAt,
+    };
+    return [{ type: 'PaymentFailed', data }];
+  }
+  const agrees =
+    withDfsp &&
+    (report.status === 'succeeded'
+      ? state.status === 'succeeded' || state.status === 'returned'
+      : state.status === 'failed');
+  if (agrees) return [];
+  const conflict = {
+    paymentId,
+    dfspId,
+    reported: report.status,
+    source,
+    ledgerStatus: state.status,
+    ...(report.reasonCode === undefined ? {} : { reasonCode: report.reasonCode }),
+    ...(state.dfspId === undefined ? {} : { ledgerDfspId: state.dfspId }),
+    ...reportedAt,
+  };
+  if (state.conflicts.includes(conflictKey(conflict))) return [];
+  return [{ type: 'PaymentStatusConflicted', data: conflict }];
+}
+
+function retry(
+  command: Extract<PaymentCommand, { type: 'RetryPayment' }>,
+  state: PaymentState,
+): PaymentEvent[] {
+  const paymentId = requireInstructed(state).paymentId;
+  if (state.status !== 'failed') {
+    throw new DomainError(
+      'payment_not_failed',
+      `payment is ${state.status}: only a failed payment can be retried`,
+    );
+  }
+  const retried: PaymentEvent = { type: 'PaymentRetried', data: { paymentId, by: command.by } };
+  return [retried, ...route(command.decision, paymentDecider.evolve(state, retried))];
+}
+
+function conflictKey(report: {
+  readonly dfspId: string;
+  readonly reported: string;
+  readonly reasonCode?: string | undefined;
+  readonly ledgerStatus: string;
+}): string {
+  return [report.dfspId, report.reported, report.reasonCode ?? '', report.ledgerStatus].join('|');
 }
 
 function withoutRoute(state: PaymentState, reason: string, rulesVersion: number): PaymentState {

@@ -1,12 +1,19 @@
 import { z } from 'zod';
+import { DfspId } from './dfspEvents.js';
 import {
   CurrencyCode,
   defineEvent,
   type EventOf,
+  Instant,
   MinorUnits,
   Principal,
   Ulid,
 } from './eventSchemas.js';
+
+/** A DFSP's reason code as it sent it (`rjct.payee_fa.invalid`), or one of ours (`dispatch.…`). */
+const ReasonCode = z.string().min(1).max(100);
+/** Where a DFSP's word on a payment came from. */
+const ReportSource = z.enum(['callback', 'status_query']);
 
 export const PaymentInstructed = defineEvent(
   'PaymentInstructed',
@@ -51,11 +58,103 @@ export const PaymentCancelled = defineEvent(
   z.strictObject({ paymentId: Ulid, by: Principal, reason: z.string().max(500).optional() }),
 );
 
+/**
+ * The payment is being handed to its DFSP under `reference_id` = its payment id. It is recorded
+ * before the request leaves, so from here on the DFSP may hold the payment: it goes to no other
+ * DFSP until this one has said that it does not (invariant 1).
+ */
+export const PaymentSubmitted = defineEvent(
+  'PaymentSubmitted',
+  z.strictObject({
+    paymentId: Ulid,
+    dfspId: DfspId,
+    /** The request's `transaction_id`, shared by the payments sent together. */
+    transactionId: Ulid,
+    messageId: z.string().min(1).max(100),
+    /** 1 for the first sending; every later sending of the payment, to any DFSP, counts on. */
+    attempt: z.number().int().positive(),
+  }),
+);
+
+/**
+ * A sending did not reach an acknowledgement. `dfspMayHold` says whether the DFSP can hold the
+ * payment: true after a timeout, a lost connection or a 5xx (the payment stays `submitted` and a
+ * status query settles it); false after a refusal, a connection that never opened, or a status
+ * query the DFSP answered without it (the payment is `routed` again, to be sent at `retryAt`).
+ */
+export const PaymentSubmissionFailed = defineEvent(
+  'PaymentSubmissionFailed',
+  z.strictObject({
+    paymentId: Ulid,
+    dfspId: DfspId,
+    attempt: z.number().int().positive(),
+    outcome: z.enum(['rejected', 'unreachable', 'unknown', 'unsendable', 'not_held']),
+    dfspMayHold: z.boolean(),
+    retryable: z.boolean(),
+    code: ReasonCode.optional(),
+    reason: z.string().max(1_000),
+    retryAt: Instant.optional(),
+  }),
+);
+
+export const PaymentSucceeded = defineEvent(
+  'PaymentSucceeded',
+  z.strictObject({
+    paymentId: Ulid,
+    dfspId: DfspId,
+    source: ReportSource,
+    /** The DFSP's own time of the status, as it sent it. */
+    reportedAt: z.string().max(64).optional(),
+  }),
+);
+
+export const PaymentFailed = defineEvent(
+  'PaymentFailed',
+  z.strictObject({
+    paymentId: Ulid,
+    dfspId: DfspId,
+    reasonCode: ReasonCode,
+    reasonMessage: z.string().max(1_000).optional(),
+    source: z.enum(['callback', 'status_query', 'dispatcher']),
+    reportedAt: z.string().max(64).optional(),
+  }),
+);
+
+/**
+ * A DFSP's report that contradicts what the ledger holds (a success for a cancelled or failed
+ * payment, a report from a DFSP the payment is not with): kept for reconciliation, not applied.
+ */
+export const PaymentStatusConflicted = defineEvent(
+  'PaymentStatusConflicted',
+  z.strictObject({
+    paymentId: Ulid,
+    dfspId: DfspId,
+    reported: z.enum(['succeeded', 'failed']),
+    reasonCode: ReasonCode.optional(),
+    source: ReportSource,
+    ledgerStatus: z.string().max(20),
+    ledgerDfspId: DfspId.optional(),
+    reportedAt: z.string().max(64).optional(),
+  }),
+);
+
+/** An operator sent a failed payment round again, under the same reference id. */
+export const PaymentRetried = defineEvent(
+  'PaymentRetried',
+  z.strictObject({ paymentId: Ulid, by: Principal }),
+);
+
 export const paymentEvents = [
   PaymentInstructed,
   PaymentRouted,
   PaymentUnroutable,
   PaymentCancelled,
+  PaymentSubmitted,
+  PaymentSubmissionFailed,
+  PaymentSucceeded,
+  PaymentFailed,
+  PaymentStatusConflicted,
+  PaymentRetried,
 ] as const;
 
 export type PaymentEvent = EventOf<(typeof paymentEvents)[number]>;

@@ -3,6 +3,7 @@ import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
 import { assertNever } from '../domain/assertNever.js';
 import {
   type DfspEvent,
+  DfspHealthChanged,
   DfspRegistered,
   DfspResumed,
   DfspSuspended,
@@ -22,15 +23,16 @@ interface DfspRow {
   maxAmount: string | null;
   maxBatchSize: number | null;
   status: 'active' | 'suspended';
+  health: 'healthy' | 'unhealthy';
   readonly registeredAt: string;
   updatedAt: string;
 }
 
 /**
- * The `dfsps` read model: each DFSP's profile and whether it is in routing. The secret's
- * fingerprint stays in the event log: no reader of this table needs it. Health is not
- * event-sourced yet, so it keeps its default. Per batch of events, one query reads the DFSPs
- * touched, the events are folded into them in order in memory, and one statement writes them.
+ * The `dfsps` read model: each DFSP's profile, whether it is in routing, and its health (the
+ * dispatcher's circuit breaker). The secret's fingerprint stays in the event log: no reader of
+ * this table needs it. Per batch of events, one query reads the DFSPs touched, the events are
+ * folded into them in order in memory, and one statement writes them.
  */
 export const dfspsProjection: Projection = {
   name: 'dfsps',
@@ -46,17 +48,18 @@ export const dfspsProjection: Projection = {
     for (const { dfspEvent, at } of parsed) fold(rows, dfspEvent, at);
     await tx.query(
       `INSERT INTO dfsps (dfsp_id, name, connector, base_url, payer_fa, currencies, fa_types,
-         max_amount, max_batch_size, status, registered_at, updated_at)
+         max_amount, max_batch_size, status, health, registered_at, updated_at)
        SELECT dfsp_id, name, connector, base_url, payer_fa, currencies, fa_types, max_amount,
-         max_batch_size, status, registered_at, updated_at
+         max_batch_size, status, health, registered_at, updated_at
        FROM json_to_recordset($1::json) AS r(dfsp_id text, name text, connector text,
          base_url text, payer_fa text, currencies text[], fa_types text[], max_amount text,
-         max_batch_size integer, status text, registered_at timestamptz, updated_at timestamptz)
+         max_batch_size integer, status text, health text, registered_at timestamptz,
+         updated_at timestamptz)
        ON CONFLICT (dfsp_id) DO UPDATE SET name = excluded.name, connector = excluded.connector,
          base_url = excluded.base_url, payer_fa = excluded.payer_fa,
          currencies = excluded.currencies, fa_types = excluded.fa_types,
          max_amount = excluded.max_amount, max_batch_size = excluded.max_batch_size,
-         status = excluded.status, updated_at = excluded.updated_at`,
+         status = excluded.status, health = excluded.health, updated_at = excluded.updated_at`,
       [JSON.stringify([...rows.values()].map(toColumns))],
     );
   },
@@ -72,6 +75,8 @@ function parse(event: RecordedEvent): DfspEvent | undefined {
       return { type: DfspSuspended.type, data: DfspSuspended.schema.parse(event.data) };
     case DfspResumed.type:
       return { type: DfspResumed.type, data: DfspResumed.schema.parse(event.data) };
+    case DfspHealthChanged.type:
+      return { type: DfspHealthChanged.type, data: DfspHealthChanged.schema.parse(event.data) };
     default:
       return undefined;
   }
@@ -83,7 +88,12 @@ function fold(rows: Map<string, DfspRow>, event: DfspEvent, occurredAt: string):
   switch (event.type) {
     case 'DfspRegistered': {
       if (row !== undefined) throw new Error(`DFSP ${dfspId} registered twice`);
-      rows.set(dfspId, { ...profileOf(event.data), status: 'active', registeredAt: occurredAt });
+      rows.set(dfspId, {
+        ...profileOf(event.data),
+        status: 'active',
+        health: 'healthy',
+        registeredAt: occurredAt,
+      });
       return;
     }
     case 'DfspUpdated':
@@ -94,6 +104,12 @@ function fold(rows: Map<string, DfspRow>, event: DfspEvent, occurredAt: string):
       return;
     case 'DfspResumed':
       Object.assign(registered(row, dfspId), { status: 'active', updatedAt: occurredAt });
+      return;
+    case 'DfspHealthChanged':
+      Object.assign(registered(row, dfspId), {
+        health: event.data.health,
+        updatedAt: occurredAt,
+      });
       return;
     default:
       assertNever(event);
@@ -132,11 +148,12 @@ async function loadDfsps(tx: SqlExecutor, dfspIds: readonly string[]) {
     max_amount: string | null;
     max_batch_size: number | null;
     status: 'active' | 'suspended';
+    health: 'healthy' | 'unhealthy';
     registered_at: string;
     updated_at: string;
   }>(
     `SELECT dfsp_id, name, connector, base_url, payer_fa, currencies, fa_types, max_amount,
-       max_batch_size, status, registered_at::text AS registered_at,
+       max_batch_size, status, health, registered_at::text AS registered_at,
        updated_at::text AS updated_at
      FROM dfsps WHERE dfsp_id = ANY($1::text[])`,
     [dfspIds],
@@ -155,6 +172,7 @@ async function loadDfsps(tx: SqlExecutor, dfspIds: readonly string[]) {
         maxAmount: row.max_amount,
         maxBatchSize: row.max_batch_size,
         status: row.status,
+        health: row.health,
         registeredAt: row.registered_at,
         updatedAt: row.updated_at,
       },
@@ -174,6 +192,7 @@ function toColumns(row: DfspRow) {
     max_amount: row.maxAmount,
     max_batch_size: row.maxBatchSize,
     status: row.status,
+    health: row.health,
     registered_at: row.registeredAt,
     updated_at: row.updatedAt,
   };

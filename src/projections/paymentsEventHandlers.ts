@@ -12,12 +12,18 @@ import {
 import type { EventDefinition } from '../domain/eventSchemas.js';
 import {
   PaymentCancelled,
+  PaymentFailed,
   PaymentInstructed,
+  PaymentRetried,
   PaymentRouted,
+  PaymentStatusConflicted,
+  PaymentSubmissionFailed,
+  PaymentSubmitted,
+  PaymentSucceeded,
   PaymentUnroutable,
 } from '../domain/paymentEvents.js';
 import { cancelUnsentPayments } from './paymentsTables.js';
-import type { PaymentsWorkingSet } from './paymentsWorkingSet.js';
+import type { PaymentChange, PaymentsWorkingSet } from './paymentsWorkingSet.js';
 
 /** One event, parsed, ready to be folded into a working set. */
 export interface ProjectedEvent {
@@ -68,7 +74,9 @@ const paymentId = (data: { readonly paymentId: string }) => [data.paymentId];
 /**
  * What each event does to the payments, batches and totals tables, by event type. An event type
  * not listed here is not read (the projection's filter is these keys); to project a new one, add
- * its entry. Payment changes go through `changePayment`, which keeps the totals in step.
+ * its entry. Payment changes go through `changePayment`, which keeps the totals in step. Payment
+ * statuses mirror `paymentDecider.evolve`; `next_attempt_at` is set only while a payment is
+ * routed after a failed sending, and every other change of status clears it.
  */
 export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
   on(BatchOpened, {
@@ -111,6 +119,7 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
           amountMinor,
           currency: batch.currency,
           region: line.region ?? null,
+          purpose: line.purpose ?? null,
         });
       }
       const received = {
@@ -165,6 +174,7 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
           amountMinor: BigInt(data.amountMinor),
           currency: data.currency,
           region: data.region ?? null,
+          purpose: data.purpose ?? null,
         });
       }
       if (rows.findBatch(data.batchId)?.status === 'approved') {
@@ -183,6 +193,7 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
         dfspId,
         ruleId,
         rulesVersion,
+        nextAttemptAt: null,
       } as const;
       rows.changePayment(data.paymentId, change, at);
     },
@@ -199,6 +210,7 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
           dfspId: null,
           ruleId: null,
           rulesVersion: data.rulesVersion,
+          nextAttemptAt: null,
         },
         at,
       );
@@ -209,7 +221,68 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
     fold: (rows, data, at) =>
       rows.changePayment(
         data.paymentId,
-        { status: 'cancelled', statusReason: data.reason ?? null },
+        { status: 'cancelled', statusReason: data.reason ?? null, nextAttemptAt: null },
+        at,
+      ),
+  }),
+  on(PaymentSubmitted, {
+    paymentIds: paymentId,
+    fold: (rows, data, at) =>
+      rows.changePayment(
+        data.paymentId,
+        {
+          status: 'submitted',
+          statusReason: null,
+          dfspId: data.dfspId,
+          attempts: data.attempt,
+          nextAttemptAt: null,
+        },
+        at,
+      ),
+  }),
+  on(PaymentSubmissionFailed, {
+    paymentIds: paymentId,
+    fold(rows, data, at) {
+      // A DFSP that may hold the payment keeps it `submitted` until its own word settles it.
+      const change: PaymentChange = data.dfspMayHold
+        ? { status: 'submitted', statusReason: data.reason }
+        : { status: 'routed', statusReason: data.reason, nextAttemptAt: data.retryAt ?? null };
+      rows.changePayment(data.paymentId, change, at);
+    },
+  }),
+  on(PaymentSucceeded, {
+    paymentIds: paymentId,
+    fold: (rows, data, at) =>
+      rows.changePayment(
+        data.paymentId,
+        { status: 'succeeded', statusReason: null, dfspId: data.dfspId, nextAttemptAt: null },
+        at,
+      ),
+  }),
+  on(PaymentFailed, {
+    paymentIds: paymentId,
+    fold: (rows, data, at) =>
+      rows.changePayment(
+        data.paymentId,
+        {
+          status: 'failed',
+          statusReason: data.reasonCode,
+          dfspId: data.dfspId,
+          nextAttemptAt: null,
+        },
+        at,
+      ),
+  }),
+  on(PaymentStatusConflicted, {
+    // Kept for reconciliation, not applied (invariant 5): the row, updated_at too, stays as it was.
+    fold() {},
+  }),
+  on(PaymentRetried, {
+    paymentIds: paymentId,
+    fold: (rows, data, at) =>
+      rows.changePayment(
+        data.paymentId,
+        { status: 'pending', statusReason: null, dfspId: null, ruleId: null, nextAttemptAt: null },
         at,
       ),
   }),
@@ -224,6 +297,7 @@ function pendingPayment(occurredAt: string) {
     rulesVersion: null,
     attempts: 0,
     reconciliation: 'unreconciled',
+    nextAttemptAt: null,
     createdAt: occurredAt,
     updatedAt: occurredAt,
   } as const;

@@ -32,11 +32,12 @@ async function loadPayments(tx: SqlExecutor, paymentIds: readonly string[]) {
     rules_version: number | null;
     attempts: number;
     reconciliation: ReconciliationView;
+    next_attempt_at: string | null;
     updated_at: string;
   }>(
     `SELECT payment_id, batch_id, amount_minor::text AS amount_minor, currency, status,
        status_reason, dfsp_id, rule_id, rules_version, attempts, reconciliation,
-       updated_at::text AS updated_at
+       next_attempt_at::text AS next_attempt_at, updated_at::text AS updated_at
      FROM payments WHERE payment_id = ANY($1::text[])`,
     [paymentIds],
   );
@@ -52,6 +53,7 @@ async function loadPayments(tx: SqlExecutor, paymentIds: readonly string[]) {
     rulesVersion: row.rules_version,
     attempts: row.attempts,
     reconciliation: row.reconciliation,
+    nextAttemptAt: row.next_attempt_at,
     updatedAt: row.updated_at,
   }));
 }
@@ -124,16 +126,18 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
   await inChunks(changes.newPayments, (rows) =>
     tx.query(
       `INSERT INTO payments (payment_id, batch_id, reference, beneficiary_id, payee_fa,
-         payee_name, amount_minor, currency, region, status, status_reason, dfsp_id, rule_id,
-         rules_version, attempts, reconciliation, created_at, updated_at)
+         payee_name, amount_minor, currency, region, purpose, status, status_reason, dfsp_id,
+         rule_id, rules_version, attempts, reconciliation, next_attempt_at, created_at,
+         updated_at)
        SELECT payment_id, batch_id, reference, beneficiary_id, payee_fa, payee_name,
-         amount_minor, currency, region, status, status_reason, dfsp_id, rule_id, rules_version,
-         attempts, reconciliation, created_at, updated_at
+         amount_minor, currency, region, purpose, status, status_reason, dfsp_id, rule_id,
+         rules_version, attempts, reconciliation, next_attempt_at, created_at, updated_at
        FROM json_to_recordset($1::json) AS r(payment_id text, batch_id text, reference text,
          beneficiary_id text, payee_fa text, payee_name text, amount_minor numeric,
-         currency text, region text, status text, status_reason text, dfsp_id text,
-         rule_id text, rules_version integer, attempts integer, reconciliation text,
-         created_at timestamptz, updated_at timestamptz)`,
+         currency text, region text, purpose text, status text, status_reason text,
+         dfsp_id text, rule_id text, rules_version integer, attempts integer,
+         reconciliation text, next_attempt_at timestamptz, created_at timestamptz,
+         updated_at timestamptz)`,
       [toJson(rows)],
     ),
   );
@@ -141,10 +145,11 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
     const updated = await tx.query(
       `UPDATE payments p SET status = r.status, status_reason = r.status_reason,
          dfsp_id = r.dfsp_id, rule_id = r.rule_id, rules_version = r.rules_version,
-         attempts = r.attempts, reconciliation = r.reconciliation, updated_at = r.updated_at
+         attempts = r.attempts, reconciliation = r.reconciliation,
+         next_attempt_at = r.next_attempt_at, updated_at = r.updated_at
        FROM json_to_recordset($1::json) AS r(payment_id text, status text, status_reason text,
          dfsp_id text, rule_id text, rules_version integer, attempts integer,
-         reconciliation text, updated_at timestamptz)
+         reconciliation text, next_attempt_at timestamptz, updated_at timestamptz)
        WHERE p.payment_id = r.payment_id`,
       [toJson(rows)],
     );
@@ -191,7 +196,8 @@ export async function cancelUnsentPayments(
   const unsent: readonly PaymentStatusView[] = ['pending', 'unroutable', 'routed'];
   const { rows } = await tx.query<{ cancelled: string; moved: string }>(
     `WITH cancelled AS (
-       UPDATE payments SET status = 'cancelled', status_reason = $3, updated_at = $4
+       UPDATE payments SET status = 'cancelled', status_reason = $3, next_attempt_at = NULL,
+         updated_at = $4
        WHERE batch_id = $1 AND status = ANY($2::text[])
        RETURNING coalesce(dfsp_id, '') AS dfsp_id, reconciliation, amount_minor
      ), moved AS (

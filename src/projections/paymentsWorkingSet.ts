@@ -13,6 +13,8 @@ export interface PaymentState {
   rulesVersion: number | null;
   attempts: number;
   reconciliation: ReconciliationView;
+  /** ISO 8601; when a routed payment may be sent again after a failed sending; null: now. */
+  nextAttemptAt: string | null;
   updatedAt: string;
 }
 
@@ -23,13 +25,21 @@ export interface NewPayment extends PaymentState {
   readonly payeeFa: string;
   readonly payeeName: string | null;
   readonly region: string | null;
+  readonly purpose: string | null;
   readonly createdAt: string;
 }
 
 export type PaymentChange = Partial<
   Pick<
     PaymentState,
-    'status' | 'statusReason' | 'dfspId' | 'ruleId' | 'rulesVersion' | 'attempts' | 'reconciliation'
+    | 'status'
+    | 'statusReason'
+    | 'dfspId'
+    | 'ruleId'
+    | 'rulesVersion'
+    | 'attempts'
+    | 'reconciliation'
+    | 'nextAttemptAt'
   >
 >;
 

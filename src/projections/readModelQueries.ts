@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
 import { type BatchRow, batchSummaryColumns, toBatchSummary } from './batchSummary.js';
 import { decodeCursor, pageSize, toPage } from './pageCursor.js';
-import type { ReadModelQueries } from './readModels.js';
+import type { PaymentToSend, ReadModelQueries } from './readModels.js';
 import {
   type DfspRow,
   dfspColumns,
@@ -11,8 +11,8 @@ import {
   toPaymentView,
 } from './viewColumns.js';
 
-/** The most unroutable payment ids one call answers. */
-const MAX_UNROUTABLE_PAGE = 10_000;
+/** The most rows one call of a work queue (unroutable, to send, submitted, routed) answers. */
+const MAX_WORK_PAGE = 10_000;
 
 /**
  * The read side on the read-model tables (see {@link ReadModelQueries}). Lists are keyset
@@ -91,16 +91,93 @@ export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
     },
 
     async listUnroutablePaymentIds(limit, after) {
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_UNROUTABLE_PAGE) {
-        throw new RangeError(`limit must be an integer from 1 to ${MAX_UNROUTABLE_PAGE}`);
-      }
       const { rows } = await db.query<{ payment_id: string }>(
         `SELECT payment_id FROM payments
          WHERE status = 'unroutable' AND ($1::text IS NULL OR payment_id > $1)
          ORDER BY payment_id LIMIT $2`,
-        [after ?? null, limit],
+        [after ?? null, workPage(limit)],
       );
       return rows.map((row) => row.payment_id);
     },
+
+    async listPaymentsToSend({ now, limit, excludeDfspIds = [] }) {
+      const { rows } = await db.query<PaymentToSendRow>(
+        `SELECT payment_id, dfsp_id, payee_fa, payee_name, amount_minor::text AS amount_minor,
+           currency, purpose, (extract(epoch FROM updated_at) * 1000)::bigint::text AS updated_at_ms
+         FROM payments
+         WHERE status = 'routed' AND dfsp_id IS NOT NULL AND dfsp_id <> ALL($1::text[])
+           AND (next_attempt_at IS NULL OR next_attempt_at <= $2::timestamptz)
+         ORDER BY payment_id LIMIT $3`,
+        [excludeDfspIds, instant(now, 'now'), workPage(limit)],
+      );
+      return rows.map(toPaymentToSend);
+    },
+
+    async listSubmittedBefore(before, limit) {
+      const { rows } = await db.query<{ payment_id: string; dfsp_id: string | null }>(
+        `SELECT payment_id, dfsp_id FROM payments
+         WHERE status = 'submitted' AND updated_at < $1::timestamptz
+         ORDER BY updated_at, payment_id LIMIT $2`,
+        [instant(before, 'before'), workPage(limit)],
+      );
+      return rows.map((row) => ({
+        paymentId: row.payment_id,
+        dfspId: withDfsp(row.payment_id, row.dfsp_id),
+      }));
+    },
+
+    async listRoutedPaymentIds(dfspId, limit, after) {
+      const { rows } = await db.query<{ payment_id: string }>(
+        `SELECT payment_id FROM payments
+         WHERE status = 'routed' AND dfsp_id = $1 AND ($2::text IS NULL OR payment_id > $2)
+         ORDER BY payment_id LIMIT $3`,
+        [dfspId, after ?? null, workPage(limit)],
+      );
+      return rows.map((row) => row.payment_id);
+    },
+  };
+}
+
+/** A work queue's page size, checked: 1 to {@link MAX_WORK_PAGE}. */
+function workPage(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_WORK_PAGE) {
+    throw new RangeError(`limit must be an integer from 1 to ${MAX_WORK_PAGE}`);
+  }
+  return limit;
+}
+
+/** A date as a query parameter, in ISO 8601: the same instant whatever the session's time zone. */
+function instant(date: Date, name: string): string {
+  if (Number.isNaN(date.getTime())) throw new RangeError(`${name} must be a valid date`);
+  return date.toISOString();
+}
+
+/** A submitted payment names the DFSP it was sent to: the projection sets both together. */
+function withDfsp(paymentId: string, dfspId: string | null): string {
+  if (dfspId === null) throw new Error(`payment ${paymentId} is submitted but names no DFSP`);
+  return dfspId;
+}
+
+interface PaymentToSendRow {
+  readonly payment_id: string;
+  readonly dfsp_id: string;
+  readonly payee_fa: string;
+  readonly payee_name: string | null;
+  readonly amount_minor: string;
+  readonly currency: string;
+  readonly purpose: string | null;
+  readonly updated_at_ms: string;
+}
+
+function toPaymentToSend(row: PaymentToSendRow): PaymentToSend {
+  return {
+    paymentId: row.payment_id,
+    dfspId: row.dfsp_id,
+    payeeFa: row.payee_fa,
+    payeeName: row.payee_name,
+    amountMinor: BigInt(row.amount_minor),
+    currency: row.currency,
+    purpose: row.purpose,
+    updatedAtMs: Number(row.updated_at_ms),
   };
 }

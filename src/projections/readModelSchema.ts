@@ -3,7 +3,8 @@ import type { MigrationSet } from '../adapters/postgres/migrations.js';
 /**
  * The read-model tables. `projection_checkpoints` holds, per projection, the position of the
  * last event applied (NULL: none yet), written in the same transaction as the rows. Version 2
- * adds the tables the HTTP API's GETs answer from (`readModels.ts`).
+ * adds the tables the HTTP API's GETs answer from (`readModels.ts`); version 3 what the
+ * dispatcher and the status poller read from `payments`.
  */
 export const readModelMigrations: MigrationSet = {
   component: 'read-models',
@@ -111,6 +112,22 @@ CREATE TABLE dfsps (
   registered_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL
 );
+`,
+    },
+    {
+      version: 3,
+      name: 'payments: purpose, next attempt, and the sending queues',
+      sql: `
+ALTER TABLE payments ADD COLUMN purpose text;
+-- When a routed payment may be sent again after a failed sending; NULL: now. Set only while the
+-- payment is routed.
+ALTER TABLE payments ADD COLUMN next_attempt_at timestamptz;
+
+-- listRoutedPaymentIds: one DFSP's routed payments in id order. listPaymentsToSend (routed
+-- payments in id order) walks payments_status (status, payment_id) and filters the rest.
+CREATE INDEX payments_status_dfsp ON payments (status, dfsp_id, payment_id);
+-- listSubmittedBefore: submitted payments, longest-waiting first.
+CREATE INDEX payments_status_updated ON payments (status, updated_at, payment_id);
 `,
     },
   ],

@@ -127,4 +127,37 @@ export interface ReadModelQueries {
   listDfsps(filter: { readonly limit?: number; readonly cursor?: string }): Promise<Page<DfspView>>;
   /** Payments now `unroutable`, oldest first, for re-routing when DFSPs or rules change. */
   listUnroutablePaymentIds(limit: number, after?: string): Promise<readonly string[]>;
+  /**
+   * Payments `routed` and due for sending (no retry time, or one at or before `now`), in payment
+   * id order, at most `limit` (1 to 10,000), leaving out the DFSPs in `excludeDfspIds` (those
+   * whose circuit is open). The dispatcher's work queue.
+   */
+  listPaymentsToSend(options: {
+    readonly now: Date;
+    readonly limit: number;
+    readonly excludeDfspIds?: readonly string[];
+  }): Promise<readonly PaymentToSend[]>;
+  /**
+   * Payments `submitted` whose last change is before `before`, longest-waiting first, at most
+   * `limit`: the status poller asks their DFSPs about them.
+   */
+  listSubmittedBefore(
+    before: Date,
+    limit: number,
+  ): Promise<readonly { readonly paymentId: string; readonly dfspId: string }[]>;
+  /** Ids of payments `routed` to a DFSP, in id order after `after`: moved when its circuit opens. */
+  listRoutedPaymentIds(dfspId: string, limit: number, after?: string): Promise<readonly string[]>;
+}
+
+/** A routed payment as the dispatcher sends it. */
+export interface PaymentToSend {
+  readonly paymentId: string;
+  readonly dfspId: string;
+  readonly payeeFa: string;
+  readonly payeeName: string | null;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly purpose: string | null;
+  /** When the row last changed (ms since the epoch): tells a stale row from a fresh one. */
+  readonly updatedAtMs: number;
 }

@@ -118,6 +118,13 @@ export function recordingCommands() {
     async cancelPayment(paymentId, reason, context) {
       record('cancelPayment', [paymentId, reason], context);
     },
+    async retryPayment(paymentId, context) {
+      record('retryPayment', [paymentId], context);
+    },
+    async applyStatusReports(dfspId, reports, source, context) {
+      record('applyStatusReports', [dfspId, reports, source], context);
+      return reports.map((report) => ({ referenceId: report.referenceId, outcome: 'applied' }));
+    },
   };
 
   return {
@@ -180,6 +187,15 @@ export function fixedQueries(
       return page(rows.dfsps ?? [], filter);
     },
     async listUnroutablePaymentIds() {
+      return [];
+    },
+    async listPaymentsToSend() {
+      return [];
+    },
+    async listSubmittedBefore() {
+      return [];
+    },
+    async listRoutedPaymentIds() {
       return [];
     },
   };

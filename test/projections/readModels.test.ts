@@ -11,14 +11,26 @@ import { paymentsProjection } from '../../src/projections/paymentsProjection.js'
 import { catchUpProjection, rebuildProjection } from '../../src/projections/projectionRunner.js';
 import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
 import { readModelMigrations } from '../../src/projections/readModelSchema.js';
-import type { PaymentView, ReadModelQueries } from '../../src/projections/readModels.js';
+import type {
+  PaymentToSend,
+  PaymentView,
+  ReadModelQueries,
+} from '../../src/projections/readModels.js';
+import { isoTimestamp } from '../../src/projections/viewColumns.js';
 import {
   createMigratedPglite,
   createMigratedPostgres,
   databaseUrl,
   NO_POSTGRES,
 } from '../support/databases.js';
-import { type Scenario, type ScenarioBatch, writeScenario } from '../support/readModelScenario.js';
+import {
+  PURPOSE,
+  RETRY_DUE_AT,
+  RETRY_LATER_AT,
+  type Scenario,
+  type ScenarioBatch,
+  writeScenario,
+} from '../support/readModelScenario.js';
 
 interface Setup {
   db: SqlDatabase;
@@ -70,6 +82,35 @@ function tally(batch: ScenarioBatch, currency: string, indexes: readonly number[
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** The ids of the batch's payments at these indexes, in id order. */
+const idsOf = (batch: ScenarioBatch, indexes: readonly number[]) =>
+  indexes.map((i) => batch.paymentIds[i] ?? '').sort();
+
+/** The columns of a payment row the API does not show. */
+async function hiddenColumns(db: SqlDatabase, paymentId: string) {
+  const { rows } = await db.query<{ purpose: string | null; next_attempt_at: string | null }>(
+    `SELECT purpose, ${isoTimestamp('next_attempt_at')} AS next_attempt_at
+     FROM payments WHERE payment_id = $1`,
+    [paymentId],
+  );
+  return rows[0];
+}
+
+/** Payment `i` of a scenario batch as the dispatcher would send it to `dfspId`. */
+function toSend(batch: ScenarioBatch, i: number, dfspId: string): PaymentToSend {
+  return {
+    paymentId: batch.paymentIds[i] ?? '',
+    dfspId,
+    payeeFa: `account:${1000 + i}@bank-a`,
+    payeeName: i % 2 === 0 ? `Beneficiary ${i}` : null,
+    amountMinor: batch.amountsMinor[i] ?? 0n,
+    currency: 'KES',
+    purpose: i % 2 === 0 ? PURPOSE : null,
+    // When the row last changed depends on the scenario's clock, not on the payment.
+    updatedAtMs: expect.any(Number) as unknown as number,
+  };
+}
 
 async function allPages(
   list: (
@@ -204,15 +245,15 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
       queries.listPayments({ limit: 500, ...(cursor ? { cursor } : {}) }),
     );
     expect(everything.pages).toBe(1);
-    expect(everything.ids).toHaveLength(37);
-    expect(new Set(everything.ids).size).toBe(37);
+    expect(everything.ids).toHaveLength(51);
+    expect(new Set(everything.ids).size).toBe(51);
     const defaultPage = await queries.listPayments({});
-    expect(defaultPage.items).toHaveLength(37);
+    expect(defaultPage.items).toHaveLength(51);
     expect(defaultPage.nextCursor).toBeNull();
   });
 
   it.skipIf(skip)('filters payments by batch, status and DFSP', async () => {
-    const { main, cancelled } = scenario;
+    const { main, cancelled, sending } = scenario;
     const ids = async (filter: Parameters<ReadModelQueries['listPayments']>[0]) =>
       (
         await allPages((cursor) =>
@@ -225,12 +266,20 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
     expect(await ids({ batchId: main.batchId, status: 'routed', limit: 5 })).toEqual(
       of(main, range(0, 22)),
     );
-    expect(await ids({ status: 'unroutable', limit: 3 })).toEqual(of(main, range(22, 26)));
+    expect(await ids({ status: 'unroutable', limit: 3 })).toEqual([
+      ...of(main, range(22, 26)),
+      ...of(sending, [10]),
+    ]);
     expect(await ids({ dfspId: 'mobile-x', status: 'routed' })).toEqual(of(main, range(12, 22)));
     expect(await ids({ dfspId: 'bank-a', limit: 4 })).toEqual(
-      [...of(main, [...range(0, 12), 26]), ...of(cancelled, [0, 1])].sort(),
+      [
+        ...of(main, [...range(0, 12), 26]),
+        ...of(cancelled, [0, 1]),
+        ...of(sending, range(0, 5)),
+      ].sort(),
     );
-    expect(await ids({ dfspId: 'bank-c' })).toEqual([]);
+    expect(await ids({ dfspId: 'bank-c', limit: 3 })).toEqual(of(sending, [5, 6, 7, 8, 9, 11, 12]));
+    expect(await ids({ dfspId: 'bank-x' })).toEqual([]);
     expect(await ids({ batchId: cancelled.batchId, status: 'pending' })).toEqual([]);
   });
 
@@ -295,13 +344,14 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
   });
 
   it.skipIf(skip)('lists batches newest first, by status', async () => {
-    const { main, cancelled, rejected } = scenario;
-    const first = await queries.listBatches({ limit: 2 });
+    const { main, cancelled, rejected, sending } = scenario;
+    const first = await queries.listBatches({ limit: 3 });
     expect(first.items.map((batch) => batch.batchId)).toEqual([
+      sending.batchId,
       rejected.batchId,
       cancelled.batchId,
     ]);
-    const second = await queries.listBatches({ limit: 2, cursor: first.nextCursor ?? '' });
+    const second = await queries.listBatches({ limit: 3, cursor: first.nextCursor ?? '' });
     expect(second.items.map((batch) => batch.batchId)).toEqual([main.batchId]);
     expect(second.nextCursor).toBeNull();
     const rejectedOnly = await queries.listBatches({ status: 'rejected' });
@@ -319,10 +369,10 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
     const second = await queries.listDfsps({ limit: 2, cursor: first.nextCursor ?? '' });
     expect(second.nextCursor).toBeNull();
     const all = [...first.items, ...second.items];
-    expect(all.map((d) => [d.dfspId, d.status])).toEqual([
-      ['bank-a', 'active'],
-      ['bank-c', 'active'],
-      ['mobile-x', 'suspended'],
+    expect(all.map((d) => [d.dfspId, d.status, d.health])).toEqual([
+      ['bank-a', 'active', 'healthy'],
+      ['bank-c', 'active', 'unhealthy'],
+      ['mobile-x', 'suspended', 'healthy'],
     ]);
     expect(all[0]).toEqual({
       dfspId: 'bank-a',
@@ -344,18 +394,298 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
   });
 
   it.skipIf(skip)('lists unroutable payment ids oldest first, after a given id', async () => {
-    const { main } = scenario;
-    const unroutable = range(22, 26).map((i) => main.paymentIds[i]);
+    const { main, sending } = scenario;
+    const unroutable = [...range(22, 26).map((i) => main.paymentIds[i]), sending.paymentIds[10]];
     const first = await queries.listUnroutablePaymentIds(3);
     expect(first).toEqual(unroutable.slice(0, 3));
     expect(await queries.listUnroutablePaymentIds(3, first[2])).toEqual(unroutable.slice(3));
     await expect(queries.listUnroutablePaymentIds(0)).rejects.toThrow(RangeError);
   });
 
+  it.skipIf(skip)('records a sending, its attempt and the DFSP that holds it', async () => {
+    const { sending } = scenario;
+    const payment = (i: number) => queries.getPayment(sending.paymentIds[i] ?? '');
+    // Sent, not sent (retry due), sent again, succeeded.
+    expect(await payment(0)).toMatchObject({
+      status: 'succeeded',
+      statusReason: null,
+      dfspId: 'bank-a',
+      ruleId: 'banks',
+      attempts: 2,
+      updatedAt: sending.lastChangedAt.get(sending.paymentIds[0] ?? ''),
+    });
+    expect(await hiddenColumns(setup.db, sending.paymentIds[0] ?? '')).toEqual({
+      purpose: PURPOSE,
+      next_attempt_at: null,
+    });
+    // Sent and not yet answered.
+    expect(await payment(9)).toMatchObject({
+      status: 'submitted',
+      statusReason: null,
+      dfspId: 'bank-c',
+      attempts: 1,
+    });
+    expect(await hiddenColumns(setup.db, sending.paymentIds[9] ?? '')).toEqual({
+      purpose: null,
+      next_attempt_at: null,
+    });
+  });
+
+  it.skipIf(skip)(
+    'records a failure with its reason code, from a DFSP or the dispatcher',
+    async () => {
+      const { sending } = scenario;
+      expect(await queries.getPayment(sending.paymentIds[1] ?? '')).toMatchObject({
+        status: 'failed',
+        statusReason: 'rjct.payee_fa.invalid',
+        dfspId: 'bank-a',
+        attempts: 1,
+        updatedAt: sending.lastChangedAt.get(sending.paymentIds[1] ?? ''),
+      });
+      expect(await queries.getPayment(sending.paymentIds[7] ?? '')).toMatchObject({
+        status: 'failed',
+        statusReason: 'rjct.payer_fa.invalid',
+        dfspId: 'bank-c',
+      });
+    },
+  );
+
+  it.skipIf(skip)('keeps a payment the DFSP may hold submitted, with the reason', async () => {
+    const { sending } = scenario;
+    const paymentId = sending.paymentIds[2] ?? '';
+    expect(await queries.getPayment(paymentId)).toMatchObject({
+      status: 'submitted',
+      statusReason: 'no answer within 30000 ms',
+      dfspId: 'bank-a',
+      attempts: 1,
+      updatedAt: sending.lastChangedAt.get(paymentId),
+    });
+    expect((await hiddenColumns(setup.db, paymentId))?.next_attempt_at).toBeNull();
+  });
+
+  it.skipIf(skip)(
+    'routes a payment the DFSP does not hold again, due at its retry time',
+    async () => {
+      const { sending } = scenario;
+      for (const [i, retryAt] of [
+        [3, RETRY_LATER_AT],
+        [4, RETRY_DUE_AT],
+      ] as const) {
+        expect(await queries.getPayment(sending.paymentIds[i] ?? '')).toMatchObject({
+          status: 'routed',
+          statusReason: 'connection refused',
+          dfspId: 'bank-a',
+          ruleId: 'banks',
+          attempts: 1,
+        });
+        expect(await hiddenColumns(setup.db, sending.paymentIds[i] ?? '')).toEqual({
+          purpose: i % 2 === 0 ? PURPOSE : null,
+          next_attempt_at: retryAt,
+        });
+      }
+    },
+  );
+
+  it.skipIf(skip)(
+    'clears the retry time when the payment is routed again or unroutable',
+    async () => {
+      const { sending } = scenario;
+      expect(await queries.getPayment(sending.paymentIds[8] ?? '')).toMatchObject({
+        status: 'routed',
+        statusReason: null,
+        dfspId: 'bank-c',
+      });
+      expect(await queries.getPayment(sending.paymentIds[10] ?? '')).toMatchObject({
+        status: 'unroutable',
+        statusReason: 'no eligible DFSP',
+        dfspId: null,
+        rulesVersion: 2,
+      });
+      for (const i of [8, 10]) {
+        expect((await hiddenColumns(setup.db, sending.paymentIds[i] ?? ''))?.next_attempt_at).toBe(
+          null,
+        );
+      }
+    },
+  );
+
+  it.skipIf(skip)('leaves a payment as it was when a DFSP report contradicts it', async () => {
+    const { sending } = scenario;
+    const paymentId = sending.paymentIds[5] ?? '';
+    // The conflict is the payment's last event; its row keeps the success and its time.
+    expect(await queries.getPayment(paymentId)).toMatchObject({
+      status: 'succeeded',
+      statusReason: null,
+      dfspId: 'bank-c',
+      updatedAt: sending.lastChangedAt.get(paymentId),
+    });
+  });
+
+  it.skipIf(skip)('puts a retried payment back to pending, off its route', async () => {
+    const { sending } = scenario;
+    const paymentId = sending.paymentIds[13] ?? '';
+    expect(await queries.getPayment(paymentId)).toMatchObject({
+      status: 'pending',
+      statusReason: null,
+      dfspId: null,
+      ruleId: null,
+      rulesVersion: 1,
+      attempts: 1,
+      updatedAt: sending.lastChangedAt.get(paymentId),
+    });
+    // Retried, then routed afresh.
+    expect(await queries.getPayment(sending.paymentIds[6] ?? '')).toMatchObject({
+      status: 'routed',
+      statusReason: null,
+      dfspId: 'bank-c',
+      ruleId: 'banks',
+      attempts: 1,
+    });
+  });
+
+  it.skipIf(skip)('totals a batch in sending by status and DFSP', async () => {
+    const { sending } = scenario;
+    const zero = { count: 0, amount: '0.00' };
+    const of = (indexes: readonly number[]) => tally(sending, 'KES', indexes);
+    const summary = await queries.getBatch(sending.batchId);
+    expect(summary?.byStatus).toEqual({
+      pending: of([13]),
+      routed: of([3, 4, 6, 8, 11, 12]),
+      unroutable: of([10]),
+      submitted: of([2, 9]),
+      succeeded: of([0, 5]),
+      failed: of([1, 7]),
+      returned: zero,
+      cancelled: zero,
+    });
+    expect(summary?.byDfsp).toEqual([
+      {
+        dfspId: 'bank-a',
+        ...of([0, 1, 2, 3, 4]),
+        byStatus: {
+          pending: zero,
+          routed: of([3, 4]),
+          unroutable: zero,
+          submitted: of([2]),
+          succeeded: of([0]),
+          failed: of([1]),
+          returned: zero,
+          cancelled: zero,
+        },
+      },
+      {
+        dfspId: 'bank-c',
+        ...of([5, 6, 7, 8, 9, 11, 12]),
+        byStatus: {
+          pending: zero,
+          routed: of([6, 8, 11, 12]),
+          unroutable: zero,
+          submitted: of([9]),
+          succeeded: of([5]),
+          failed: of([7]),
+          returned: zero,
+          cancelled: zero,
+        },
+      },
+    ]);
+    expect(summary?.reconciliation.unreconciled).toEqual(of(range(0, 14)));
+  });
+
+  it.skipIf(skip)("shows each DFSP's health as its last change left it", async () => {
+    const { dfsps } = scenario;
+    const { items } = await queries.listDfsps({});
+    expect(
+      items.map((d) => ({ dfspId: d.dfspId, health: d.health, updatedAt: d.updatedAt })),
+    ).toEqual([
+      { dfspId: 'bank-a', health: 'healthy', updatedAt: dfsps.get('bank-a')?.updatedAt },
+      { dfspId: 'bank-c', health: 'unhealthy', updatedAt: dfsps.get('bank-c')?.updatedAt },
+      { dfspId: 'mobile-x', health: 'healthy', updatedAt: dfsps.get('mobile-x')?.updatedAt },
+    ]);
+  });
+
+  it.skipIf(skip)('lists routed payments due for sending, in id order', async () => {
+    const { main, sending } = scenario;
+    const toBankC = [6, 8, 11, 12];
+    expect(
+      await queries.listPaymentsToSend({
+        now: new Date(RETRY_DUE_AT),
+        limit: 100,
+        excludeDfspIds: ['bank-a', 'mobile-x'],
+      }),
+    ).toEqual(toBankC.map((i) => toSend(sending, i, 'bank-c')));
+
+    const due = [...idsOf(main, range(0, 22)), ...idsOf(sending, [4, ...toBankC])].sort();
+    const all = await queries.listPaymentsToSend({ now: new Date(RETRY_DUE_AT), limit: 10_000 });
+    expect(all.map((payment) => payment.paymentId)).toEqual(due);
+    expect(all.every((payment) => typeof payment.amountMinor === 'bigint')).toBe(true);
+    const firstFive = await queries.listPaymentsToSend({ now: new Date(RETRY_DUE_AT), limit: 5 });
+    expect(firstFive.map((payment) => payment.paymentId)).toEqual(due.slice(0, 5));
+  });
+
+  it.skipIf(skip)('holds a payment back from sending until its retry time', async () => {
+    const { sending } = scenario;
+    const retried = async (now: string) =>
+      (await queries.listPaymentsToSend({ now: new Date(now), limit: 10_000 }))
+        .map((payment) => payment.paymentId)
+        .filter((id) => id === sending.paymentIds[3] || id === sending.paymentIds[4]);
+    expect(await retried('2026-11-28T10:59:59.999Z')).toEqual([]);
+    expect(await retried(RETRY_DUE_AT)).toEqual(idsOf(sending, [4]));
+    expect(await retried(RETRY_LATER_AT)).toEqual(idsOf(sending, [3, 4]));
+  });
+
+  it.skipIf(skip)(
+    'lists submitted payments waiting since before an instant, longest first',
+    async () => {
+      const { sending } = scenario;
+      const [waitingLonger, waitingLess] = [9, 2].map((i) => ({
+        paymentId: sending.paymentIds[i] ?? '',
+        dfspId: i === 9 ? 'bank-c' : 'bank-a',
+      }));
+      // Payment 2 has the smaller id, but its last change (a sending it may hold) came later.
+      expect(await queries.listSubmittedBefore(new Date(RETRY_DUE_AT), 10)).toEqual([
+        waitingLonger,
+        waitingLess,
+      ]);
+      expect(await queries.listSubmittedBefore(new Date(RETRY_DUE_AT), 1)).toEqual([waitingLonger]);
+      const secondChangedAt = sending.lastChangedAt.get(waitingLess?.paymentId ?? '') ?? '';
+      expect(await queries.listSubmittedBefore(new Date(secondChangedAt), 10)).toEqual([
+        waitingLonger,
+      ]);
+      expect(await queries.listSubmittedBefore(new Date('2026-11-28T10:00:00.000Z'), 10)).toEqual(
+        [],
+      );
+    },
+  );
+
+  it.skipIf(skip)("lists a DFSP's routed payment ids in id order, after a given id", async () => {
+    const { main, sending } = scenario;
+    const toBankC = idsOf(sending, [6, 8, 11, 12]);
+    const first = await queries.listRoutedPaymentIds('bank-c', 3);
+    expect(first).toEqual(toBankC.slice(0, 3));
+    expect(await queries.listRoutedPaymentIds('bank-c', 3, first[2])).toEqual(toBankC.slice(3));
+    expect(await queries.listRoutedPaymentIds('bank-a', 100)).toEqual(
+      [...idsOf(main, range(0, 12)), ...idsOf(sending, [3, 4])].sort(),
+    );
+    expect(await queries.listRoutedPaymentIds('bank-x', 100)).toEqual([]);
+  });
+
+  it.skipIf(skip)('refuses a work-queue limit outside 1 to 10,000', async () => {
+    const now = new Date(RETRY_DUE_AT);
+    for (const limit of [0, -1, 1.5, 10_001, Number.NaN]) {
+      await expect(queries.listPaymentsToSend({ now, limit })).rejects.toThrow(RangeError);
+      await expect(queries.listSubmittedBefore(now, limit)).rejects.toThrow(RangeError);
+      await expect(queries.listRoutedPaymentIds('bank-a', limit)).rejects.toThrow(RangeError);
+    }
+    await expect(
+      queries.listPaymentsToSend({ now: new Date(Number.NaN), limit: 1 }),
+    ).rejects.toThrow(RangeError);
+    expect(await queries.listRoutedPaymentIds('bank-a', 10_000)).toHaveLength(14);
+  });
+
   it.skipIf(skip)('rebuilds exactly the same rows, in a handful of statements', async () => {
     const before = await snapshot(setup.db);
-    expect(before.payments).toHaveLength(37);
-    expect(before.batches).toHaveLength(3);
+    expect(before.payments).toHaveLength(51);
+    expect(before.batches).toHaveLength(4);
     expect(before.dfsps).toHaveLength(3);
     expect(before.batch_payment_totals?.length).toBeGreaterThan(5);
     expect(before.batch_payment_totals?.join()).not.toMatch(/"count":0/);
@@ -380,7 +710,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
     const applied = await rebuildProjection(setup.store, counting, paymentsProjection);
     await rebuildProjection(setup.store, setup.db, dfspsProjection, { batchSize: 2 });
 
-    expect(applied).toBe(85);
+    expect(applied).toBe(149);
     // [truncate, the one batch]: two runs (split at BatchCancelled) of loads and writes.
     expect(statements).toHaveLength(2);
     expect(statements[1]).toBeLessThanOrEqual(20);

@@ -12,6 +12,7 @@ import {
   PaymentsAdded,
 } from '../../src/domain/batchEvents.js';
 import {
+  DfspHealthChanged,
   DfspRegistered,
   DfspResumed,
   DfspSuspended,
@@ -21,8 +22,14 @@ import {
 import type { EventDefinition } from '../../src/domain/eventSchemas.js';
 import {
   PaymentCancelled,
+  PaymentFailed,
   PaymentInstructed,
+  PaymentRetried,
   PaymentRouted,
+  PaymentStatusConflicted,
+  PaymentSubmissionFailed,
+  PaymentSubmitted,
+  PaymentSucceeded,
   PaymentUnroutable,
   paymentStream,
 } from '../../src/domain/paymentEvents.js';
@@ -36,9 +43,15 @@ export interface ScenarioBatch {
   readonly amountsMinor: readonly bigint[];
   /** occurredAt of each payment's PaymentsAdded. */
   readonly addedAt: readonly string[];
-  /** occurredAt of each payment's last event. */
+  /** occurredAt of each payment's last event that changes its row (a recorded conflict does not). */
   readonly lastChangedAt: Map<string, string>;
 }
+
+/** When the sending batch's payments that were not sent may be sent again. */
+export const RETRY_DUE_AT = '2026-11-28T11:00:00.000Z';
+export const RETRY_LATER_AT = '2026-11-28T12:00:00.000Z';
+/** The purpose of the sending batch's even-numbered payments. */
+export const PURPOSE = 'CT-OVC November transfer';
 
 export interface Scenario {
   /** KES, 30 payments: 0–11 routed to bank-a (0 re-routed twice), 12–21 to mobile-x, 22–25 unroutable, 26 routed then cancelled, 27 cancelled while pending, 28–29 pending. */
@@ -47,14 +60,32 @@ export interface Scenario {
   readonly cancelled: ScenarioBatch & { readonly cancelledAt: string };
   /** KES, one payment, submitted and rejected. */
   readonly rejected: ScenarioBatch;
+  /**
+   * KES, 14 payments sent to DFSPs, even-numbered ones with a {@link PURPOSE}:
+   * - 0: bank-a, not sent (retry due), sent again (attempt 2), succeeded;
+   * - 1: bank-a, sent, failed (`rjct.payee_fa.invalid`);
+   * - 2: bank-a, sent, then (last of all its batch) a sending bank-a may hold: submitted;
+   * - 3: bank-a, sent, not sent: routed, retry at {@link RETRY_LATER_AT};
+   * - 4: bank-a, sent, not sent: routed, retry at {@link RETRY_DUE_AT};
+   * - 5: bank-c, sent, succeeded, then a contradicting failure report (a conflict);
+   * - 6: bank-a, sent, failed, retried, routed to bank-c;
+   * - 7: bank-c, sent, refused for good (`rjct.payer_fa.invalid`): failed;
+   * - 8: bank-a, sent, not sent (retry later), routed to bank-c;
+   * - 9: bank-c, sent: submitted;
+   * - 10: bank-a, sent, not sent (retry later), unroutable;
+   * - 11, 12: routed to bank-c;
+   * - 13: bank-a, sent, failed, retried: pending (its routing decision not yet recorded).
+   */
+  readonly sending: ScenarioBatch;
   /** occurredAt of each DFSP's registration and last change. */
   readonly dfsps: Map<string, { registeredAt: string; updatedAt: string }>;
 }
 
 /**
  * Writes a small ledger's history to the store with valid events (every data object passes its
- * zod schema): three DFSPs, a batch disbursing across statuses, a cancelled batch and a rejected
- * one. Timestamps advance one second per event from `startMs`.
+ * zod schema): three DFSPs (bank-a's circuit opened and closed, bank-c's open), a batch routed
+ * across statuses, a cancelled batch, a rejected one, and a batch sent to DFSPs with every
+ * sending outcome. Timestamps advance one second per event from `startMs`.
  */
 export async function writeScenario(store: EventStore, startMs: number): Promise<Scenario> {
   let clockMs = startMs;
@@ -83,7 +114,8 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
   const at = (event: NewEvent) => event.metadata.occurredAt;
 
   const dfsps = new Map<string, { registeredAt: string; updatedAt: string }>();
-  const dfsp = async (dfspId: string, changes: readonly ('update' | 'suspend' | 'resume')[]) => {
+  type DfspChange = 'update' | 'suspend' | 'resume' | 'healthy' | 'unhealthy';
+  const dfsp = async (dfspId: string, changes: readonly DfspChange[]) => {
     const profile = {
       dfspId,
       name: `DFSP ${dfspId}`,
@@ -104,20 +136,28 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
         );
       } else if (change === 'suspend') {
         events.push(eventOf(DfspSuspended, { dfspId, by: 'user:admin', reason: 'outage' }));
-      } else {
+      } else if (change === 'resume') {
         events.push(eventOf(DfspResumed, { dfspId, by: 'user:admin' }));
+      } else {
+        const reason = change === 'healthy' ? 'answering again' : '5 timeouts in a row';
+        events.push(eventOf(DfspHealthChanged, { dfspId, health: change, reason }));
       }
     }
     await append(dfspStream(dfspId), ...events);
     const last = events[events.length - 1] ?? registered;
     dfsps.set(dfspId, { registeredAt: at(registered), updatedAt: at(last) });
   };
-  await dfsp('bank-a', ['update']);
+  await dfsp('bank-a', ['update', 'unhealthy', 'healthy']);
   await dfsp('mobile-x', ['suspend']);
-  await dfsp('bank-c', ['suspend', 'resume']);
+  await dfsp('bank-c', ['suspend', 'resume', 'unhealthy']);
 
   /** Opens a batch, adds its payments in chunks, submits and approves or rejects it. */
-  const batch = async (currency: string, count: number, amountOf: (i: number) => bigint) => {
+  const batch = async (
+    currency: string,
+    count: number,
+    amountOf: (i: number) => bigint,
+    purposeOf: (i: number) => string | undefined = () => undefined,
+  ) => {
     const batchId = nextUlid();
     const paymentIds = Array.from({ length: count }, () => nextUlid());
     const amountsMinor = paymentIds.map((_, i) => amountOf(i));
@@ -129,6 +169,7 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
       payeeFa: `account:${1000 + i}@bank-a`,
       amountMinor: String(amountsMinor[i]),
       ...(i % 2 === 0 ? { payeeName: `Beneficiary ${i}`, region: 'KE-30' } : {}),
+      ...withPurpose(purposeOf(i)),
     }));
     const opened = eventOf(BatchOpened, {
       batchId,
@@ -162,11 +203,17 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
       const line = lines[i];
       if (line === undefined) throw new Error(`no payment ${i}`);
       const instructed = { ...line, batchId, programId: 'CT-OVC', currency };
-      const events = [eventOf(PaymentInstructed, instructed), ...then(line.paymentId)];
-      await append(paymentStream(line.paymentId), ...events);
-      lastChangedAt.set(line.paymentId, at(events[events.length - 1] ?? opened));
+      await later(i, eventOf(PaymentInstructed, instructed), ...then(line.paymentId));
     };
-    return { batchId, paymentIds, amountsMinor, addedAt, lastChangedAt, decide, instruct };
+    /** Appends events to payment `i`'s stream. */
+    const later = async (i: number, ...events: NewEvent[]) => {
+      const paymentId = paymentIds[i] ?? '';
+      await append(paymentStream(paymentId), ...events);
+      const changes = events.filter((event) => event.type !== PaymentStatusConflicted.type);
+      const last = changes[changes.length - 1];
+      if (last !== undefined) lastChangedAt.set(paymentId, at(last));
+    };
+    return { batchId, paymentIds, amountsMinor, addedAt, lastChangedAt, decide, instruct, later };
   };
 
   const routed = (paymentId: string, dfspId: string, ruleId: string, rulesVersion = 1) =>
@@ -215,5 +262,145 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
   const rejected = await batch('KES', 1, () => 5_000n);
   await rejected.decide(false);
 
-  return { main, cancelled: { ...cancelled, cancelledAt: at(batchCancelled) }, rejected, dfsps };
+  const submitted = (paymentId: string, dfspId: string, attempt = 1) =>
+    eventOf(PaymentSubmitted, {
+      paymentId,
+      dfspId,
+      transactionId: nextUlid(),
+      messageId: `msg-${paymentId}-${attempt}`,
+      attempt,
+    });
+  const notSent = (paymentId: string, dfspId: string, retryAt: string) =>
+    eventOf(PaymentSubmissionFailed, {
+      paymentId,
+      dfspId,
+      attempt: 1,
+      outcome: 'unreachable',
+      dfspMayHold: false,
+      retryable: true,
+      reason: 'connection refused',
+      retryAt,
+    });
+  const succeeded = (paymentId: string, dfspId: string) =>
+    eventOf(PaymentSucceeded, { paymentId, dfspId, source: 'callback' });
+  const failed = (paymentId: string, dfspId: string, reasonCode = 'rjct.payee_fa.invalid') =>
+    eventOf(PaymentFailed, { paymentId, dfspId, reasonCode, source: 'callback' });
+  const retried = (paymentId: string) => eventOf(PaymentRetried, { paymentId, by: 'user:alice' });
+
+  const sending = await batch(
+    'KES',
+    14,
+    (i) => 20_000n + BigInt(i) * 100n,
+    (i) => (i % 2 === 0 ? PURPOSE : undefined),
+  );
+  await sending.decide(true);
+  const sendings: ((id: string) => NewEvent[])[] = [
+    (id) => [
+      routed(id, 'bank-a', 'banks'),
+      submitted(id, 'bank-a'),
+      notSent(id, 'bank-a', RETRY_DUE_AT),
+      submitted(id, 'bank-a', 2),
+      succeeded(id, 'bank-a'),
+    ],
+    (id) => [routed(id, 'bank-a', 'banks'), submitted(id, 'bank-a'), failed(id, 'bank-a')],
+    (id) => [routed(id, 'bank-a', 'banks'), submitted(id, 'bank-a')],
+    (id) => [
+      routed(id, 'bank-a', 'banks'),
+      submitted(id, 'bank-a'),
+      notSent(id, 'bank-a', RETRY_LATER_AT),
+    ],
+    (id) => [
+      routed(id, 'bank-a', 'banks'),
+      submitted(id, 'bank-a'),
+      notSent(id, 'bank-a', RETRY_DUE_AT),
+    ],
+    (id) => [
+      routed(id, 'bank-c', 'banks'),
+      submitted(id, 'bank-c'),
+      succeeded(id, 'bank-c'),
+      eventOf(PaymentStatusConflicted, {
+        paymentId: id,
+        dfspId: 'bank-c',
+        reported: 'failed',
+        reasonCode: 'rjct.payee_fa.invalid',
+        source: 'callback',
+        ledgerStatus: 'succeeded',
+        ledgerDfspId: 'bank-c',
+      }),
+    ],
+    (id) => [
+      routed(id, 'bank-a', 'banks'),
+      submitted(id, 'bank-a'),
+      failed(id, 'bank-a', 'rjct.account.blocked'),
+      retried(id),
+      routed(id, 'bank-c', 'banks'),
+    ],
+    (id) => [
+      routed(id, 'bank-c', 'banks'),
+      submitted(id, 'bank-c'),
+      eventOf(PaymentSubmissionFailed, {
+        paymentId: id,
+        dfspId: 'bank-c',
+        attempt: 1,
+        outcome: 'rejected',
+        dfspMayHold: false,
+        retryable: false,
+        code: 'rjct.payer_fa.invalid',
+        reason: 'payer account closed',
+      }),
+      eventOf(PaymentFailed, {
+        paymentId: id,
+        dfspId: 'bank-c',
+        reasonCode: 'rjct.payer_fa.invalid',
+        reasonMessage: 'payer account closed',
+        source: 'dispatcher',
+      }),
+    ],
+    (id) => [
+      routed(id, 'bank-a', 'banks'),
+      submitted(id, 'bank-a'),
+      notSent(id, 'bank-a', RETRY_LATER_AT),
+      routed(id, 'bank-c', 'banks'),
+    ],
+    (id) => [routed(id, 'bank-c', 'banks'), submitted(id, 'bank-c')],
+    (id) => [
+      routed(id, 'bank-a', 'banks'),
+      submitted(id, 'bank-a'),
+      notSent(id, 'bank-a', RETRY_LATER_AT),
+      unroutable(id, 2),
+    ],
+    (id) => [routed(id, 'bank-c', 'banks')],
+    (id) => [routed(id, 'bank-c', 'banks')],
+    (id) => [
+      routed(id, 'bank-a', 'banks'),
+      submitted(id, 'bank-a'),
+      failed(id, 'bank-a'),
+      retried(id),
+    ],
+  ];
+  for (const [i, then] of sendings.entries()) await sending.instruct(i, then);
+  await sending.later(
+    2,
+    eventOf(PaymentSubmissionFailed, {
+      paymentId: sending.paymentIds[2] ?? '',
+      dfspId: 'bank-a',
+      attempt: 1,
+      outcome: 'unknown',
+      dfspMayHold: true,
+      retryable: true,
+      reason: 'no answer within 30000 ms',
+    }),
+  );
+
+  return {
+    main,
+    cancelled: { ...cancelled, cancelledAt: at(batchCancelled) },
+    rejected,
+    sending,
+    dfsps,
+  };
+}
+
+function withPurpose(purpose: string | undefined): { purpose?: string } {
+  return purpose === undefined ? {} : { purpose };
 }

@@ -1,18 +1,21 @@
 import { monotonicFactory } from 'ulid';
+import { assertNever } from '../../domain/assertNever.js';
 import { batchDecider, linesByReference } from '../../domain/batchDecider.js';
 import { batchStream } from '../../domain/batchEvents.js';
 import { dfspDecider } from '../../domain/dfspDecider.js';
 import { DfspProfile, dfspStream } from '../../domain/dfspEvents.js';
 import { DomainError, withPath } from '../../domain/domainError.js';
 import { parseAmount } from '../../domain/money.js';
-import { paymentDecider } from '../../domain/paymentDecider.js';
+import { type PaymentCommand, paymentDecider } from '../../domain/paymentDecider.js';
 import { paymentStream } from '../../domain/paymentEvents.js';
 import { routingRulesDecider } from '../../domain/routingRulesDecider.js';
 import { dfspIdsNamedIn, ROUTING_RULES_STREAM } from '../../domain/routingRulesEvents.js';
+import type { StatusReport } from '../dfsp/connector.js';
 import type { EventStore } from '../eventStore/eventStore.js';
+import { mapInChunks } from '../inChunks.js';
 import { type DfspSecrets, secretFingerprint } from '../postgres/dfspSecrets.js';
 import { handleCommand, loadState } from './commandHandler.js';
-import type { LedgerCommands } from './ledgerCommands.js';
+import type { CommandContext, LedgerCommands, StatusReportOutcome } from './ledgerCommands.js';
 import { loadRoutingContext } from './routingContext.js';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -183,5 +186,85 @@ export function createLedgerCommands(deps: {
       };
       await handleCommand(store, paymentDecider, paymentStream(paymentId), command, context);
     },
+
+    async retryPayment(paymentId, context) {
+      const { state } = await loadState(store, paymentDecider, paymentStream(paymentId));
+      const payment = state.instructed;
+      if (payment === undefined) throw new DomainError('payment_not_found', 'no such payment');
+      const routing = await loadRoutingContext(store);
+      const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
+      await handleCommand(
+        store,
+        paymentDecider,
+        paymentStream(paymentId),
+        { type: 'RetryPayment', by: context.actor, decision },
+        context,
+      );
+    },
+
+    async applyStatusReports(dfspId, reports, source, context) {
+      return mapInChunks(reports, REPORT_CONCURRENCY, (report) =>
+        applyStatusReport(dfspId, report, source, context),
+      );
+    },
   };
+
+  async function applyStatusReport(
+    dfspId: string,
+    report: StatusReport,
+    source: 'callback' | 'status_query',
+    context: CommandContext,
+  ): Promise<StatusReportOutcome> {
+    const referenceId = report.referenceId;
+    if (!ULID.test(referenceId)) return { referenceId, outcome: 'unknown_reference' };
+    const stream = paymentStream(referenceId);
+    const command = commandFor(dfspId, report, source);
+    if (command === undefined) return { referenceId, outcome: 'ignored' };
+    try {
+      const { appended } = await handleCommand(store, paymentDecider, stream, command, context);
+      const [first] = appended;
+      if (first === undefined) return { referenceId, outcome: 'unchanged' };
+      if (first.type === 'PaymentStatusConflicted') return { referenceId, outcome: 'conflict' };
+      return { referenceId, outcome: command.type === 'RecordNotHeld' ? 'not_held' : 'applied' };
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'payment_not_found') {
+        return { referenceId, outcome: 'unknown_reference' };
+      }
+      throw error;
+    }
+  }
+}
+
+/** Payment streams a status report touches at once. */
+const REPORT_CONCURRENCY = 100;
+
+/** The payment command a DFSP's report calls for, or none (pending, duplicate). */
+function commandFor(
+  dfspId: string,
+  report: StatusReport,
+  source: 'callback' | 'status_query',
+): PaymentCommand | undefined {
+  switch (report.status) {
+    case 'succeeded':
+    case 'failed':
+      return {
+        type: 'ApplyStatusReport',
+        dfspId,
+        status: report.status,
+        source,
+        ...(report.reasonCode === undefined ? {} : { reasonCode: report.reasonCode }),
+        ...(report.reasonMessage === undefined ? {} : { reasonMessage: report.reasonMessage }),
+        ...(report.timestamp === undefined ? {} : { reportedAt: report.timestamp }),
+      };
+    case 'unknown_reference':
+      // Only a status query can say the DFSP does not hold a payment; a callback cannot.
+      return source === 'status_query'
+        ? { type: 'RecordNotHeld', dfspId, retryAt: new Date().toISOString() }
+        : undefined;
+    case 'pending':
+    case 'duplicate':
+      return undefined;
+    default:
+      return assertNever(report.status);
+  }
 }

@@ -1,6 +1,7 @@
 import type { PaymentInstruction } from '../../domain/batchDecider.js';
 import type { RoutingDecision } from '../../domain/routing.js';
 import type { PublishedRule } from '../../domain/routingRulesEvents.js';
+import type { StatusReport } from '../dfsp/connector.js';
 
 /** Who acts, and the ids that tie their request to the events it causes. */
 export interface CommandContext {
@@ -87,4 +88,39 @@ export interface LedgerCommands {
     reason: string | undefined,
     context: CommandContext,
   ): Promise<void>;
+  /**
+   * Sends a failed payment round again under the same reference id: it is routed afresh by the
+   * rules in force. Refused (`payment_not_failed`) unless the payment is `failed`.
+   */
+  retryPayment(paymentId: string, context: CommandContext): Promise<void>;
+  /**
+   * Applies a DFSP's status reports, from its callback or a status query, one payment at a time.
+   * Never throws for a report's content: each one answers what became of it.
+   */
+  applyStatusReports(
+    dfspId: string,
+    reports: readonly StatusReport[],
+    source: 'callback' | 'status_query',
+    context: CommandContext,
+  ): Promise<readonly StatusReportOutcome[]>;
+}
+
+/**
+ * What became of one status report:
+ * - `applied`: the payment took the reported status;
+ * - `unchanged`: the ledger already held it (the same report again);
+ * - `conflict`: it contradicts the ledger and was recorded as a conflict, not applied;
+ * - `unknown_reference`: no payment has this id; nothing was recorded;
+ * - `not_held`: a status query said the DFSP does not hold the payment; it goes back to `routed`;
+ * - `ignored`: nothing to record (`pending`; a duplicate, which the status poller settles).
+ */
+export interface StatusReportOutcome {
+  readonly referenceId: string;
+  readonly outcome:
+    | 'applied'
+    | 'unchanged'
+    | 'conflict'
+    | 'unknown_reference'
+    | 'not_held'
+    | 'ignored';
 }

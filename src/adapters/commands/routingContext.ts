@@ -91,8 +91,7 @@ function forRouting(dfspId: string, state: DfspState, currency: string): DfspFor
   return {
     dfspId,
     suspended: state.suspended,
-    // Health comes with the dispatcher's circuit breaker; until then a registered DFSP is healthy.
-    healthy: true,
+    healthy: state.health === 'healthy',
     currencies: profile?.currencies ?? [],
     faTypes: profile?.faTypes ?? [],
     ...(maxAmount === undefined ? {} : { maxAmountMinor: maxAmount }),
