@@ -7,30 +7,72 @@ const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/ })
   .describe('postgres://user:password@host:5432/database');
 
+/** A duration in milliseconds within bounds. */
+const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
 /**
  * Every setting of the service, read from environment variables and validated once at start-up.
  * An unknown or malformed value stops the process with a message naming the variable.
  */
-const Config = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: postgresUrl.optional(),
-  EVENTSTORE_URL: z
-    .string()
-    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//, 'must be an esdb:// URL')
-    .optional(),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** `token=name:role|role,…`; unset in embedded mode: tokens are made once in DATA_DIR. */
-  API_TOKENS: z.string().min(1).optional(),
-  ROLES: z
-    .string()
-    .default(ROLES.join(','))
-    .transform((value) => value.split(',').map((role) => role.trim()))
-    .pipe(z.array(z.enum(ROLES)).min(1)),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
-});
+const Config = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: postgresUrl.optional(),
+    EVENTSTORE_URL: z
+      .string()
+      .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\//, 'must be an esdb:// URL')
+      .optional(),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** `token=name:role|role,…`; unset in embedded mode: tokens are made once in DATA_DIR. */
+    API_TOKENS: z.string().min(1).optional(),
+    ROLES: z
+      .string()
+      .default(ROLES.join(','))
+      .transform((value) => value.split(',').map((role) => role.trim()))
+      .pipe(z.array(z.enum(ROLES)).min(1)),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    /**
+     * The operator's hold on payments: `true` keeps the dispatcher role routing approved batches
+     * but sending nothing to DFSPs (and asking them nothing) until it restarts without it.
+     */
+    DISPATCH_PAUSED: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+    /** Our `sender_id` in G2P Connect headers, as the DFSPs know the ledger. */
+    SENDER_ID: z.string().min(1).max(100).default('g2p-ledger'),
+    DFSP_TIMEOUT_MS: ms(100, 300_000).default(10_000),
+    DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    DISPATCH_RETRY_BASE_MS: ms(10, 600_000).default(1_000),
+    DISPATCH_RETRY_MAX_MS: ms(10, 3_600_000).default(60_000),
+    CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1_000).default(5),
+    CIRCUIT_COOLDOWN_MS: ms(100, 3_600_000).default(30_000),
+    STATUS_POLL_AFTER_MS: ms(1_000, 86_400_000).default(60_000),
+    STATUS_POLL_INTERVAL_MS: ms(100, 3_600_000).default(5_000),
+  })
+  .superRefine((config, issues) => {
+    if (config.STATUS_POLL_AFTER_MS <= config.DFSP_TIMEOUT_MS) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['STATUS_POLL_AFTER_MS'],
+        message:
+          'must be longer than DFSP_TIMEOUT_MS, or a sending in flight would be taken for lost',
+      });
+    }
+    if (config.DISPATCH_RETRY_MAX_MS < config.DISPATCH_RETRY_BASE_MS) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['DISPATCH_RETRY_MAX_MS'],
+        message: 'must not be below DISPATCH_RETRY_BASE_MS',
+      });
+    }
+  });
 
 export type Config = z.infer<typeof Config>;
 
@@ -55,6 +97,16 @@ export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
+}
+
+/**
+ * Where DFSPs reach the service: `PUBLIC_URL`, or the listening address (a wildcard host is
+ * reached on loopback). No trailing slash.
+ */
+export function publicUrlOf(config: Config): string {
+  if (config.PUBLIC_URL !== undefined) return config.PUBLIC_URL.replace(/\/+$/, '');
+  const host = ['0.0.0.0', '::', '[::]'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.PORT}`;
 }
 
 /** Which stores a configuration selects, for logs and the README's table of modes. */

@@ -1,14 +1,20 @@
 import type { Hono } from 'hono';
 import { batchProcessor } from './adapters/batchProcessor.js';
 import { createLedgerCommands } from './adapters/commands/ledger.js';
+import type { LedgerCommands } from './adapters/commands/ledgerCommands.js';
+import { createDispatcher } from './adapters/dfsp/dispatcher.js';
+import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
+import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
+import type { EventStore } from './adapters/eventStore/eventStore.js';
 import { paymentAsOf } from './adapters/paymentHistory.js';
 import { createDfspSecrets } from './adapters/postgres/dfspSecrets.js';
-import type { Config } from './config.js';
+import { type Config, publicUrlOf } from './config.js';
 import { createApp } from './http/app.js';
 import { parseApiTokens } from './http/auth.js';
 import type { Logger } from './logger.js';
 import { projections } from './projections/projections.js';
 import { createReadModelQueries } from './projections/readModelQueries.js';
+import type { ReadModelQueries } from './projections/readModels.js';
 import { openStores, type Stores } from './stores.js';
 import { superviseFeedConsumers } from './supervisor.js';
 
@@ -34,10 +40,8 @@ export async function startService(
   const tokens = parseApiTokens(apiTokens);
   const { stores, applied } = await openStores(config);
   const queries = createReadModelQueries(stores.sql);
-  const commands = createLedgerCommands({
-    store: stores.events,
-    secrets: createDfspSecrets(stores.sql),
-  });
+  const secrets = createDfspSecrets(stores.sql);
+  const commands = createLedgerCommands({ store: stores.events, secrets });
   const shutdown = new AbortController();
   const roles: Promise<unknown>[] = [];
   const background = { batchSize: config.PROJECTION_BATCH_SIZE, signal: shutdown.signal };
@@ -50,11 +54,12 @@ export async function startService(
     );
   }
   if (config.ROLES.includes('dispatcher')) {
+    const dispatcherLogger = logger.child({ role: 'dispatcher' });
     const processor = batchProcessor(stores.events, queries);
     roles.push(
-      superviseFeedConsumers(stores, [processor], {
-        ...background,
-        logger: logger.child({ role: 'dispatcher' }),
+      superviseFeedConsumers(stores, [processor], { ...background, logger: dispatcherLogger }),
+      ...startDispatch(config, { store: stores.events, queries, commands }, dispatcherLogger, {
+        signal: shutdown.signal,
       }),
     );
   }
@@ -66,6 +71,7 @@ export async function startService(
     logger,
     checkReady: () => stores.checkReady(),
     replay: (paymentId, asOf) => paymentAsOf(stores.events, paymentId, asOf),
+    callbackSecret: (dfspId) => secrets.callbackSecret(dfspId),
   });
   return {
     app,
@@ -77,4 +83,57 @@ export async function startService(
       await stores.close();
     },
   };
+}
+
+/**
+ * The dispatcher role's two loops: the dispatcher sending routed payments, and the status poller
+ * asking DFSPs about payments left `submitted`.
+ */
+function startDispatch(
+  config: Config,
+  deps: { store: EventStore; queries: ReadModelQueries; commands: LedgerCommands },
+  logger: Logger,
+  options: { signal: AbortSignal },
+): Promise<void>[] {
+  if (config.DISPATCH_PAUSED) {
+    logger.warn('DISPATCH_PAUSED: routed payments wait; nothing is sent to DFSPs');
+    return [];
+  }
+  const connector = createG2pConnectConnector({
+    senderId: config.SENDER_ID,
+    timeoutMs: config.DFSP_TIMEOUT_MS,
+  });
+  const publicUrl = publicUrlOf(config);
+  const dispatcher = createDispatcher({
+    ...deps,
+    connector,
+    logger,
+    callbackUrl: (dfspId) => `${publicUrl}/v1/dfsps/${encodeURIComponent(dfspId)}/on-disburse`,
+    settings: {
+      concurrencyPerDfsp: config.DISPATCH_CONCURRENCY,
+      maxAttemptsPerRoute: config.DISPATCH_MAX_ATTEMPTS,
+      retryBaseMs: config.DISPATCH_RETRY_BASE_MS,
+      retryMaxMs: config.DISPATCH_RETRY_MAX_MS,
+      dfspTimeoutMs: config.DFSP_TIMEOUT_MS,
+      maxPaymentsPerRound: 5_000,
+      idlePollMs: 200,
+      circuit: {
+        failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+        cooldownMs: config.CIRCUIT_COOLDOWN_MS,
+        maxCooldownMs: Math.max(config.CIRCUIT_COOLDOWN_MS, 300_000),
+      },
+    },
+  });
+  const poller = createStatusPoller({
+    ...deps,
+    connector,
+    logger: logger.child({ loop: 'status-poller' }),
+    settings: {
+      pollAfterMs: config.STATUS_POLL_AFTER_MS,
+      intervalMs: config.STATUS_POLL_INTERVAL_MS,
+      maxPerRound: 10_000,
+      dfspTimeoutMs: config.DFSP_TIMEOUT_MS,
+    },
+  });
+  return [dispatcher.run(options.signal), poller.run(options.signal)];
 }

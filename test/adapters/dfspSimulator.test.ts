@@ -263,7 +263,13 @@ describe('DFSP simulator over HTTP', () => {
       ]),
     );
     await waitUntil(() => receiver.received.length === 1);
+    const rejected = (await queryStatus(simulator, ['bad'])).message.txnstatus_response.txn_status
+      .disbursements_status;
+    expect(rejected.map((s) => [s.status, s.status_reason_code])).toEqual([
+      ['rjct', 'rjct.payee_fa.invalid'],
+    ]);
 
+    // A rejected reference is not held: sent again (corrected), it is decided afresh.
     const again = disburseBody('tx-2', [
       { reference_id: 'r1', amount: '99.00' },
       { reference_id: 'bad' },
@@ -276,19 +282,20 @@ describe('DFSP simulator over HTTP', () => {
     const second = receiver.received[1]?.body.message.disbursements_status ?? [];
     expect(second.map((s) => [s.reference_id, s.status, s.status_reason_code])).toEqual([
       ['r1', 'rjct', 'rjct.reference_id.duplicate'],
-      ['bad', 'rjct', 'rjct.reference_id.duplicate'],
+      ['bad', 'succ', undefined],
       ['r2', 'succ', undefined],
       ['r2', 'rjct', 'rjct.reference_id.duplicate'],
     ]);
     expect(simulator.ledger().map((e) => [e.reference_id, e.amount])).toEqual([
       ['r1', '10.00'],
+      ['bad', '10.00'],
       ['r2', '10.00'],
     ]);
     const lines = (await queryStatus(simulator, ['r1', 'bad'])).message.txnstatus_response
       .txn_status.disbursements_status;
     expect(lines.map((s) => [s.status, s.status_reason_code])).toEqual([
       ['succ', undefined],
-      ['rjct', 'rjct.payee_fa.invalid'],
+      ['succ', undefined],
     ]);
   });
 

@@ -318,6 +318,28 @@ describe('queryStatus', () => {
     ]);
   });
 
+  test('reads rjct.reference_id.invalid in a status answer as a reference the DFSP does not hold', async () => {
+    const notFound = {
+      message: {
+        txnstatus_response: {
+          txn_type: 'disburse',
+          txn_status: {
+            disbursements_status: [
+              {
+                reference_id: 'p9',
+                status: 'rjct',
+                status_reason_code: 'rjct.reference_id.invalid',
+              },
+            ],
+          },
+        },
+      },
+    };
+    const dfsp = await startDfsp(() => ({ status: 200, body: notFound }));
+    const reports = await connector.queryStatus(groupFor(dfsp.baseUrl).dfsp, ['p9']);
+    expect(reports).toEqual([{ referenceId: 'p9', status: 'unknown_reference' }]);
+  });
+
   test('throws DfspQueryError when no usable answer comes', async () => {
     const down = await startDfsp(() => ({ status: 503, body: {} }));
     const garbled = await startDfsp(() => ({ status: 200, body: { message: {} } }));

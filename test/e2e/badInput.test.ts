@@ -533,10 +533,11 @@ describe('bad input', () => {
     let dataDir: string | undefined;
     if (databaseUrl) {
       scratch = await createScratchPostgres();
-      service = await startTestService({ DATABASE_URL: scratch.url });
+      // Bad input must leave the feed as it was: nothing may be sending in the background.
+      service = await startTestService({ DATABASE_URL: scratch.url, DISPATCH_PAUSED: 'true' });
     } else {
       dataDir = await mkdtemp(path.join(tmpdir(), 'g2p-bad-input-'));
-      service = await startTestService({ DATA_DIR: dataDir });
+      service = await startTestService({ DATA_DIR: dataDir, DISPATCH_PAUSED: 'true' });
     }
     cleanup = async () => {
       await service.stop();

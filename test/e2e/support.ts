@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -30,22 +31,34 @@ export interface TestService extends Service {
   readonly baseUrl: string;
 }
 
-/** Starts the service on the given database, or on embedded PGlite in `DATA_DIR`. */
-export async function startTestService(env: {
-  DATABASE_URL?: string;
-  DATA_DIR?: string;
-}): Promise<TestService> {
-  const config = loadConfig({ ...env, LOG_LEVEL: 'silent', PROJECTION_BATCH_SIZE: '500' });
-  const service = await startService(config, API_TOKENS, createLogger('silent'));
+/**
+ * Starts the service on the given database, or on embedded PGlite in `DATA_DIR`. The listener
+ * opens first, so `PUBLIC_URL` (where DFSPs call back) is its real loopback address; `env` may
+ * set any other variable of config.ts (dispatcher timings, for instance).
+ */
+export async function startTestService(
+  env: { DATABASE_URL?: string; DATA_DIR?: string } & Record<string, string | undefined>,
+): Promise<TestService> {
+  let fetchHandler: Hono['fetch'] = () => new Response('starting', { status: 503 });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const listening = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
-      resolve(listening),
+    const listening = serve(
+      { fetch: (...args) => fetchHandler(...args), port: 0, hostname: '127.0.0.1' },
+      () => resolve(listening),
     );
   });
   const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    PROJECTION_BATCH_SIZE: '500',
+    PUBLIC_URL: baseUrl,
+    ...env,
+  });
+  const service = await startService(config, API_TOKENS, createLogger(config.LOG_LEVEL));
+  fetchHandler = service.app.fetch;
   return {
     ...service,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await service.stop();

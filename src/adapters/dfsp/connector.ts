@@ -37,6 +37,11 @@ export interface DisbursementPayment {
 export interface DisbursementGroup {
   readonly dfsp: DfspEndpoint;
   readonly transactionId: string;
+  /**
+   * The request's `message_id`, where the caller recorded it before sending; a fresh one is drawn
+   * when absent.
+   */
+  readonly messageId?: string;
   /** Where the DFSP sends its status callbacks (`sender_uri`). */
   readonly callbackUrl: string;
   readonly payments: readonly DisbursementPayment[];

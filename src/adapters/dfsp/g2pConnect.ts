@@ -123,7 +123,11 @@ export function createG2pConnectConnector(options: G2pConnectOptions): DfspConne
       }
       if (problems.length > 0) return { kind: 'unsendable', problems };
 
-      const request = buildDisburseRequest(group, headerInput());
+      const header = headerInput();
+      const request = buildDisburseRequest(
+        group,
+        group.messageId === undefined ? header : { ...header, messageId: group.messageId },
+      );
       const messageId = request.header.message_id;
       const result = await post(group.dfsp, '/disburse', request);
       if (result.kind !== 'answered')

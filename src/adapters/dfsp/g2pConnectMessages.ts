@@ -147,7 +147,7 @@ export function buildStatusQuery(referenceIds: readonly string[], header: Reques
 }
 
 const text999 = z.string().max(999);
-const isoTimestamp = z.iso.datetime({ offset: true });
+const isoTimestamp = z.iso.datetime({ offset: true }).max(64);
 
 const ackSchema = z.object({
   message: z.object({
@@ -227,7 +227,8 @@ export function parseOnDisburse(body: unknown): StatusReport[] {
 
 /**
  * Parses the synchronous answer to a status query (`txnstatus_response.txn_status` in the
- * on-disburse shape, whatever its header `action`). Throws `DfspMessageError` if malformed or if
+ * on-disburse shape, whatever its header `action`); a reference the DFSP answers
+ * `rjct.reference_id.invalid` for is `unknown_reference`. Throws `DfspMessageError` if malformed or if
  * the header says the query itself was rejected.
  */
 export function parseStatusAnswer(body: unknown): StatusReport[] {
@@ -236,7 +237,19 @@ export function parseStatusAnswer(body: unknown): StatusReport[] {
     const reason = answer.header.status_reason_code ?? 'no reason code';
     throw new DfspMessageError('header.status', `status query rejected (${reason})`);
   }
-  return toReports(answer.message.txnstatus_response.txn_status);
+  return toReports(answer.message.txnstatus_response.txn_status).map((report) =>
+    report.status === 'failed' && report.reasonCode === NOT_FOUND ? notHeld(report) : report,
+  );
+}
+
+/**
+ * In a status query's answer, `rjct.reference_id.invalid` is the DFSP saying it has no such
+ * reference: it does not hold the payment (in a callback the same code rejects a payment).
+ */
+const NOT_FOUND = 'rjct.reference_id.invalid';
+
+function notHeld(report: StatusReport): StatusReport {
+  return { referenceId: report.referenceId, status: 'unknown_reference' };
 }
 
 function toReports(message: z.infer<typeof disburseStatusSchema>): StatusReport[] {

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
-import { abortableSleep } from './abortableSleep.js';
+import { abortableSleep } from '../../abortableSleep.js';
 import type { DisburseProcessor } from './disburseProcessor.js';
 import { downtimeRemainingMs } from './downtimeWindow.js';
 import { ackBody, errAckBody, httpErrorBody, txnStatusResponseBody } from './messages.js';

@@ -38,13 +38,13 @@ type FaultRates = Pick<
 >;
 
 /**
- * Plans a batch: a reference already known (or repeated in the batch) is a duplicate; the rest
+ * Plans a batch: a reference already held (or repeated in the batch) is a duplicate; the rest
  * are checked, then rejected at random at `rejectRate`. Every random draw happens here, in
  * request order and a fixed number per item, so one seed gives one run whatever the timing.
  */
 export function planBatch(
   disbursements: readonly Disbursement[],
-  isKnown: (referenceId: string) => boolean,
+  isHeld: (referenceId: string) => boolean,
   rng: Rng,
   rates: FaultRates,
 ): BatchPlan {
@@ -53,7 +53,7 @@ export function planBatch(
   for (const d of disbursements) {
     const rejectDraw = rng();
     const reasonDraw = rng();
-    if (isKnown(d.reference_id) || seen.has(d.reference_id)) {
+    if (isHeld(d.reference_id) || seen.has(d.reference_id)) {
       items.push({ kind: 'duplicate', referenceId: d.reference_id });
       continue;
     }

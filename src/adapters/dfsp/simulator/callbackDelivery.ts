@@ -1,4 +1,4 @@
-import { abortableSleep } from './abortableSleep.js';
+import { abortableSleep } from '../../abortableSleep.js';
 import { signCallback } from './signature.js';
 
 /** How callbacks are delivered. */

@@ -112,7 +112,7 @@ export function createDisburseProcessor(
           message: 'reference store full',
         };
       }
-      const plan = planBatch(disbursements, book.has, rng, config);
+      const plan = planBatch(disbursements, book.holds, rng, config);
       const at = now();
       for (const item of plan.items) {
         if (item.kind !== 'new') continue;

@@ -30,9 +30,13 @@ export type Outcome =
 
 /** The simulator's memory of references, with the ledger of what it paid. */
 export interface ReferenceBook {
-  has(referenceId: string): boolean;
+  /** Whether the DFSP holds the reference: pending or paid. A rejected one it does not hold. */
+  holds(referenceId: string): boolean;
   size(): number;
-  /** Remember a first-seen reference as pending. Throws if already known. */
+  /**
+   * Remember a reference as pending: first seen, or sent again after a rejection (decided
+   * afresh). Throws if it is held.
+   */
   receive(
     referenceId: string,
     entry: { amount: string; currency: string; payeeFa: string },
@@ -52,10 +56,14 @@ export function createReferenceBook(): ReferenceBook {
   const paid: LedgerEntry[] = [];
 
   return {
-    has: (referenceId) => references.has(referenceId),
+    holds: (referenceId) => {
+      const status = references.get(referenceId)?.status;
+      return status === 'pdng' || status === 'succ';
+    },
     size: () => references.size,
     receive(referenceId, entry, at) {
-      if (references.has(referenceId)) {
+      const status = references.get(referenceId)?.status;
+      if (status === 'pdng' || status === 'succ') {
         throw new Error(`reference ${referenceId} received twice: deduplication broken`);
       }
       references.set(referenceId, { ...entry, status: 'pdng', timestamp: at.toISOString() });

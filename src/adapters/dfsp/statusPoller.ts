@@ -1,0 +1,109 @@
+import type { Logger } from '../../logger.js';
+import type { ReadModelQueries } from '../../projections/readModels.js';
+import { abortableSleep } from '../abortableSleep.js';
+import type { LedgerCommands } from '../commands/ledgerCommands.js';
+import { type DfspConnector, DfspQueryError } from './connector.js';
+import { createDfspDirectory, endpointOf } from './dfspDirectory.js';
+
+/** Settings of the status poller (`STATUS_POLL_*` in config.ts). */
+export interface StatusPollerSettings {
+  /** A payment `submitted` this long without a report is asked about. */
+  readonly pollAfterMs: number;
+  /** Pause between two rounds. */
+  readonly intervalMs: number;
+  /** Payments asked about in one round, at most. */
+  readonly maxPerRound: number;
+  /** Per-request time limit towards a DFSP. */
+  readonly dfspTimeoutMs: number;
+}
+
+export interface StatusPollerDeps {
+  readonly queries: ReadModelQueries;
+  readonly connector: DfspConnector;
+  readonly commands: Pick<LedgerCommands, 'applyStatusReports'>;
+  readonly logger: Logger;
+  readonly settings: StatusPollerSettings;
+}
+
+/** Reference ids in one status query. */
+const MAX_IDS_PER_QUERY = 1_000;
+
+/**
+ * The status poller: asks DFSPs about payments that stayed `submitted` past `pollAfterMs` (a lost
+ * callback, a sending whose outcome is unknown, a crash between recording and sending) with the
+ * spec's synchronous status query, and applies the answers as callbacks are applied. A payment
+ * the DFSP does not list is one it does not hold: it goes back to `routed` and is sent again
+ * under the same reference id. A DFSP that does not answer is asked again next round.
+ *
+ * `pollAfterMs` must exceed the request time limit, so a sending still in flight is never taken
+ * for one the DFSP does not hold.
+ *
+ * @example
+ * await createStatusPoller({ queries, connector, commands, logger, settings }).run(signal);
+ */
+export function createStatusPoller(deps: StatusPollerDeps) {
+  const { queries, connector, commands, logger, settings } = deps;
+  if (settings.pollAfterMs <= settings.dfspTimeoutMs) {
+    throw new RangeError('pollAfterMs must exceed dfspTimeoutMs');
+  }
+  const directory = createDfspDirectory(queries);
+  const context = (dfspId: string) => ({
+    actor: 'process:status-poller',
+    correlationId: `status-poll-${dfspId}`,
+    causationId: null,
+  });
+
+  async function round(): Promise<void> {
+    const before = new Date(Date.now() - settings.pollAfterMs);
+    const waiting = await queries.listSubmittedBefore(before, settings.maxPerRound);
+    if (waiting.length === 0) return;
+    const dfsps = await directory.current();
+    const byDfsp = new Map<string, string[]>();
+    for (const { paymentId, dfspId } of waiting) {
+      byDfsp.set(dfspId, [...(byDfsp.get(dfspId) ?? []), paymentId]);
+    }
+    for (const [dfspId, paymentIds] of byDfsp) {
+      const dfsp = dfsps.get(dfspId);
+      if (dfsp === undefined) continue;
+      for (let start = 0; start < paymentIds.length; start += MAX_IDS_PER_QUERY) {
+        const ids = paymentIds.slice(start, start + MAX_IDS_PER_QUERY);
+        try {
+          const endpoint = endpointOf(dfsp, settings.dfspTimeoutMs);
+          const reports = await connector.queryStatus(endpoint, ids);
+          const asked = new Set(ids);
+          const outcomes = await commands.applyStatusReports(
+            dfspId,
+            reports.filter((report) => asked.has(report.referenceId)),
+            'status_query',
+            context(dfspId),
+          );
+          logger.info({ dfspId, asked: ids.length, ...countOutcomes(outcomes) }, 'status polled');
+        } catch (error) {
+          if (!(error instanceof DfspQueryError)) throw error;
+          logger.warn({ dfspId, err: error.message }, 'status query failed; asking next round');
+          break;
+        }
+      }
+    }
+  }
+
+  return {
+    /** Polls until `signal` aborts; a failed round is logged and the next one follows. */
+    async run(signal: AbortSignal): Promise<void> {
+      while (!signal.aborted) {
+        try {
+          await round();
+        } catch (error) {
+          logger.error({ err: error }, 'status poll round failed');
+        }
+        await abortableSleep(settings.intervalMs, signal);
+      }
+    },
+  };
+}
+
+function countOutcomes(outcomes: readonly { readonly outcome: string }[]) {
+  const counts: Record<string, number> = {};
+  for (const { outcome } of outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,270 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { expect } from 'vitest';
+import { eventually, expectCall, type TestService } from './support.js';
+
+/**
+ * A programme paid through DFSP simulators, over real HTTP: three DFSPs, rules sending large
+ * payments to bank-a (the others as fallbacks) and the rest to bank-b and mobile-x, a batch loaded, submitted and approved, and the
+ * checks that matter for money: every payment final, none paid twice, the ledger's totals equal
+ * to what the DFSPs say they paid.
+ */
+
+export const DFSP_IDS = ['bank-a', 'bank-b', 'mobile-x'] as const;
+export type DfspId = (typeof DFSP_IDS)[number];
+
+export const secretOf = (dfspId: string) => `callback-secret-of-${dfspId}-0123456789`;
+
+/** Where the service takes a DFSP's callbacks. */
+export const callbackUrlOf = (service: { baseUrl: string }, dfspId: string) =>
+  `${service.baseUrl}/v1/dfsps/${dfspId}/on-disburse`;
+
+/** Dispatcher timings short enough for a test: the status poller and circuits act in seconds. */
+export const FAST_DISPATCH = {
+  DFSP_TIMEOUT_MS: '2000',
+  STATUS_POLL_AFTER_MS: '3000',
+  STATUS_POLL_INTERVAL_MS: '500',
+  DISPATCH_RETRY_BASE_MS: '200',
+  DISPATCH_RETRY_MAX_MS: '2000',
+  DISPATCH_MAX_ATTEMPTS: '8',
+  CIRCUIT_FAILURE_THRESHOLD: '3',
+  CIRCUIT_COOLDOWN_MS: '1000',
+} as const;
+
+/** Registers the DFSPs at their simulators' addresses and publishes the rules. */
+export async function registerProgramme(
+  service: TestService,
+  urls: Readonly<Record<DfspId, string>>,
+  maxBatchSize = 200,
+): Promise<void> {
+  for (const dfspId of DFSP_IDS) {
+    await expectCall(service, 'admin', 'PUT', `/v1/dfsps/${dfspId}`, 201, {
+      name: dfspId,
+      connector: 'g2p-connect',
+      baseUrl: urls[dfspId],
+      payerFa: `account:9000000001@${dfspId}`,
+      currencies: ['KES'],
+      faTypes: ['account'],
+      maxBatchSize,
+      callbackSecret: secretOf(dfspId),
+    });
+  }
+  await expectCall(service, 'admin', 'PUT', '/v1/routing-rules', 200, {
+    rules: [
+      {
+        id: 'large-to-bank-a',
+        when: { currency: 'KES', minAmount: '500.00' },
+        route: [{ dfspId: 'bank-a', weight: 1 }],
+        fallback: ['bank-b', 'mobile-x'],
+      },
+      {
+        id: 'others',
+        when: {},
+        route: [
+          { dfspId: 'bank-b', weight: 1 },
+          { dfspId: 'mobile-x', weight: 1 },
+        ],
+        fallback: ['bank-a'],
+      },
+    ],
+  });
+}
+
+export interface LoadedBatch {
+  readonly batchId: string;
+  readonly count: number;
+  readonly totalMinor: bigint;
+}
+
+/** Opens, fills (1,000 a request), submits and approves a batch of `count` KES payments. */
+export async function loadAndApproveBatch(
+  service: TestService,
+  count: number,
+  prefix: string,
+): Promise<LoadedBatch & { readonly approvedAtMs: number }> {
+  const payments = Array.from({ length: count }, (_, n) => ({
+    reference: `${prefix}-${n}`,
+    beneficiaryId: `ben-${n}`,
+    payeeFa: `account:${String(n).padStart(10, '0')}@bank-a`,
+    payeeName: `Beneficiary ${n}`,
+    amount: `${100 + (n % 900)}.${String(n % 100).padStart(2, '0')}`,
+  }));
+  const totalMinor = payments.reduce(
+    (sum, payment) => sum + BigInt(payment.amount.replace('.', '')),
+    0n,
+  );
+  const declaredTotal = `${totalMinor / 100n}.${String(totalMinor % 100n).padStart(2, '0')}`;
+  const { batchId } = await expectCall<{ batchId: string }>(
+    service,
+    'operator',
+    'POST',
+    '/v1/batches',
+    201,
+    { programId: 'CT-OVC', cycleId: prefix, currency: 'KES', declaredCount: count, declaredTotal },
+  );
+  for (let start = 0; start < count; start += 1_000) {
+    const chunk = payments.slice(start, start + 1_000);
+    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/payments`, 200, chunk);
+  }
+  await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
+  const approvedAtMs = Date.now();
+  await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
+  return { batchId, count, totalMinor, approvedAtMs };
+}
+
+interface CountAndAmount {
+  readonly count: number;
+  readonly amount: string;
+}
+
+export interface BatchSummary {
+  readonly byStatus: Record<string, CountAndAmount>;
+  readonly byDfsp: readonly { dfspId: string; byStatus: Record<string, CountAndAmount> }[];
+}
+
+/** Waits until every payment of the batch is `succeeded` or `failed`; answers the summary. */
+export async function waitUntilFinal(
+  service: TestService,
+  batch: LoadedBatch,
+  timeoutMs: number,
+): Promise<BatchSummary> {
+  let summary: BatchSummary | undefined;
+  await eventually(
+    async () => {
+      summary = await expectCall<BatchSummary>(
+        service,
+        'reporter',
+        'GET',
+        `/v1/batches/${batch.batchId}`,
+        200,
+      );
+      const final =
+        (summary.byStatus.succeeded?.count ?? 0) + (summary.byStatus.failed?.count ?? 0);
+      return final === batch.count;
+    },
+    `every payment of ${batch.batchId} succeeded or failed (last: ${JSON.stringify(summary?.byStatus)})`,
+    timeoutMs,
+  );
+  return summary as BatchSummary;
+}
+
+export interface LedgerEntry {
+  readonly reference_id: string;
+  readonly amount: string;
+  readonly currency: string;
+}
+
+/** What a simulator says it paid (`GET /ledger`). */
+export async function simulatorLedger(url: string): Promise<readonly LedgerEntry[]> {
+  const response = await fetch(`${url}/ledger`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { entries: LedgerEntry[] }).entries;
+}
+
+/**
+ * The money checks: no reference paid twice by one DFSP or by two; every payment the ledger holds
+ * as succeeded was paid by the DFSP it names, and nothing else was paid; the batch's succeeded
+ * count and amount equal the simulators' ledgers summed; every failure carries a reason.
+ */
+export async function expectBooksAgree(
+  service: TestService,
+  batch: LoadedBatch,
+  urls: Readonly<Record<DfspId, string>>,
+): Promise<{ readonly paidCount: number; readonly paidMinor: bigint }> {
+  const paidBy = new Map<string, string>();
+  let paidMinor = 0n;
+  for (const dfspId of DFSP_IDS) {
+    for (const entry of await simulatorLedger(urls[dfspId])) {
+      const earlier = paidBy.get(entry.reference_id);
+      expect(earlier, `${entry.reference_id} paid by ${earlier} and ${dfspId}`).toBeUndefined();
+      paidBy.set(entry.reference_id, dfspId);
+      paidMinor += BigInt(entry.amount.replace('.', ''));
+    }
+  }
+  const summary = await expectCall<BatchSummary>(
+    service,
+    'reporter',
+    'GET',
+    `/v1/batches/${batch.batchId}`,
+    200,
+  );
+  const succeeded = summary.byStatus.succeeded ?? { count: 0, amount: '0.00' };
+  expect(succeeded.count).toBe(paidBy.size);
+  expect(BigInt(succeeded.amount.replace('.', ''))).toBe(paidMinor);
+
+  const ledgerPaid = new Map<string, string>();
+  let cursor: string | null = null;
+  do {
+    const query: string = `/v1/payments?batchId=${batch.batchId}&limit=500${cursor ? `&cursor=${cursor}` : ''}`;
+    const page = await expectCall<{
+      items: { paymentId: string; status: string; dfspId: string; statusReason: string | null }[];
+      nextCursor: string | null;
+    }>(service, 'reporter', 'GET', query, 200);
+    for (const payment of page.items) {
+      if (payment.status === 'succeeded') ledgerPaid.set(payment.paymentId, payment.dfspId);
+      if (payment.status === 'failed') expect(payment.statusReason).toBeTruthy();
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  expect(ledgerPaid).toEqual(paidBy);
+  return { paidCount: paidBy.size, paidMinor };
+}
+
+/** A simulator in its own process (`npm run simulator`'s entry point, run from source). */
+export interface SimulatorProcess {
+  readonly dfspId: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a simulator process on a free loopback port with the given CLI flags. */
+export async function spawnSimulator(
+  dfspId: string,
+  callbackUrl: string,
+  flags: readonly string[] = [],
+): Promise<SimulatorProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/adapters/dfsp/simulator/main.ts',
+      '--port',
+      '0',
+      '--dfsp-id',
+      dfspId,
+      '--callback-url',
+      callbackUrl,
+      '--secret',
+      secretOf(dfspId),
+      ...flags,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { url?: string; msg?: string };
+        if (entry.msg === 'dfsp simulator listening' && entry.url) resolve(entry.url);
+      } catch {
+        // not a log line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`simulator ${dfspId} exited with ${code}`)));
+  });
+  return {
+    dfspId,
+    url,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
