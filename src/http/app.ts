@@ -9,7 +9,7 @@ import type { EventStore } from '../adapters/eventStore/eventStore.js';
 import type { Logger } from '../logger.js';
 import type { ReadModelQueries } from '../projections/readModels.js';
 
-import { type ApiTokens, authenticate } from './auth.js';
+import { type ApiTokens, authenticate, DFSP_CALLBACK_PATH } from './auth.js';
 import { correlation } from './correlation.js';
 import { maskAddresses } from './masking.js';
 import { createHttpMetrics } from './metrics.js';
@@ -17,18 +17,25 @@ import { registerDocs } from './openapi.js';
 import { problem, problemFromError, problemFromZodError, respondProblem } from './problems.js';
 import { requestLog } from './requestLog.js';
 import { registerBatchRoutes } from './routes/batches.js';
+import { registerDfspCallbackRoutes } from './routes/dfspCallbacks.js';
 import { registerDfspRoutes } from './routes/dfsps.js';
 import { registerEventRoutes } from './routes/events.js';
 import { type PaymentReplay, registerPaymentRoutes } from './routes/payments.js';
 import { registerRoutingRuleRoutes } from './routes/routingRules.js';
 
-/** The largest request body, except on the payments route. */
+/** The largest request body, except on the payments and DFSP callback routes. */
 export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 /**
  * The largest body of `POST /v1/batches/{batchId}/payments`: 1,000 payments with every field at
  * its longest (about 2.7 KB each as ASCII JSON, 10 attributes included) fit.
  */
 export const PAYMENTS_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+/**
+ * The largest body of `POST /v1/dfsps/{dfspId}/on-disburse`: 10,000 statuses (the most one
+ * report may hold) with every field the ledger reads at its longest (reference 256, timestamp 64,
+ * reason code 99, reason message 999 characters: about 1.5 KB each as ASCII JSON) fit.
+ */
+export const CALLBACK_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 const PAYMENTS_ROUTE = /^\/v1\/batches\/[^/]+\/payments\/?$/;
 const VALIDATED_PART = {
@@ -57,6 +64,11 @@ export interface AppDependencies {
   readonly registry?: Registry;
   /** A payment as it was at an instant, for `?asOf=`; without it `asOf` answers 501. */
   readonly replay?: PaymentReplay;
+  /**
+   * Each DFSP's callback secret, to check the `X-Signature` of its callbacks; without it every
+   * callback answers 401.
+   */
+  readonly callbackSecret?: (dfspId: string) => Promise<string | undefined>;
 }
 
 /**
@@ -106,6 +118,7 @@ export function createApp(deps: AppDependencies): Hono {
   registerRoutingRuleRoutes(app, deps);
   registerBatchRoutes(app, deps);
   registerPaymentRoutes(app, deps);
+  registerDfspCallbackRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerDocs(app);
 
@@ -116,7 +129,10 @@ export function createApp(deps: AppDependencies): Hono {
   return app;
 }
 
-/** A 413 problem instead of hono's plain-text one; the payments route gets its larger limit. */
+/**
+ * A 413 problem instead of hono's plain-text one; the payments and DFSP callback routes get their
+ * larger limits.
+ */
 function limitBodies(): MiddlewareHandler {
   // The rest of the body is never read, so the connection cannot carry another request: say so,
   // or a client reusing it loses its next request.
@@ -132,7 +148,15 @@ function limitBodies(): MiddlewareHandler {
     maxSize: PAYMENTS_BODY_LIMIT_BYTES,
     onError: tooLarge(PAYMENTS_BODY_LIMIT_BYTES),
   });
-  return (c, next) => (PAYMENTS_ROUTE.test(c.req.path) ? payments(c, next) : standard(c, next));
+  const callbacks = bodyLimit({
+    maxSize: CALLBACK_BODY_LIMIT_BYTES,
+    onError: tooLarge(CALLBACK_BODY_LIMIT_BYTES),
+  });
+  return (c, next) => {
+    if (PAYMENTS_ROUTE.test(c.req.path)) return payments(c, next);
+    if (DFSP_CALLBACK_PATH.test(c.req.path)) return callbacks(c, next);
+    return standard(c, next);
+  };
 }
 
 function answerError(error: Error, c: Context): Response {

@@ -26,6 +26,12 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   '/docs',
 ]);
 
+/**
+ * DFSP status callbacks (`/v1/dfsps/{dfspId}/on-disburse`): no bearer token, since the DFSP signs
+ * each one instead (`X-Signature`), and the route checks that signature itself.
+ */
+export const DFSP_CALLBACK_PATH = /^\/v1\/dfsps\/[^/]+\/on-disburse$/;
+
 const MAX_TOKENS = 1_000;
 const MAX_TOKEN_LENGTH = 500;
 // RFC 6750 b64token: the characters a bearer token may hold.
@@ -161,7 +167,10 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-/** Health, metrics and the API's documentation (with Swagger UI's own files) need no token. */
+/**
+ * Health, metrics, the API's documentation (with Swagger UI's own files) and DFSP callbacks
+ * (authenticated by their signature) need no token.
+ */
 export function isPublic(path: string): boolean {
-  return PUBLIC_PATHS.has(path) || path.startsWith('/docs/');
+  return PUBLIC_PATHS.has(path) || path.startsWith('/docs/') || DFSP_CALLBACK_PATH.test(path);
 }

@@ -15,7 +15,9 @@ const DOCUMENT = {
     description:
       'Event-sourced payment ledger for government-to-person programme payments. Amounts are ' +
       'decimal strings with a currency; ids are strings; errors are RFC 9457 problems ' +
-      '(application/problem+json). Every endpoint needs `Authorization: Bearer <token>`.',
+      '(application/problem+json). Every endpoint needs `Authorization: Bearer <token>` except ' +
+      'the health, metrics and documentation ones, and DFSP callbacks, which are signed ' +
+      '(`X-Signature`).',
   },
 };
 

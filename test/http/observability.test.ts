@@ -11,7 +11,7 @@ import {
   testApp,
 } from './support.js';
 
-/** Every route of HTTP API v1 this app serves (DESIGN.md, less on-disburse, statements, retry). */
+/** Every route of HTTP API v1 this app serves (DESIGN.md, less statements). */
 const ROUTES = [
   ['put', '/v1/dfsps/{dfspId}'],
   ['post', '/v1/dfsps/{dfspId}/suspend'],
@@ -30,9 +30,14 @@ const ROUTES = [
   ['get', '/v1/payments/{paymentId}'],
   ['get', '/v1/payments'],
   ['post', '/v1/payments/{paymentId}/cancel'],
+  ['post', '/v1/payments/{paymentId}/retry'],
   ['get', '/v1/payments/{paymentId}/events'],
   ['get', '/v1/events'],
+  ['post', '/v1/dfsps/{dfspId}/on-disburse'],
 ] as const;
+
+/** Routes a DFSP calls, authenticated by its `X-Signature` instead of a bearer token. */
+const SIGNED_ROUTES: ReadonlySet<string> = new Set(['post /v1/dfsps/{dfspId}/on-disburse']);
 
 interface Operation {
   security?: unknown;
@@ -76,7 +81,9 @@ describe('documentation, metrics and logs', () => {
     expect(listed.sort()).toEqual(ROUTES.map(([method, path]) => `${method} ${path}`).sort());
     for (const [method, path] of ROUTES) {
       const operation = document.paths[path]?.[method];
-      expect(operation?.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+      expect(operation?.security, `${method} ${path}`).toEqual(
+        SIGNED_ROUTES.has(`${method} ${path}`) ? [{ dfspSignature: [] }] : [{ bearerAuth: [] }],
+      );
       const declared = (operation?.parameters ?? [])
         .filter((parameter) => parameter.in === 'path' && parameter.required === true)
         .map((parameter) => parameter.name);

@@ -70,6 +70,20 @@ const cancelPayment = createRoute({
   },
 });
 
+const retryPayment = createRoute({
+  method: 'post',
+  path: '/v1/payments/{paymentId}/retry',
+  tags: [TAG],
+  summary: 'Send a failed payment again, routed afresh, under the same reference (operator)',
+  security: BEARER_SECURITY,
+  middleware: [requireRoles('operator')] as const,
+  request: { params: PaymentParamsSchema },
+  responses: {
+    204: { description: 'Routed again (or unroutable under the rules in force)' },
+    ...problemResponses(400, 404, 409),
+  },
+});
+
 const paymentHistory = createRoute({
   method: 'get',
   path: '/v1/payments/{paymentId}/events',
@@ -84,7 +98,7 @@ const paymentHistory = createRoute({
   },
 });
 
-/** Reading, cancelling and auditing payments (DESIGN.md, HTTP API v1). */
+/** Reading, cancelling, retrying and auditing payments (DESIGN.md, HTTP API v1). */
 export function registerPaymentRoutes(
   app: OpenAPIHono,
   deps: {
@@ -119,6 +133,12 @@ export function registerPaymentRoutes(
     const { paymentId } = c.req.valid('param');
     const { reason } = c.req.valid('json');
     await deps.commands.cancelPayment(paymentId, reason, commandContext(c));
+    return c.body(null, 204);
+  });
+
+  app.openapi(retryPayment, async (c) => {
+    const { paymentId } = c.req.valid('param');
+    await deps.commands.retryPayment(paymentId, commandContext(c));
     return c.body(null, 204);
   });
 
