@@ -1,6 +1,8 @@
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { ensureApiTokenFile } from './adapters/apiTokenFile.js';
-import { ConfigError, describeMode, loadConfig } from './config.js';
+import { ConfigError, describeMode, loadConfig, publicUrlOf } from './config.js';
 import { createLogger } from './logger.js';
 import { startService } from './service.js';
 
@@ -26,24 +28,36 @@ async function main(): Promise<void> {
       'API_TOKENS is not set: using one token per role from the token file (readable by its owner only)',
     );
   }
-  const service = await startService(config, apiTokens, logger);
+  // Listen first: with PORT=0 the address DFSPs call back on is known only once bound. Requests
+  // that come before the service is ready are answered 503.
+  let handle: Hono['fetch'] = () => new Response('starting', { status: 503 });
+  let server: ReturnType<typeof serve> | undefined;
+  let publicUrl = publicUrlOf(config);
+  if (config.ROLES.includes('api')) {
+    server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const listening = serve(
+        { fetch: (...args) => handle(...args), port: config.PORT, hostname: config.HOST },
+        () => resolve(listening),
+      );
+    });
+    const { port } = server.address() as AddressInfo;
+    publicUrl = publicUrlOf({ ...config, PORT: port });
+    logger.info(
+      { address: publicUrlOf({ ...config, PORT: port, PUBLIC_URL: undefined }) },
+      'listening',
+    );
+  }
+  const service = await startService({ ...config, PUBLIC_URL: publicUrl }, apiTokens, logger);
+  handle = service.app.fetch;
   logger.info(
     {
       mode: describeMode(config),
       roles: config.ROLES,
       migrationsApplied: service.migrationsApplied,
+      publicUrl,
     },
     'stores open',
   );
-
-  let server: ReturnType<typeof serve> | undefined;
-  if (config.ROLES.includes('api')) {
-    server = serve(
-      { fetch: service.app.fetch, port: config.PORT, hostname: config.HOST },
-      (address) =>
-        logger.info({ address: `http://${address.address}:${address.port}` }, 'listening'),
-    );
-  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
-import { eventually, expectCall, type TestService } from './support.js';
+import { eventually, expectCall, type Reachable } from './support.js';
 
 /**
  * A programme paid through DFSP simulators, over real HTTP: three DFSPs, rules sending large
@@ -33,7 +33,7 @@ export const FAST_DISPATCH = {
 
 /** Registers the DFSPs at their simulators' addresses and publishes the rules. */
 export async function registerProgramme(
-  service: TestService,
+  service: Reachable,
   urls: Readonly<Record<DfspId, string>>,
   maxBatchSize = 200,
 ): Promise<void> {
@@ -78,7 +78,7 @@ export interface LoadedBatch {
 
 /** Opens, fills (1,000 a request), submits and approves a batch of `count` KES payments. */
 export async function loadAndApproveBatch(
-  service: TestService,
+  service: Reachable,
   count: number,
   prefix: string,
 ): Promise<LoadedBatch & { readonly approvedAtMs: number }> {
@@ -124,7 +124,7 @@ export interface BatchSummary {
 
 /** Waits until every payment of the batch is `succeeded` or `failed`; answers the summary. */
 export async function waitUntilFinal(
-  service: TestService,
+  service: Reachable,
   batch: LoadedBatch,
   timeoutMs: number,
 ): Promise<BatchSummary> {
@@ -167,7 +167,7 @@ export async function simulatorLedger(url: string): Promise<readonly LedgerEntry
  * count and amount equal the simulators' ledgers summed; every failure carries a reason.
  */
 export async function expectBooksAgree(
-  service: TestService,
+  service: Reachable,
   batch: LoadedBatch,
   urls: Readonly<Record<DfspId, string>>,
 ): Promise<{ readonly paidCount: number; readonly paidMinor: bigint }> {

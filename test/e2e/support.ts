@@ -17,7 +17,7 @@ export const TOKENS = {
   operatorApprover: 'both-roles-token-000000000000',
 } as const;
 
-const API_TOKENS = [
+export const API_TOKENS = [
   `${TOKENS.admin}=ada:admin`,
   `${TOKENS.operator}=olive:operator`,
   `${TOKENS.approver}=abel:approver`,
@@ -68,9 +68,12 @@ export async function startTestService(
 
 export type Role = keyof typeof TOKENS;
 
+/** Anything the calls below can reach: a test service, or the service in a child process. */
+export type Reachable = Pick<TestService, 'baseUrl'>;
+
 /** A JSON call to the app as a role; answers status and parsed body. */
 export async function call(
-  service: TestService,
+  service: Reachable,
   role: Role | undefined,
   method: string,
   path: string,
@@ -98,7 +101,7 @@ export async function call(
 
 /** Calls and expects a status, answering the body. */
 export async function expectCall<T = Record<string, unknown>>(
-  service: TestService,
+  service: Reachable,
   role: Role,
   method: string,
   path: string,
