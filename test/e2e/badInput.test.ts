@@ -1,9 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
-import { call, expectCall, type Role, startTestService, type TestService } from './support.js';
+import { call, expectCall, type Role, startSuiteService, type TestService } from './support.js';
 
 /**
  * Invariant 8: bad input gets a 4xx problem naming the problem, and appends nothing. Runs on
@@ -529,21 +525,8 @@ describe('bad input', () => {
   const ids = {} as Ids;
 
   beforeAll(async () => {
-    let scratch: ScratchPostgres | undefined;
-    let dataDir: string | undefined;
-    if (databaseUrl) {
-      scratch = await createScratchPostgres();
-      // Bad input must leave the feed as it was: nothing may be sending in the background.
-      service = await startTestService({ DATABASE_URL: scratch.url, DISPATCH_PAUSED: 'true' });
-    } else {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'g2p-bad-input-'));
-      service = await startTestService({ DATA_DIR: dataDir, DISPATCH_PAUSED: 'true' });
-    }
-    cleanup = async () => {
-      await service.stop();
-      await scratch?.drop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    };
+    // Bad input must leave the feed as it was: nothing may be sending in the background.
+    ({ service, cleanup } = await startSuiteService({ DISPATCH_PAUSED: 'true' }));
     await expectCall(service, 'admin', 'PUT', '/v1/dfsps/bank-a', 201, dfsp());
     const open = async (role: Role = 'operator') =>
       (await expectCall<{ batchId: string }>(service, role, 'POST', '/v1/batches', 201, batch()))

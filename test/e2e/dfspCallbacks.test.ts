@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCallback } from '../../src/adapters/dfsp/callbackSignature.js';
-import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
 import { acknowledgementValidator, requestBodyValidator } from '../support/g2pConnectSpec.js';
-import { call, eventually, expectCall, startTestService, type TestService } from './support.js';
+import { call, eventually, expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
  * DFSP status callbacks through the HTTP API (`POST /v1/dfsps/{dfspId}/on-disburse`), signed as a
@@ -82,21 +78,8 @@ describe('DFSP callbacks', () => {
   let paymentIds: string[] = [];
 
   beforeAll(async () => {
-    let scratch: ScratchPostgres | undefined;
-    let dataDir: string | undefined;
     // The callbacks are under test, not the sending: the dispatcher holds, payments stay routed.
-    if (databaseUrl) {
-      scratch = await createScratchPostgres();
-      service = await startTestService({ DATABASE_URL: scratch.url, DISPATCH_PAUSED: 'true' });
-    } else {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'g2p-callbacks-'));
-      service = await startTestService({ DATA_DIR: dataDir, DISPATCH_PAUSED: 'true' });
-    }
-    cleanup = async () => {
-      await service?.stop();
-      await scratch?.drop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    };
+    ({ service, cleanup } = await startSuiteService({ DISPATCH_PAUSED: 'true' }));
     await expectCall(service, 'admin', 'PUT', '/v1/dfsps/bank-a', 201, {
       ...dfsp('Bank A', 'bank-a', SECRET_A),
     });

@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type RunningSimulator,
   startSimulator,
 } from '../../src/adapters/dfsp/simulator/simulator.js';
-import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
 import {
   callbackUrlOf,
   DFSP_IDS,
@@ -18,7 +14,7 @@ import {
   secretOf,
   waitUntilFinal,
 } from './disbursement.js';
-import { expectCall, startTestService, type TestService } from './support.js';
+import { expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
  * The dispatcher, the status poller and the callback intake together, on the embedded default
@@ -31,15 +27,8 @@ describe('dispatching a batch to three DFSPs', () => {
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    let scratch: ScratchPostgres | undefined;
-    let dataDir: string | undefined;
-    if (databaseUrl) {
-      scratch = await createScratchPostgres();
-      service = await startTestService({ DATABASE_URL: scratch.url, ...FAST_DISPATCH });
-    } else {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'g2p-dispatch-'));
-      service = await startTestService({ DATA_DIR: dataDir, ...FAST_DISPATCH });
-    }
+    let stopService: () => Promise<void>;
+    ({ service, cleanup: stopService } = await startSuiteService(FAST_DISPATCH));
     const faults = {
       rejectRate: 0.05,
       duplicateRate: 0.1,
@@ -64,10 +53,8 @@ describe('dispatching a batch to three DFSPs', () => {
       RunningSimulator
     >;
     cleanup = async () => {
-      await service.stop();
+      await stopService();
       await Promise.all(started.map((simulator) => simulator.close()));
-      await scratch?.drop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     };
   }, 60_000);
 

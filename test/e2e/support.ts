@@ -1,10 +1,14 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type Service, startService } from '../../src/service.js';
+import { createScratchPostgres, databaseUrl } from '../support/databases.js';
 
 /** One token per role, with a different person behind the operator and the approver. */
 export const TOKENS = {
@@ -62,6 +66,35 @@ export async function startTestService(
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await service.stop();
+    },
+  };
+}
+
+/**
+ * The service for a suite: on a scratch Postgres database when DATABASE_URL is set, else on
+ * PGlite in a temporary DATA_DIR. `cleanup` stops it and drops or removes its data.
+ */
+export async function startSuiteService(
+  env: Record<string, string> = {},
+): Promise<{ service: TestService; cleanup: () => Promise<void> }> {
+  if (databaseUrl) {
+    const scratch = await createScratchPostgres();
+    const service = await startTestService({ ...env, DATABASE_URL: scratch.url });
+    return {
+      service,
+      async cleanup() {
+        await service.stop();
+        await scratch.drop();
+      },
+    };
+  }
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'g2p-e2e-'));
+  const service = await startTestService({ ...env, DATA_DIR: dataDir });
+  return {
+    service,
+    async cleanup() {
+      await service.stop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
