@@ -1,0 +1,198 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type RunningSimulator,
+  startSimulator,
+} from '../../src/adapters/dfsp/simulator/simulator.js';
+import { callbackUrlOf, FAST_DISPATCH, secretOf, simulatorLedger } from './disbursement.js';
+import { eventually, expectCall, startSuiteService, type TestService } from './support.js';
+
+/**
+ * Invariant 1 where it is hardest: a DFSP that takes every payment but answers only after the
+ * dispatcher has given up waiting. Those sendings have an unknown outcome; the circuit opens and
+ * the rest of the queue goes to the fallback, but no payment already sent may follow it: the
+ * status query must find them held, and they succeed where they were sent.
+ */
+describe('a DFSP that pays but answers too late', () => {
+  const COUNT = 50;
+  let service: TestService;
+  let cleanup: () => Promise<void>;
+  let slow: SlowDfsp;
+  let fallback: RunningSimulator;
+
+  beforeAll(async () => {
+    ({ service, cleanup } = await startSuiteService({
+      ...FAST_DISPATCH,
+      CIRCUIT_FAILURE_THRESHOLD: '1',
+      CIRCUIT_COOLDOWN_MS: '60000',
+    }));
+    slow = await startSlowDfsp(4_000);
+    fallback = await startSimulator({
+      dfspId: 'fallback-bank',
+      callbackUrl: callbackUrlOf(service, 'fallback-bank'),
+      secret: secretOf('fallback-bank'),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await cleanup();
+    await fallback.close();
+    await slow.close();
+  });
+
+  it('never sends a payment of unknown outcome elsewhere; the status query settles it', async () => {
+    for (const [dfspId, baseUrl] of [
+      ['slow-bank', slow.url],
+      ['fallback-bank', fallback.url],
+    ] as const) {
+      await expectCall(service, 'admin', 'PUT', `/v1/dfsps/${dfspId}`, 201, {
+        name: dfspId,
+        connector: 'g2p-connect',
+        baseUrl,
+        payerFa: `account:9000000001@${dfspId}`,
+        currencies: ['KES'],
+        faTypes: ['account'],
+        maxBatchSize: 5,
+        callbackSecret: secretOf(dfspId),
+      });
+    }
+    await expectCall(service, 'admin', 'PUT', '/v1/routing-rules', 200, {
+      rules: [
+        {
+          id: 'all',
+          when: {},
+          route: [{ dfspId: 'slow-bank', weight: 1 }],
+          fallback: ['fallback-bank'],
+        },
+      ],
+    });
+    const { batchId } = await expectCall<{ batchId: string }>(
+      service,
+      'operator',
+      'POST',
+      '/v1/batches',
+      201,
+      {
+        programId: 'CT-OVC',
+        cycleId: 'in-doubt',
+        currency: 'KES',
+        declaredCount: COUNT,
+        declaredTotal: `${COUNT * 10}.00`,
+      },
+    );
+    const payments = Array.from({ length: COUNT }, (_, n) => ({
+      reference: `r-${n}`,
+      beneficiaryId: `b-${n}`,
+      payeeFa: `account:${String(n).padStart(6, '0')}@slow-bank`,
+      amount: '10.00',
+    }));
+    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/payments`, 200, payments);
+    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
+    await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
+
+    await eventually(async () => {
+      const summary = await expectCall<{ byStatus: { succeeded: { count: number } } }>(
+        service,
+        'reporter',
+        'GET',
+        `/v1/batches/${batchId}`,
+        200,
+      );
+      return summary.byStatus.succeeded.count === COUNT;
+    }, 'every payment succeeded');
+
+    const atFallback = new Set((await simulatorLedger(fallback.url)).map((e) => e.reference_id));
+    const atSlow = slow.received();
+    // The slow DFSP took the groups in flight when its circuit opened (10 groups of 5, 4 at a
+    // time, the first failure opens it); the rest of the queue went to the fallback.
+    expect(atSlow.size).toBeGreaterThan(0);
+    expect(atFallback.size).toBeGreaterThan(0);
+    expect(atSlow.size + atFallback.size).toBe(COUNT);
+    for (const reference of atSlow) expect(atFallback.has(reference)).toBe(false);
+    // Each payment shows the DFSP that holds it.
+    const page = await expectCall<{ items: { paymentId: string; dfspId: string }[] }>(
+      service,
+      'reporter',
+      'GET',
+      `/v1/payments?batchId=${batchId}&limit=100`,
+      200,
+    );
+    for (const payment of page.items) {
+      expect(payment.dfspId).toBe(atSlow.has(payment.paymentId) ? 'slow-bank' : 'fallback-bank');
+    }
+  }, 90_000);
+});
+
+interface SlowDfsp {
+  readonly url: string;
+  received(): ReadonlySet<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A G2P Connect DFSP that takes every disbursement at once but acknowledges `delayMs` later (past
+ * the dispatcher's time limit), sends no callbacks, and answers status queries at once: `succ` for
+ * what it took, `rjct.reference_id.invalid` for anything else.
+ */
+async function startSlowDfsp(delayMs: number): Promise<SlowDfsp> {
+  const received = new Set<string>();
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        message: {
+          disbursements?: { reference_id: string }[];
+          txnstatus_request?: { attribute_value: string[] };
+        };
+      };
+      const answer = (json: unknown) => {
+        if (response.destroyed) return;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(json));
+      };
+      const now = new Date().toISOString();
+      if (request.url === '/disburse') {
+        for (const d of body.message.disbursements ?? []) received.add(d.reference_id);
+        setTimeout(
+          () => answer({ message: { ack_status: 'ACK', timestamp: now, correlation_id: 'c' } }),
+          delayMs,
+        );
+        return;
+      }
+      const ids = body.message.txnstatus_request?.attribute_value ?? [];
+      answer({
+        message: {
+          txnstatus_response: {
+            txn_type: 'disburse',
+            txn_status: {
+              disbursements_status: ids.map((id) =>
+                received.has(id)
+                  ? { reference_id: id, status: 'succ', timestamp: now }
+                  : {
+                      reference_id: id,
+                      status: 'rjct',
+                      status_reason_code: 'rjct.reference_id.invalid',
+                    },
+              ),
+            },
+          },
+        },
+      });
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received: () => received,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
