@@ -143,6 +143,13 @@ describe('submit', () => {
     expect(request?.body).toMatchObject({ header: { message_id: messageId } });
   });
 
+  test("sends the caller's message id when the group names one (it was recorded before sending)", async () => {
+    const dfsp = await startDfsp(() => ({ status: 200, body: ack('ACK') }));
+    const outcome = await connector.submit({ ...groupFor(dfsp.baseUrl), messageId: 'recorded-1' });
+    expect(outcome).toMatchObject({ kind: 'accepted', messageId: 'recorded-1' });
+    expect(dfsp.received[0]?.body).toMatchObject({ header: { message_id: 'recorded-1' } });
+  });
+
   test('takes NACK and ERR as rejected, retryable only for a transient error code', async () => {
     const nack = await startDfsp(() => ({ status: 200, body: ack('NACK') }));
     const busy = ack('ERR', { code: 'err.service.unavailable', message: 'try later' });
