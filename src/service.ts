@@ -1,8 +1,10 @@
 import type { Hono } from 'hono';
+import { Registry } from 'prom-client';
 import { batchProcessor } from './adapters/batchProcessor.js';
 import { createLedgerCommands } from './adapters/commands/ledger.js';
 import type { LedgerCommands } from './adapters/commands/ledgerCommands.js';
 import { createDispatcher } from './adapters/dfsp/dispatcher.js';
+import { createDispatchMetrics } from './adapters/dfsp/dispatchMetrics.js';
 import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
 import type { EventStore } from './adapters/eventStore/eventStore.js';
@@ -42,6 +44,7 @@ export async function startService(
   const queries = createReadModelQueries(stores.sql);
   const secrets = createDfspSecrets(stores.sql);
   const commands = createLedgerCommands({ store: stores.events, secrets });
+  const registry = new Registry();
   const shutdown = new AbortController();
   const roles: Promise<unknown>[] = [];
   const background = { batchSize: config.PROJECTION_BATCH_SIZE, signal: shutdown.signal };
@@ -60,6 +63,7 @@ export async function startService(
       superviseFeedConsumers(stores, [processor], { ...background, logger: dispatcherLogger }),
       ...startDispatch(config, { store: stores.events, queries, commands }, dispatcherLogger, {
         signal: shutdown.signal,
+        registry,
       }),
     );
   }
@@ -72,6 +76,7 @@ export async function startService(
     checkReady: () => stores.checkReady(),
     replay: (paymentId, asOf) => paymentAsOf(stores.events, paymentId, asOf),
     callbackSecret: (dfspId) => secrets.callbackSecret(dfspId),
+    registry,
   });
   return {
     app,
@@ -93,7 +98,7 @@ function startDispatch(
   config: Config,
   deps: { store: EventStore; queries: ReadModelQueries; commands: LedgerCommands },
   logger: Logger,
-  options: { signal: AbortSignal },
+  options: { signal: AbortSignal; registry: Registry },
 ): Promise<void>[] {
   if (config.DISPATCH_PAUSED) {
     logger.warn('DISPATCH_PAUSED: routed payments wait; nothing is sent to DFSPs');
@@ -104,10 +109,12 @@ function startDispatch(
     timeoutMs: config.DFSP_TIMEOUT_MS,
   });
   const publicUrl = publicUrlOf(config);
+  const metrics = createDispatchMetrics(options.registry);
   const dispatcher = createDispatcher({
     ...deps,
     connector,
     logger,
+    metrics,
     callbackUrl: (dfspId) => `${publicUrl}/v1/dfsps/${encodeURIComponent(dfspId)}/on-disburse`,
     settings: {
       concurrencyPerDfsp: config.DISPATCH_CONCURRENCY,
@@ -128,6 +135,7 @@ function startDispatch(
     ...deps,
     connector,
     logger: logger.child({ loop: 'status-poller' }),
+    metrics,
     settings: {
       pollAfterMs: config.STATUS_POLL_AFTER_MS,
       intervalMs: config.STATUS_POLL_INTERVAL_MS,

@@ -84,5 +84,12 @@ describe('dispatching a batch to three DFSPs', () => {
       200,
     );
     expect(history.events.map((event) => event.data.health)).toContain('unhealthy');
+    // And the operator sees it on /metrics.
+    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      /g2p_dispatch_requests_total\{dfsp="bank-b",outcome="accepted"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/g2p_dispatch_requests_total\{dfsp="bank-a",outcome="unknown"\} [1-9]/);
+    expect(metrics).toMatch(/g2p_status_queries_total\{dfsp="bank-a",result="answered"\} [1-9]/);
   }, 120_000);
 });

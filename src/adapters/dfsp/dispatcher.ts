@@ -15,6 +15,7 @@ import { mapInChunks } from '../inChunks.js';
 import { type CircuitSettings, createCircuitBreakers } from './circuitBreaker.js';
 import { type DfspConnector, DfspQueryError, type SubmitOutcome } from './connector.js';
 import { createDfspDirectory, endpointOf } from './dfspDirectory.js';
+import type { DispatchMetrics } from './dispatchMetrics.js';
 
 /** Settings of the dispatcher (`DISPATCH_*`, `CIRCUIT_*` and `DFSP_TIMEOUT_MS` in config.ts). */
 export interface DispatcherSettings {
@@ -44,6 +45,7 @@ export interface DispatcherDeps {
   readonly settings: DispatcherSettings;
   /** In [0, 1); `Math.random` by default (the retry jitter). */
   readonly random?: () => number;
+  readonly metrics?: DispatchMetrics;
 }
 
 /** Largest group when a DFSP declares no `maxBatchSize`. */
@@ -156,6 +158,9 @@ export function createDispatcher(deps: DispatcherDeps) {
       answered = false;
     }
     const change = breakers.probed(dfsp.dfspId, answered, Date.now());
+    const result = answered ? 'answered' : 'failed';
+    deps.metrics?.statusQueries.inc({ dfsp: dfsp.dfspId, result });
+    if (change === 'closed') deps.metrics?.circuitOpen.set({ dfsp: dfsp.dfspId }, 0);
     logger.info({ dfspId: dfsp.dfspId, answered }, 'circuit probe');
     if (change === 'closed') await recordHealth(dfsp.dfspId, 'healthy', 'a status query answered');
   }
@@ -231,6 +236,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       { dfspId, transactionId, payments: submitted.length, outcome: outcome.kind },
       'sent',
     );
+    deps.metrics?.requests.inc({ dfsp: dfspId, outcome: outcome.kind });
+    deps.metrics?.payments.inc({ dfsp: dfspId, outcome: outcome.kind }, submitted.length);
     await settle(dfspId, transactionId, submitted, outcome);
   }
 
@@ -283,6 +290,7 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   async function noteFailure(dfspId: string, outcome: SubmitOutcome): Promise<void> {
     if (breakers.failed(dfspId, Date.now()) !== 'opened') return;
+    deps.metrics?.circuitOpen.set({ dfsp: dfspId }, 1);
     const reason = `circuit opened after ${settings.circuit.failureThreshold} failed sendings in a row (last: ${outcome.kind})`;
     logger.warn({ dfspId }, reason);
     await recordHealth(dfspId, 'unhealthy', reason);

@@ -4,6 +4,7 @@ import { abortableSleep } from '../abortableSleep.js';
 import type { LedgerCommands } from '../commands/ledgerCommands.js';
 import { type DfspConnector, DfspQueryError } from './connector.js';
 import { createDfspDirectory, endpointOf } from './dfspDirectory.js';
+import type { DispatchMetrics } from './dispatchMetrics.js';
 
 /** Settings of the status poller (`STATUS_POLL_*` in config.ts). */
 export interface StatusPollerSettings {
@@ -23,6 +24,7 @@ export interface StatusPollerDeps {
   readonly commands: Pick<LedgerCommands, 'applyStatusReports'>;
   readonly logger: Logger;
   readonly settings: StatusPollerSettings;
+  readonly metrics?: DispatchMetrics;
 }
 
 /** Reference ids in one status query. */
@@ -77,9 +79,11 @@ export function createStatusPoller(deps: StatusPollerDeps) {
             'status_query',
             context(dfspId),
           );
+          deps.metrics?.statusQueries.inc({ dfsp: dfspId, result: 'answered' });
           logger.info({ dfspId, asked: ids.length, ...countOutcomes(outcomes) }, 'status polled');
         } catch (error) {
           if (!(error instanceof DfspQueryError)) throw error;
+          deps.metrics?.statusQueries.inc({ dfsp: dfspId, result: 'failed' });
           logger.warn({ dfspId, err: error.message }, 'status query failed; asking next round');
           break;
         }
