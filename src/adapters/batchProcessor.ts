@@ -42,24 +42,31 @@ export function batchProcessor(store: EventStore, queries: ReadModelQueries): Re
         'RoutingRulesPublished',
       ],
     },
-    async react(events) {
+    async react(events, signal) {
       for (const event of events) {
         const context = contextOf(event);
-        if (event.type === 'BatchApproved') await fanOut(store, batchIdOf(event), context);
+        if (event.type === 'BatchApproved') await fanOut(store, batchIdOf(event), context, signal);
         else if (event.type === 'BatchCancelled')
-          await cancelUnsent(store, batchIdOf(event), context);
-        else await rerouteUnroutable(store, queries, context);
+          await cancelUnsent(store, batchIdOf(event), context, signal);
+        else await rerouteUnroutable(store, queries, context, signal);
       }
     },
   };
 }
 
-async function fanOut(store: EventStore, batchId: string, context: CommandContext): Promise<void> {
+async function fanOut(
+  store: EventStore,
+  batchId: string,
+  context: CommandContext,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const { state } = await loadState(store, batchDecider, batchStream(batchId));
   if (state.status !== 'approved' || state.opened === undefined) return;
   const routing = await loadRoutingContext(store);
-  await inChunks(state.chunks.flat(), (line) =>
-    instructAndRoute(store, state, line, routing, context),
+  await inChunks(
+    state.chunks.flat(),
+    (line) => instructAndRoute(store, state, line, routing, context),
+    signal,
   );
 }
 
@@ -111,58 +118,73 @@ async function cancelUnsent(
   store: EventStore,
   batchId: string,
   context: CommandContext,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const { state } = await loadState(store, batchDecider, batchStream(batchId));
-  await inChunks(state.chunks.flat(), async (line) => {
-    try {
-      await handleCommand(
-        store,
-        paymentDecider,
-        paymentStream(line.paymentId),
-        { type: 'CancelPayment', by: context.actor },
-        context,
-      );
-    } catch (error) {
-      // Never instructed (cancelled before approval) or already with a DFSP: nothing to cancel.
-      if (
-        error instanceof DomainError &&
-        ['payment_not_found', 'payment_already_sent'].includes(error.code)
-      )
-        return;
-      throw error;
-    }
-  });
+  await inChunks(
+    state.chunks.flat(),
+    async (line) => {
+      try {
+        await handleCommand(
+          store,
+          paymentDecider,
+          paymentStream(line.paymentId),
+          { type: 'CancelPayment', by: context.actor },
+          context,
+        );
+      } catch (error) {
+        // Never instructed (cancelled before approval) or already with a DFSP: nothing to cancel.
+        if (
+          error instanceof DomainError &&
+          ['payment_not_found', 'payment_already_sent'].includes(error.code)
+        )
+          return;
+        throw error;
+      }
+    },
+    signal,
+  );
 }
 
 async function rerouteUnroutable(
   store: EventStore,
   queries: ReadModelQueries,
   context: CommandContext,
+  signal: AbortSignal | undefined,
 ) {
   const routing = await loadRoutingContext(store);
   let after: string | undefined;
   for (;;) {
     const ids = await queries.listUnroutablePaymentIds(REROUTE_PAGE, after);
-    await inChunks(ids, async (paymentId) => {
-      const { state } = await loadState(store, paymentDecider, paymentStream(paymentId));
-      const payment = state.instructed;
-      if (state.status !== 'unroutable' || payment === undefined) return;
-      const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
-      await handleCommand(
-        store,
-        paymentDecider,
-        paymentStream(paymentId),
-        { type: 'RoutePayment', decision },
-        context,
-      );
-    });
+    await inChunks(
+      ids,
+      async (paymentId) => {
+        const { state } = await loadState(store, paymentDecider, paymentStream(paymentId));
+        const payment = state.instructed;
+        if (state.status !== 'unroutable' || payment === undefined) return;
+        const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
+        await handleCommand(
+          store,
+          paymentDecider,
+          paymentStream(paymentId),
+          { type: 'RoutePayment', decision },
+          context,
+        );
+      },
+      signal,
+    );
     if (ids.length < REROUTE_PAGE) return;
     after = ids[ids.length - 1];
   }
 }
 
-async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  await mapInChunks(items, FAN_OUT_CONCURRENCY, work);
+/** `work` on every item, a chunk at a time; stops between chunks when `signal` aborts. */
+async function inChunks<T>(
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await mapInChunks(items, FAN_OUT_CONCURRENCY, work, signal);
 }
 
 function contextOf(event: RecordedEvent): CommandContext {

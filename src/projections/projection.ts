@@ -20,12 +20,13 @@ export interface Projection {
  * A reactor follows the feed like a projection, with the same checkpoint and single-runner lock,
  * but acts outside the read-model transaction: it appends events (a process manager). Its
  * checkpoint is saved after `react` returns, so a crash in between makes it react again: every
- * effect must be idempotent.
+ * effect must be idempotent. A long reaction may stop early when `signal` aborts (the service
+ * is stopping) by throwing: the batch is then done again by the next run.
  */
 export interface Reactor {
   readonly name: string;
   readonly filter?: FeedFilter;
-  react(events: readonly RecordedEvent[]): Promise<void>;
+  react(events: readonly RecordedEvent[], signal?: AbortSignal): Promise<void>;
 }
 
 /** Anything the runner can keep up to date with the feed. */

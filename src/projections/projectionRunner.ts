@@ -49,7 +49,13 @@ export async function runProjection(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     for await (const batch of batches) {
-      checkpoint = await applyBatch(db, projection, batch, checkpoint);
+      try {
+        checkpoint = await applyBatch(db, projection, batch, checkpoint, options.signal);
+      } catch (error) {
+        // A reactor stopped mid-batch by the signal: its checkpoint stays, the batch is redone.
+        if (options.signal?.aborted) return;
+        throw error;
+      }
       options.onBatch?.({
         projection: projection.name,
         events: batch.length,
@@ -147,12 +153,13 @@ async function applyBatch(
   consumer: FeedConsumer,
   events: readonly RecordedEvent[],
   checkpoint: bigint | undefined,
+  signal?: AbortSignal,
 ): Promise<bigint> {
   const last = events[events.length - 1];
   if (last === undefined) throw new Error('applyBatch needs at least one event');
   if ('react' in consumer) {
     // A reactor acts outside the transaction (on PGlite, its appends could not run inside it).
-    await consumer.react(events);
+    await consumer.react(events, signal);
     await db.transaction((tx) => saveCheckpoint(tx, consumer, last.position, checkpoint));
   } else {
     await db.transaction(async (tx) => {

@@ -143,6 +143,28 @@ describe('submit', () => {
     expect(request?.body).toMatchObject({ header: { message_id: messageId } });
   });
 
+  test('refuses to send a payee address the spec cannot carry, and sends nothing', async () => {
+    const dfsp = await startDfsp(() => ({ status: 200, body: ack('ACK') }));
+    const group = groupFor(dfsp.baseUrl);
+    const [first, second] = group.payments;
+    if (first === undefined || second === undefined) throw new Error('two payments expected');
+    const outcome = await connector.submit({
+      ...group,
+      payments: [{ ...first, payeeFa: 'mobile:+254700000001@mobile-x' }, second],
+    });
+    expect(outcome).toEqual({
+      kind: 'unsendable',
+      problems: [
+        {
+          paymentId: first.paymentId,
+          code: 'payee_fa_unrepresentable',
+          message: 'payee_fa has characters a G2P Connect financial address cannot carry',
+        },
+      ],
+    });
+    expect(dfsp.received).toHaveLength(0);
+  });
+
   test("sends the caller's message id when the group names one (it was recorded before sending)", async () => {
     const dfsp = await startDfsp(() => ({ status: 200, body: ack('ACK') }));
     const outcome = await connector.submit({ ...groupFor(dfsp.baseUrl), messageId: 'recorded-1' });

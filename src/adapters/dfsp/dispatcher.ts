@@ -93,6 +93,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   /** Payments this dispatcher handed over lately, by id: skipped while the read model lags. */
   const handedOver = new Map<string, number>();
   const lastMovedAway = new Map<string, number>();
+  /** Aborted when the service stops: groups not yet sent stay queued. */
+  let stopping: AbortSignal | undefined;
   const context = (correlationId: string): CommandContext => ({
     actor: 'process:dispatcher',
     correlationId,
@@ -195,8 +197,8 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   async function sendGroup(dfsp: DfspView, payments: readonly PaymentToSend[]): Promise<void> {
     const { dfspId } = dfsp;
-    if (!inService(dfsp, Date.now())) {
-      // The circuit opened during this round: leave them queued; they are moved away.
+    if (stopping?.aborted || !inService(dfsp, Date.now())) {
+      // Stopping, or the circuit opened during this round: leave them queued.
       for (const payment of payments) handedOver.delete(payment.paymentId);
       return;
     }
@@ -334,6 +336,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   return {
     /** Dispatches until `signal` aborts; a failed round is logged and the next one follows. */
     async run(signal: AbortSignal): Promise<void> {
+      stopping = signal;
       let failures = 0;
       while (!signal.aborted) {
         try {

@@ -13,6 +13,7 @@ import {
   buildDisburseRequest,
   buildStatusQuery,
   errorOf,
+  G2P_FINANCIAL_ADDRESS,
   MAX_DISBURSEMENTS,
   parseAcknowledgement,
   parseOnDisburse,
@@ -118,6 +119,12 @@ export function createG2pConnectConnector(options: G2pConnectOptions): DfspConne
             paymentId: payment.paymentId,
             code: 'amount_unrepresentable',
             message: amount.message,
+          });
+        } else if (!G2P_FINANCIAL_ADDRESS.test(payment.payeeFa)) {
+          problems.push({
+            paymentId: payment.paymentId,
+            code: 'payee_fa_unrepresentable',
+            message: 'payee_fa has characters a G2P Connect financial address cannot carry',
           });
         }
       }

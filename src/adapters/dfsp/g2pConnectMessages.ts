@@ -17,6 +17,13 @@ export const MAX_DISBURSEMENTS = 10_000;
  * `txn_type` says, so the ledger sends `disburse`.
  */
 export const STATUS_QUERY_ACTION = 'disburse';
+/**
+ * A financial address as the spec's `cdpi_FinancialAddress` gives it (`^[a-zA-Z0-9.-]+@[a-zA-Z0-9.-]+$`),
+ * with `:` and `_` added because the spec's own examples read `token:12345@gtbank`. A `+` (as in
+ * `mobile:+254…`) is not in it: such an address cannot be sent, and is refused, never rewritten.
+ */
+export const G2P_FINANCIAL_ADDRESS = /^[a-zA-Z0-9.:_-]+@[a-zA-Z0-9.-]+$/;
+
 /** The spec's `Amount` pattern. */
 const SPEC_AMOUNT = /^\d{1,13}\.\d{1,2}$/;
 

@@ -1,11 +1,9 @@
+import { G2P_FINANCIAL_ADDRESS } from '../g2pConnectMessages.js';
 import type { Disbursement, DisburseStatusReasonCode } from './wireSchemas.js';
 
 // Amount (spec): `^\d{1,13}\.\d{1,2}$`. Widened to 0–3 decimals: the spec's pattern cannot
 // express three-decimal currencies (SOURCE.md, known defects).
 const amountPattern = /^\d{1,13}(\.\d{1,3})?$/;
-// cdpi_FinancialAddress (spec) `^[a-zA-Z0-9.-]+@[a-zA-Z0-9.-]+$`, plus `:` and `_` because the
-// spec's own examples read `token:12345@gtbank`.
-const financialAddressPattern = /^[a-zA-Z0-9.:_-]+@[a-zA-Z0-9.-]+$/;
 const currencyPattern = /^[A-Z]{3}$/;
 
 /** Why a disbursement cannot be paid as sent. */
@@ -25,10 +23,10 @@ export function checkDisbursement(d: Disbursement): CheckFailure | null {
   if (d.currency_code === undefined || !currencyPattern.test(d.currency_code)) {
     return { code: 'rjct.currency_code.invalid', message: 'currency_code must be ISO 4217' };
   }
-  if (!financialAddressPattern.test(d.payer_fa)) {
+  if (!G2P_FINANCIAL_ADDRESS.test(d.payer_fa)) {
     return { code: 'rjct.payer_fa.invalid', message: 'payer_fa is not a financial address' };
   }
-  if (!financialAddressPattern.test(d.payee_fa)) {
+  if (!G2P_FINANCIAL_ADDRESS.test(d.payee_fa)) {
     return { code: 'rjct.payee_fa.invalid', message: 'payee_fa is not a financial address' };
   }
   return null;
