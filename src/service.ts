@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
+import { createBatchCompleter } from './adapters/batchCompleter.js';
 import { batchProcessor } from './adapters/batchProcessor.js';
 import { createLedgerCommands } from './adapters/commands/ledger.js';
 import type { LedgerCommands } from './adapters/commands/ledgerCommands.js';
@@ -90,9 +91,12 @@ export async function startService(
   };
 }
 
+/** How often the dispatcher role looks for batches whose payments are all final. */
+const BATCH_COMPLETION_INTERVAL_MS = 2_000;
+
 /**
- * The dispatcher role's two loops: the dispatcher sending routed payments, and the status poller
- * asking DFSPs about payments left `submitted`.
+ * The dispatcher role's loops: the dispatcher sending routed payments, the status poller asking
+ * DFSPs about payments left `submitted`, and the batch completer.
  */
 function startDispatch(
   config: Config,
@@ -143,5 +147,14 @@ function startDispatch(
       dfspTimeoutMs: config.DFSP_TIMEOUT_MS,
     },
   });
-  return [dispatcher.run(options.signal), poller.run(options.signal)];
+  const completer = createBatchCompleter({
+    ...deps,
+    logger: logger.child({ loop: 'batch-completer' }),
+    intervalMs: BATCH_COMPLETION_INTERVAL_MS,
+  });
+  return [
+    dispatcher.run(options.signal),
+    poller.run(options.signal),
+    completer.run(options.signal),
+  ];
 }

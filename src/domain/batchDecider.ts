@@ -37,7 +37,12 @@ export type BatchCommand =
     }
   | { readonly type: 'SubmitBatch'; readonly by: string }
   | { readonly type: 'ApproveBatch'; readonly by: string }
-  | { readonly type: 'CancelBatch'; readonly by: string; readonly reason?: string };
+  | { readonly type: 'CancelBatch'; readonly by: string; readonly reason?: string }
+  | {
+      readonly type: 'CompleteBatch';
+      /** Payments of the batch now final (succeeded, failed, returned or cancelled). */
+      readonly finalCount: number;
+    };
 
 export type BatchStatus =
   | 'none'
@@ -118,6 +123,8 @@ export const batchDecider = {
         return approve(command.by, state);
       case 'CancelBatch':
         return cancel(command, state);
+      case 'CompleteBatch':
+        return complete(command.finalCount, state);
       default:
         return assertNever(command);
     }
@@ -284,6 +291,25 @@ function cancel(command: Extract<BatchCommand, { type: 'CancelBatch' }>, state: 
       },
     },
   ];
+}
+
+/** An approved batch is completed once every payment it received is final. */
+function complete(finalCount: number, state: BatchState): BatchEvent[] {
+  const opened = requireOpened(state);
+  if (state.status === 'completed') return [];
+  if (state.status !== 'approved') {
+    throw new DomainError(
+      'batch_not_approved',
+      `batch is ${state.status}: only an approved batch completes`,
+    );
+  }
+  if (finalCount !== state.receivedCount) {
+    throw new DomainError(
+      'batch_not_final',
+      `${finalCount} of the batch's ${state.receivedCount} payments are final`,
+    );
+  }
+  return [{ type: 'BatchCompleted', data: { batchId: opened.batchId } }];
 }
 
 /** Every payment line of the batch by its reference (built on demand: one pass over the chunks). */

@@ -183,4 +183,36 @@ describe('batch decider', () => {
       'batch_not_found',
     );
   });
+
+  it('completes an approved batch once every payment is final, and only then', () => {
+    const lines = added(given(opened), payment('r1', '1000.00'), payment('r2', '2000.00'));
+    const submitted = {
+      type: 'BatchSubmitted' as const,
+      data: { batchId, by: 'user:alice', count: 2, totalMinor: '300000' },
+    };
+    const approved = given(opened, ...lines, submitted, {
+      type: 'BatchApproved',
+      data: { batchId, by: 'user:bob' },
+    });
+    expect(refusal({ type: 'CompleteBatch', finalCount: 1 }, approved).code).toBe(
+      'batch_not_final',
+    );
+    const completed = batchDecider.decide({ type: 'CompleteBatch', finalCount: 2 }, approved);
+    expect(completed).toEqual([{ type: 'BatchCompleted', data: { batchId } }]);
+    expect(
+      batchDecider.decide(
+        { type: 'CompleteBatch', finalCount: 2 },
+        given(
+          opened,
+          ...lines,
+          submitted,
+          { type: 'BatchApproved', data: { batchId, by: 'user:bob' } },
+          ...completed,
+        ),
+      ),
+    ).toEqual([]);
+    expect(refusal({ type: 'CompleteBatch', finalCount: 0 }, given(opened)).code).toBe(
+      'batch_not_approved',
+    );
+  });
 });

@@ -14,7 +14,7 @@ import {
   secretOf,
   waitUntilFinal,
 } from './disbursement.js';
-import { expectCall, startSuiteService, type TestService } from './support.js';
+import { eventually, expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
  * The dispatcher, the status poller and the callback intake together, on the embedded default
@@ -71,6 +71,17 @@ describe('dispatching a batch to three DFSPs', () => {
     const batch = await loadAndApproveBatch(service, 600, 'dispatch');
     const summary = await waitUntilFinal(service, batch, 90_000);
     const { paidCount } = await expectBooksAgree(service, batch, urls);
+    // Every payment final: the batch completes.
+    await eventually(async () => {
+      const { status } = await expectCall<{ status: string }>(
+        service,
+        'reporter',
+        'GET',
+        `/v1/batches/${batch.batchId}`,
+        200,
+      );
+      return status === 'completed';
+    }, 'the batch completed');
 
     // Rejections happened and were recorded as failures; most payments were paid.
     expect(summary.byStatus.failed?.count ?? 0).toBeGreaterThan(0);
