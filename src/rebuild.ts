@@ -1,12 +1,14 @@
 import { ConfigError, describeMode, loadConfig } from './config.js';
+import { createProgressBar } from './progressBar.js';
 import { rebuildProjection } from './projections/projectionRunner.js';
 import { projections } from './projections/projections.js';
 import { openStores } from './stores.js';
 
 /**
  * `npm run rebuild [-- projection …]`: empties the named read models (all by default) and replays
- * the event log into them, with a progress bar when stdout is a terminal. Stop the projector role
- * first, or let it wait: the rebuild holds each projection's lock while it runs.
+ * the event log into them, with a progress bar when stdout is a terminal (a plain line every few
+ * seconds otherwise). Stop the projector role first, or let it wait: the rebuild holds each
+ * projection's lock while it runs.
  */
 async function rebuild(names: readonly string[]): Promise<void> {
   const unknown = names.filter((name) => !projections.some((p) => p.name === name));
@@ -32,32 +34,22 @@ async function rebuild(names: readonly string[]): Promise<void> {
   }
 }
 
+/** Counts replayed events and shows them against the log's head position. */
 function createProgress(name: string, head: bigint) {
   const started = performance.now();
-  const tty = process.stdout.isTTY === true;
+  const bar = createProgressBar(name);
   let applied = 0;
-  let lastDraw = 0;
-  const draw = (fraction: number) => {
-    const width = 30;
-    const filled = Math.round(fraction * width);
+  const text = () => {
     const seconds = Math.max((performance.now() - started) / 1000, 0.001);
-    process.stdout.write(
-      `\r${name} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}% ${applied.toLocaleString('en')} events ${Math.round(applied / seconds).toLocaleString('en')}/s`,
-    );
+    return `${applied.toLocaleString('en')} events ${Math.round(applied / seconds).toLocaleString('en')}/s`;
   };
   return {
     update(events: number, position: bigint) {
       applied += events;
-      const now = performance.now();
-      if (!tty || now - lastDraw < 100) return;
-      lastDraw = now;
-      draw(head === 0n ? 1 : Math.min(Number((position * 1000n) / head) / 1000, 1));
+      bar.update(head === 0n ? 1 : Math.min(Number((position * 1000n) / head) / 1000, 1), text());
     },
     done(total: number) {
-      if (tty) {
-        draw(1);
-        process.stdout.write('\n');
-      }
+      bar.finish(1, text());
       process.stdout.write(
         `${name}: ${total.toLocaleString('en')} events replayed in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
