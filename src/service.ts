@@ -44,7 +44,11 @@ export async function startService(
   const { stores, applied } = await openStores(config);
   const queries = createReadModelQueries(stores.sql);
   const secrets = createDfspSecrets(stores.sql);
-  const commands = createLedgerCommands({ store: stores.events, secrets });
+  const commands = createLedgerCommands({
+    store: stores.events,
+    secrets,
+    maxAttemptsPerRoute: config.DISPATCH_MAX_ATTEMPTS,
+  });
   const registry = new Registry();
   const shutdown = new AbortController();
   const roles: Promise<unknown>[] = [];

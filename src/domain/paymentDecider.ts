@@ -44,7 +44,13 @@ export type PaymentCommand =
       readonly at: string;
     }
   | ({ readonly type: 'RecordSubmissionFailure' } & SubmissionFailure)
-  | { readonly type: 'RecordNotHeld'; readonly dfspId: string; readonly retryAt: string }
+  | {
+      readonly type: 'RecordNotHeld';
+      readonly dfspId: string;
+      readonly retryAt: string;
+      /** Sendings to one route after which a payment the DFSP never took fails. */
+      readonly maxAttemptsPerRoute: number;
+    }
   | ({ readonly type: 'ApplyStatusReport' } & DfspStatusReport)
   | { readonly type: 'RetryPayment'; readonly by: string; readonly decision: RoutingDecision };
 
@@ -286,26 +292,39 @@ function recordFailure(failure: SubmissionFailure, state: PaymentState): Payment
   ];
 }
 
-/** A status query the DFSP answered without the payment: it does not hold it; send it again. */
+/**
+ * A status query the DFSP answered without the payment: it does not hold it. It is sent again,
+ * unless this route has had its attempts (a DFSP that keeps losing it): then it fails.
+ */
 function recordNotHeld(
   command: Extract<PaymentCommand, { type: 'RecordNotHeld' }>,
   state: PaymentState,
 ): PaymentEvent[] {
   const paymentId = requireInstructed(state).paymentId;
-  if (state.status !== 'submitted' || state.dfspId !== command.dfspId) return [];
+  const { dfspId } = command;
+  if (state.status !== 'submitted' || state.dfspId !== dfspId) return [];
+  const final = state.attemptsOnRoute >= command.maxAttemptsPerRoute;
+  const reason = 'the DFSP answered a status query without this payment: it does not hold it';
+  const notHeld: PaymentEvent = {
+    type: 'PaymentSubmissionFailed',
+    data: {
+      paymentId,
+      dfspId,
+      attempt: state.attempts,
+      outcome: 'not_held',
+      dfspMayHold: false,
+      retryable: true,
+      reason,
+      ...(final ? {} : { retryAt: command.retryAt }),
+    },
+  };
+  if (!final) return [notHeld];
+  const reasonCode = 'dispatch.attempts_exhausted';
   return [
+    notHeld,
     {
-      type: 'PaymentSubmissionFailed',
-      data: {
-        paymentId,
-        dfspId: command.dfspId,
-        attempt: state.attempts,
-        outcome: 'not_held',
-        dfspMayHold: false,
-        retryable: true,
-        reason: 'the DFSP answered a status query without this payment: it does not hold it',
-        retryAt: command.retryAt,
-      },
+      type: 'PaymentFailed',
+      data: { paymentId, dfspId, reasonCode, reasonMessage: reason, source: 'dispatcher' },
     },
   ];
 }

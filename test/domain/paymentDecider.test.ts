@@ -97,6 +97,13 @@ const report = (
   ...(reasonCode === undefined ? {} : { reasonCode }),
 });
 
+const notHeld = (dfspId: string): PaymentCommand => ({
+  type: 'RecordNotHeld',
+  dfspId,
+  retryAt: NOW,
+  maxAttemptsPerRoute: 3,
+});
+
 const routedDecision = (dfspId: string): RoutingDecision => ({
   outcome: 'routed',
   dfspId,
@@ -227,7 +234,7 @@ describe('a sending that failed', () => {
 describe('a status query that does not list the payment', () => {
   it('sends a submitted payment back to routed: the DFSP does not hold it', () => {
     const sent = given(instructed, routedTo('bank-a'), submittedTo('bank-a'));
-    const events = when(sent, { type: 'RecordNotHeld', dfspId: 'bank-a', retryAt: NOW });
+    const events = when(sent, notHeld('bank-a'));
     expect(events).toMatchObject([
       { type: 'PaymentSubmissionFailed', data: { outcome: 'not_held', dfspMayHold: false } },
     ]);
@@ -239,14 +246,30 @@ describe('a status query that does not list the payment', () => {
     );
   });
 
+  it('fails a payment its DFSP has not taken in as many sendings as a route may have', () => {
+    const lost: PaymentEvent[] = [1, 2].flatMap((attempt) => [
+      submittedTo('bank-a', attempt),
+      ...when(
+        given(instructed, routedTo('bank-a'), submittedTo('bank-a', attempt)),
+        notHeld('bank-a'),
+      ),
+    ]);
+    const third = given(instructed, routedTo('bank-a'), ...lost, submittedTo('bank-a', 3));
+    expect(third.attemptsOnRoute).toBe(3);
+    expect(when(third, notHeld('bank-a'))).toMatchObject([
+      { type: 'PaymentSubmissionFailed', data: { outcome: 'not_held' } },
+      { type: 'PaymentFailed', data: { reasonCode: 'dispatch.attempts_exhausted' } },
+    ]);
+  });
+
   it('changes nothing when another DFSP is asked, or the payment is final', () => {
     const sent = given(instructed, routedTo('bank-a'), submittedTo('bank-a'));
-    expect(when(sent, { type: 'RecordNotHeld', dfspId: 'bank-b', retryAt: NOW })).toEqual([]);
+    expect(when(sent, notHeld('bank-b'))).toEqual([]);
     const paid = given(instructed, routedTo('bank-a'), submittedTo('bank-a'), {
       type: 'PaymentSucceeded',
       data: { paymentId, dfspId: 'bank-a', source: 'callback' },
     });
-    expect(when(paid, { type: 'RecordNotHeld', dfspId: 'bank-a', retryAt: NOW })).toEqual([]);
+    expect(when(paid, notHeld('bank-a'))).toEqual([]);
   });
 });
 

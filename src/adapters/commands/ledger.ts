@@ -32,8 +32,11 @@ const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export function createLedgerCommands(deps: {
   readonly store: EventStore;
   readonly secrets: DfspSecrets;
+  /** Sendings to one route before a payment its DFSP never took fails (`DISPATCH_MAX_ATTEMPTS`). */
+  readonly maxAttemptsPerRoute?: number;
 }): LedgerCommands {
   const { store, secrets } = deps;
+  const maxAttemptsPerRoute = deps.maxAttemptsPerRoute ?? DEFAULT_MAX_ATTEMPTS_PER_ROUTE;
   const newId = monotonicFactory();
 
   return {
@@ -218,7 +221,7 @@ export function createLedgerCommands(deps: {
     const referenceId = report.referenceId;
     if (!ULID.test(referenceId)) return { referenceId, outcome: 'unknown_reference' };
     const stream = paymentStream(referenceId);
-    const command = commandFor(dfspId, report, source);
+    const command = commandFor(dfspId, report, source, maxAttemptsPerRoute);
     if (command === undefined) return { referenceId, outcome: 'ignored' };
     try {
       const { appended } = await handleCommand(store, paymentDecider, stream, command, context);
@@ -237,12 +240,14 @@ export function createLedgerCommands(deps: {
 
 /** Payment streams a status report touches at once. */
 const REPORT_CONCURRENCY = 100;
+const DEFAULT_MAX_ATTEMPTS_PER_ROUTE = 5;
 
 /** The payment command a DFSP's report calls for, or none (pending, duplicate). */
 function commandFor(
   dfspId: string,
   report: StatusReport,
   source: 'callback' | 'status_query',
+  maxAttemptsPerRoute: number,
 ): PaymentCommand | undefined {
   switch (report.status) {
     case 'succeeded':
@@ -259,7 +264,12 @@ function commandFor(
     case 'unknown_reference':
       // Only a status query can say the DFSP does not hold a payment; a callback cannot.
       return source === 'status_query'
-        ? { type: 'RecordNotHeld', dfspId, retryAt: new Date().toISOString() }
+        ? {
+            type: 'RecordNotHeld',
+            dfspId,
+            retryAt: new Date().toISOString(),
+            maxAttemptsPerRoute,
+          }
         : undefined;
     case 'pending':
     case 'duplicate':
