@@ -3,9 +3,9 @@ import { batchStream } from '../domain/batchEvents.js';
 import { DomainError } from '../domain/domainError.js';
 import type { Logger } from '../logger.js';
 import type { BatchSummaryView, ReadModelQueries } from '../projections/readModels.js';
-import { abortableSleep } from './abortableSleep.js';
 import { handleCommand } from './commands/commandHandler.js';
 import type { EventStore } from './eventStore/eventStore.js';
+import { everyInterval } from './everyInterval.js';
 
 /** Statuses a payment does not leave by itself: the batch is done with it. */
 const FINAL = ['succeeded', 'failed', 'returned', 'cancelled'] as const;
@@ -62,16 +62,8 @@ export function createBatchCompleter(deps: {
 
   return {
     /** Looks every `intervalMs` until `signal` aborts; a failed round is logged. */
-    async run(signal: AbortSignal): Promise<void> {
-      while (!signal.aborted) {
-        try {
-          await round();
-        } catch (error) {
-          logger.error({ err: error }, 'batch completion round failed');
-        }
-        await abortableSleep(deps.intervalMs, signal);
-      }
-    },
+    run: (signal: AbortSignal) =>
+      everyInterval(deps.intervalMs, signal, logger, 'batch completion round', round),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger.js';
 import type { ReadModelQueries } from '../../projections/readModels.js';
-import { abortableSleep } from '../abortableSleep.js';
 import type { LedgerCommands } from '../commands/ledgerCommands.js';
+import { everyInterval } from '../everyInterval.js';
 import { type DfspConnector, DfspQueryError } from './connector.js';
 import { createDfspDirectory, endpointOf } from './dfspDirectory.js';
 import type { DispatchMetrics } from './dispatchMetrics.js';
@@ -93,16 +93,8 @@ export function createStatusPoller(deps: StatusPollerDeps) {
 
   return {
     /** Polls until `signal` aborts; a failed round is logged and the next one follows. */
-    async run(signal: AbortSignal): Promise<void> {
-      while (!signal.aborted) {
-        try {
-          await round();
-        } catch (error) {
-          logger.error({ err: error }, 'status poll round failed');
-        }
-        await abortableSleep(settings.intervalMs, signal);
-      }
-    },
+    run: (signal: AbortSignal) =>
+      everyInterval(settings.intervalMs, signal, logger, 'status poll round', round),
   };
 }
 
