@@ -401,7 +401,7 @@ describe('DFSP simulator over HTTP', () => {
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(100);
   });
 
-  it('exports the ledger as JSON and a statement CSV filtered by paid_at', async () => {
+  it('exports the ledger as JSON and a statement CSV filtered by booking time', async () => {
     const { receiver, simulator } = await setup();
     await post(
       `${simulator.url}/disburse`,
@@ -414,7 +414,9 @@ describe('DFSP simulator over HTTP', () => {
         reference_id: string;
         amount: string;
         currency: string;
+        payer_fa: string;
         payee_fa: string;
+        payee_name?: string;
         paid_at: string;
       }[];
     };
@@ -422,15 +424,19 @@ describe('DFSP simulator over HTTP', () => {
     const response = await fetch(`${simulator.url}/statements`);
     expect(response.headers.get('content-type')).toContain('text/csv');
     const csv = await response.text();
+    const header = 'reference_id,amount,currency,type,reversal,booked_at,payee_fa,narrative';
     expect(csv.trimEnd().split('\n')).toEqual([
-      'reference_id,amount,currency,payee_fa,paid_at',
+      header,
       ...ledger.entries.map((e) =>
         [
           e.reference_id === 'a,1' ? '"a,1"' : e.reference_id,
           e.amount,
           e.currency,
-          e.payee_fa,
+          'debit',
+          'false',
           e.paid_at,
+          e.payee_fa,
+          `${e.payee_fa} ${e.payee_name}`,
         ].join(','),
       ),
     ]);
@@ -440,7 +446,7 @@ describe('DFSP simulator over HTTP', () => {
         `${simulator.url}/statements?from=2000-01-01T00:00:00Z&to=${encodeURIComponent(firstPaid)}`,
       )
     ).text();
-    expect(none).toBe('reference_id,amount,currency,payee_fa,paid_at\n');
+    expect(none).toBe(`${header}\n`);
     expect((await fetch(`${simulator.url}/statements?from=yesterday`)).status).toBe(400);
   });
 });

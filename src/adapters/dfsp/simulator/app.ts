@@ -1,13 +1,16 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { ulid } from 'ulid';
 import type { z } from 'zod';
 import { abortableSleep } from '../../abortableSleep.js';
 import type { DisburseProcessor } from './disburseProcessor.js';
 import { downtimeRemainingMs } from './downtimeWindow.js';
 import { ackBody, errAckBody, httpErrorBody, txnStatusResponseBody } from './messages.js';
 import type { SimulatorConfig } from './options.js';
-import { statementCsv } from './statementCsv.js';
+import { buildStatement } from './statement.js';
+import { renderStatement } from './statementFormats.js';
+import { parseStatementQuery } from './statementQuery.js';
 import { disburseBodySchema, txnStatusBodySchema } from './wireSchemas.js';
 
 /** What the HTTP layer needs. */
@@ -40,7 +43,10 @@ async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok
  * malformed request is HTTP 400 with `ack_status: ERR` and `err.request.bad` (the spec's
  * `default` response covers it), a refusal for load is 429 with `err.request.too_many_requests`,
  * downtime is 503 with the spec's HttpErrorResponse. `/ledger` and `/statements` are the
- * operator's view and ignore downtime.
+ * operator's view and ignore downtime: `GET /statements?from&to&format=csv|mt940|camt053
+ * &currency&inject=…` states the funding account (see `buildStatement`, `applyInjections`), with
+ * header `x-injected` mapping each injection to the reference it touched; a bad query is 400, a
+ * statement that cannot be drawn up (too few payments for an injection, say) 422.
  */
 export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
   const { config, processor, now } = deps;
@@ -129,23 +135,34 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
   });
 
   app.get('/statements', (c) => {
-    const from = parseInstant(c.req.query('from'));
-    const to = parseInstant(c.req.query('to'));
-    if (from === 'invalid' || to === 'invalid') {
-      return c.json(httpErrorBody('err.request.bad', 'from and to must be ISO 8601 instants'), 400);
-    }
-    c.header('content-type', 'text/csv; charset=utf-8');
-    return c.body(statementCsv(processor.ledger(), from, to), 200);
+    const query = parseStatementQuery(c.req.query());
+    if (!query.ok) return c.json(httpErrorBody('err.request.bad', query.message), 400);
+    const { format, ...request } = query.value;
+    const built = buildStatement(processor.ledger(), request, {
+      dfspId: config.dfspId,
+      openingBalance: config.openingBalance,
+      startedAt: new Date(deps.startedAtMs),
+      createdAt: now(),
+      unknownReference: ulid(),
+    });
+    if (!built.ok) return c.json(httpErrorBody('err.request.bad', built.message), 422);
+    const rendered = renderStatement(built.statement, format);
+    if (!rendered.ok) return c.json(httpErrorBody('err.request.bad', rendered.message), 422);
+    c.header('content-type', rendered.contentType);
+    c.header('x-injected', asciiJson(built.statement.injected));
+    return c.body(rendered.body, 200);
   });
 
   app.notFound((c) => c.json(httpErrorBody('err.request.not_found', 'no such endpoint'), 404));
   return app;
 }
 
-function parseInstant(value: string | undefined): Date | undefined | 'invalid' {
-  if (value === undefined || value === '') return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? 'invalid' : new Date(ms);
+/** JSON with every non-ASCII character escaped, so it fits in an HTTP header. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function isEncrypted(value: unknown): boolean {

@@ -8,7 +8,10 @@ export const usage = `usage: npm run simulator -- --dfsp-id ID --callback-url UR
   [--duplicate-rate 0.1] [--out-of-order-rate 0.05] [--lost-rate 0.05]
   [--down-from-ms MS --down-for-ms MS --down-mode 503|hang] [--seed 1]
   [--max-disbursements 10000] [--max-pending-callbacks 1000]
-The secret may come from DFSP_SIMULATOR_SECRET instead of --secret.`;
+  [--opening-balance 1000000000.00]
+The secret may come from DFSP_SIMULATOR_SECRET instead of --secret.
+--opening-balance is the funding account's balance at start-up, the same figure in every
+currency, from which GET /statements?from&to&format=csv|mt940|camt053 counts its balances.`;
 
 const flagNames = [
   'port',
@@ -27,6 +30,7 @@ const flagNames = [
   'seed',
   'max-disbursements',
   'max-pending-callbacks',
+  'opening-balance',
 ] as const;
 
 const numberText = (flag: string) =>
@@ -88,6 +92,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): S
     seed: num('seed'),
     maxDisbursementsPerRequest: num('max-disbursements'),
     maxPendingCallbacks: num('max-pending-callbacks'),
+    openingBalance: text('opening-balance'),
   };
   const defined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
   return simulatorOptionsSchema.parse(defined);
@@ -115,6 +120,7 @@ function flagOf(path: readonly string[]): string {
     lostRate: 'lost-rate',
     maxDisbursementsPerRequest: 'max-disbursements',
     maxPendingCallbacks: 'max-pending-callbacks',
+    openingBalance: 'opening-balance',
   };
   if (head === 'downtime') {
     return sub === 'mode' ? 'down-mode' : sub === 'forMs' ? 'down-for-ms' : 'down-from-ms';

@@ -3,7 +3,11 @@ import { type BatchPlan, planBatch } from './batchPlan.js';
 import { deliverCallback } from './callbackDelivery.js';
 import { onDisburseBody } from './messages.js';
 import type { SimulatorConfig } from './options.js';
-import { createReferenceBook, type LedgerEntry } from './referenceBook.js';
+import {
+  createReferenceBook,
+  type LedgerEntry,
+  type ReceivedDisbursement,
+} from './referenceBook.js';
 import { createRng } from './rng.js';
 import type { DisburseBody, DisbursementStatus, ErrorCode } from './wireSchemas.js';
 
@@ -117,11 +121,14 @@ export function createDisburseProcessor(
       for (const item of plan.items) {
         if (item.kind !== 'new') continue;
         const d = item.disbursement;
-        book.receive(
-          d.reference_id,
-          { amount: d.amount, currency: d.currency_code ?? '', payeeFa: d.payee_fa },
-          at,
-        );
+        const received: ReceivedDisbursement = {
+          amount: d.amount,
+          currency: d.currency_code ?? '',
+          payerFa: d.payer_fa,
+          payeeFa: d.payee_fa,
+        };
+        if (d.payee_name !== undefined) received.payeeName = d.payee_name;
+        book.receive(d.reference_id, received, at);
       }
       pending += 1;
       const timer = setTimeout(() => {

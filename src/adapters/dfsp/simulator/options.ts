@@ -49,6 +49,14 @@ export const simulatorOptionsSchema = z.strictObject({
   /** First retry delay; doubled per attempt, capped at 30 s. */
   callbackBackoffMs: nonNegativeMs.default(200),
   callbackTimeoutMs: z.number().int().min(1).max(120_000).default(5_000),
+  /**
+   * Balance of the programme's funding account at start-up, a decimal string read in each
+   * statement's currency (`1000000000.00` is KES 1,000,000,000.00 and JPY 1,000,000,000).
+   */
+  openingBalance: z
+    .string()
+    .regex(/^\d{1,13}(\.\d{1,3})?$/, 'a decimal string such as 1000000000.00')
+    .default('1000000000.00'),
 });
 
 /** Options as a caller writes them (defaults optional). */

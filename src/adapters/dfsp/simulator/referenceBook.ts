@@ -6,16 +6,26 @@ export interface LedgerEntry {
   /** Decimal string as received; money never travels as a number. */
   amount: string;
   currency: string;
+  /** The account paid from: the programme's funding account, what a statement is of. */
+  payer_fa: string;
   payee_fa: string;
+  /** As received, when the disbursement named the payee. */
+  payee_name?: string;
   /** ISO 8601 (UTC). */
   paid_at: string;
 }
 
-/** What the DFSP holds about a reference it accepted (the first time it saw it). */
-interface ReferenceState {
+/** What the DFSP keeps of a disbursement it received. */
+export interface ReceivedDisbursement {
   amount: string;
   currency: string;
+  payerFa: string;
   payeeFa: string;
+  payeeName?: string;
+}
+
+/** What the DFSP holds about a reference it accepted (the first time it saw it). */
+interface ReferenceState extends ReceivedDisbursement {
   status: 'pdng' | 'succ' | 'rjct';
   reasonCode?: DisburseStatusReasonCode;
   reasonMessage?: string;
@@ -37,11 +47,7 @@ export interface ReferenceBook {
    * Remember a reference as pending: first seen, or sent again after a rejection (decided
    * afresh). Throws if it is held.
    */
-  receive(
-    referenceId: string,
-    entry: { amount: string; currency: string; payeeFa: string },
-    at: Date,
-  ): void;
+  receive(referenceId: string, entry: ReceivedDisbursement, at: Date): void;
   /** Decide a pending reference; a `succ` adds it to the ledger. Throws if not pending. */
   settle(referenceId: string, outcome: Outcome, at: Date): void;
   /** The status line for a reference, or null when never received. */
@@ -80,13 +86,16 @@ export function createReferenceBook(): ReferenceBook {
         state.reasonMessage = outcome.message;
         return;
       }
-      paid.push({
+      const entry: LedgerEntry = {
         reference_id: referenceId,
         amount: state.amount,
         currency: state.currency,
+        payer_fa: state.payerFa,
         payee_fa: state.payeeFa,
         paid_at: state.timestamp,
-      });
+      };
+      if (state.payeeName !== undefined) entry.payee_name = state.payeeName;
+      paid.push(entry);
     },
     statusOf(referenceId) {
       const state = references.get(referenceId);
