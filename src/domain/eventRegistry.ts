@@ -4,12 +4,14 @@ import { dfspEvents } from './dfspEvents.js';
 import type { EventDefinition } from './eventSchemas.js';
 import { paymentEvents } from './paymentEvents.js';
 import { routingRulesEvents } from './routingRulesEvents.js';
+import { statementEvents } from './statementEvents.js';
 
 const definitions: readonly EventDefinition<string, z.ZodType>[] = [
   ...batchEvents,
   ...paymentEvents,
   ...dfspEvents,
   ...routingRulesEvents,
+  ...statementEvents,
 ];
 
 const byType = new Map(definitions.map((definition) => [definition.type, definition]));

@@ -1,6 +1,7 @@
 import { assertNever } from './assertNever.js';
 import { DomainError } from './domainError.js';
 import type { PaymentEvent } from './paymentEvents.js';
+import { type LineToReconcile, reconcileLine } from './reconciliation.js';
 import type { RoutingDecision } from './routing.js';
 
 type EventData<Type extends PaymentEvent['type']> = Extract<PaymentEvent, { type: Type }>['data'];
@@ -52,7 +53,8 @@ export type PaymentCommand =
       readonly maxAttemptsPerRoute: number;
     }
   | ({ readonly type: 'ApplyStatusReport' } & DfspStatusReport)
-  | { readonly type: 'RetryPayment'; readonly by: string; readonly decision: RoutingDecision };
+  | { readonly type: 'RetryPayment'; readonly by: string; readonly decision: RoutingDecision }
+  | { readonly type: 'ReconcileStatementLine'; readonly line: LineToReconcile };
 
 export type PaymentStatus =
   | 'none'
@@ -80,6 +82,10 @@ export interface PaymentState {
   readonly retryAt?: string;
   /** Contradicting reports already recorded, so the same one twice is recorded once. */
   readonly conflicts: readonly string[];
+  /** Whether a DFSP statement showed the payment as the ledger holds it. */
+  readonly reconciliation: 'unreconciled' | 'matched' | 'mismatched';
+  /** Mismatches already recorded (`statementId|kind`), so a statement read again adds none. */
+  readonly mismatches: readonly string[];
 }
 
 /** Statuses in which a payment has not been sent to any DFSP: it may still be routed or cancelled. */
@@ -101,7 +107,14 @@ const NOT_SENT: ReadonlySet<PaymentStatus> = new Set(['pending', 'routed', 'unro
  */
 export const paymentDecider = {
   initialState(): PaymentState {
-    return { status: 'none', attempts: 0, attemptsOnRoute: 0, conflicts: [] };
+    return {
+      status: 'none',
+      attempts: 0,
+      attemptsOnRoute: 0,
+      conflicts: [],
+      reconciliation: 'unreconciled',
+      mismatches: [],
+    };
   },
 
   evolve(state: PaymentState, event: PaymentEvent): PaymentState {
@@ -153,6 +166,14 @@ export const paymentDecider = {
         };
       case 'PaymentStatusConflicted':
         return { ...state, conflicts: [...state.conflicts, conflictKey(event.data)] };
+      case 'PaymentReconciled':
+        return { ...state, reconciliation: 'matched' };
+      case 'PaymentReconciliationMismatched': {
+        const key = `${event.data.statementId}|${event.data.kind}`;
+        return { ...state, reconciliation: 'mismatched', mismatches: [...state.mismatches, key] };
+      }
+      case 'PaymentReturned':
+        return { ...state, status: 'returned' };
       case 'PaymentRetried': {
         const {
           dfspId: _dfsp,
@@ -186,6 +207,8 @@ export const paymentDecider = {
         return applyReport(command, state);
       case 'RetryPayment':
         return retry(command, state);
+      case 'ReconcileStatementLine':
+        return reconcileLine(state, command.line).events;
       default:
         return assertNever(command);
     }

@@ -144,6 +144,50 @@ export const PaymentRetried = defineEvent(
   z.strictObject({ paymentId: Ulid, by: Principal }),
 );
 
+/** A DFSP's statement shows the payment, for its amount and currency. */
+export const PaymentReconciled = defineEvent(
+  'PaymentReconciled',
+  z.strictObject({
+    paymentId: Ulid,
+    statementId: z.string().max(26),
+    dfspId: DfspId,
+    amountMinor: MinorUnits,
+    currency: CurrencyCode,
+  }),
+);
+
+/**
+ * A DFSP's statement shows the payment otherwise than the ledger holds it: another amount or
+ * currency (`amount`, `currency`), paid although the ledger holds it failed or never sent
+ * (`paid_but_failed`), or paid a second time (`paid_twice`). Both sides are kept.
+ */
+export const PaymentReconciliationMismatched = defineEvent(
+  'PaymentReconciliationMismatched',
+  z.strictObject({
+    paymentId: Ulid,
+    statementId: z.string().max(26),
+    dfspId: DfspId,
+    kind: z.enum(['amount', 'currency', 'paid_but_failed', 'paid_twice']),
+    statementAmountMinor: MinorUnits,
+    statementCurrency: CurrencyCode,
+    ledgerAmountMinor: MinorUnits,
+    ledgerCurrency: CurrencyCode,
+    ledgerStatus: z.string().max(20),
+  }),
+);
+
+/** The DFSP reversed the payment on its statement: the money came back (`succeeded` → `returned`). */
+export const PaymentReturned = defineEvent(
+  'PaymentReturned',
+  z.strictObject({
+    paymentId: Ulid,
+    statementId: z.string().max(26),
+    dfspId: DfspId,
+    amountMinor: MinorUnits,
+    currency: CurrencyCode,
+  }),
+);
+
 export const paymentEvents = [
   PaymentInstructed,
   PaymentRouted,
@@ -155,6 +199,9 @@ export const paymentEvents = [
   PaymentFailed,
   PaymentStatusConflicted,
   PaymentRetried,
+  PaymentReconciled,
+  PaymentReconciliationMismatched,
+  PaymentReturned,
 ] as const;
 
 export type PaymentEvent = EventOf<(typeof paymentEvents)[number]>;

@@ -23,6 +23,8 @@ export interface HandleOptions<Event> {
 export interface Handled<Event, State> {
   /** The stream's state after the command. */
   readonly state: State;
+  /** The state the command was decided on (the last attempt's, after any concurrent change). */
+  readonly decidedOn: State;
   /** The events this command appended (none when it changed nothing). */
   readonly appended: readonly Event[];
 }
@@ -46,11 +48,11 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   for (let attempt = 1; ; attempt += 1) {
     const { state, revision } = await loadState(store, decider, stream);
     const events = decider.decide(command, state);
-    if (events.length === 0) return { state, appended: [] };
+    if (events.length === 0) return { state, decidedOn: state, appended: [] };
     const newEvents = toNewEvents(events, context, options);
     try {
       await store.append(stream, revision ?? 'no_stream', newEvents);
-      return { state: events.reduce(decider.evolve, state), appended: events };
+      return { state: events.reduce(decider.evolve, state), decidedOn: state, appended: events };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
       if (attempt >= MAX_ATTEMPTS) {

@@ -17,6 +17,7 @@ import { type DfspSecrets, secretFingerprint } from '../postgres/dfspSecrets.js'
 import { handleCommand, loadState } from './commandHandler.js';
 import type { CommandContext, LedgerCommands, StatusReportOutcome } from './ledgerCommands.js';
 import { loadRoutingContext } from './routingContext.js';
+import { importStatement, type SucceededPayments } from './statementImport.js';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -34,6 +35,8 @@ export function createLedgerCommands(deps: {
   readonly secrets: DfspSecrets;
   /** Sendings to one route before a payment its DFSP never took fails (`DISPATCH_MAX_ATTEMPTS`). */
   readonly maxAttemptsPerRoute?: number;
+  /** What a statement's period should list (the read model); without it none is found missing. */
+  readonly succeededPayments?: SucceededPayments;
 }): LedgerCommands {
   const { store, secrets } = deps;
   const maxAttemptsPerRoute = deps.maxAttemptsPerRoute ?? DEFAULT_MAX_ATTEMPTS_PER_ROUTE;
@@ -201,6 +204,17 @@ export function createLedgerCommands(deps: {
         paymentDecider,
         paymentStream(paymentId),
         { type: 'RetryPayment', by: context.actor, decision },
+        context,
+      );
+    },
+
+    importStatement(dfspId, statement, contentSha256, context) {
+      const succeededPayments = deps.succeededPayments ?? (async () => []);
+      return importStatement(
+        { store, succeededPayments },
+        dfspId,
+        statement,
+        contentSha256,
         context,
       );
     },

@@ -1,6 +1,7 @@
 import type { PaymentInstruction } from '../../domain/batchDecider.js';
 import type { RoutingDecision } from '../../domain/routing.js';
 import type { PublishedRule } from '../../domain/routingRulesEvents.js';
+import type { ParsedStatement } from '../../domain/statement.js';
 import type { StatusReport } from '../dfsp/connector.js';
 
 /** Who acts, and the ids that tie their request to the events it causes. */
@@ -103,6 +104,16 @@ export interface LedgerCommands {
     source: 'callback' | 'status_query',
     context: CommandContext,
   ): Promise<readonly StatusReportOutcome[]>;
+  /**
+   * Reconciles a DFSP's statement against the ledger and records it (see `importStatement`). The
+   * same content again answers the same statement id with `created: false` and appends nothing.
+   */
+  importStatement(
+    dfspId: string,
+    statement: ParsedStatement,
+    contentSha256: string,
+    context: CommandContext,
+  ): Promise<{ readonly statementId: string; readonly created: boolean }>;
 }
 
 /**

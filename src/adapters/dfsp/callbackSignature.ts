@@ -54,6 +54,36 @@ export function verifyCallback(
   nowSeconds: number,
   toleranceSeconds: number = SIGNATURE_TOLERANCE_SECONDS,
 ): SignatureVerdict {
+  const verification = startVerification(header, secret, nowSeconds, toleranceSeconds);
+  if ('ok' in verification) return verification;
+  verification.update(rawBody);
+  return verification.verdict();
+}
+
+/** A signature being checked over a body that arrives in chunks. */
+export interface StreamingVerification {
+  update(chunk: string | Uint8Array): void;
+  /** Once the whole body has passed through `update`. */
+  verdict(): SignatureVerdict;
+}
+
+/**
+ * {@link verifyCallback} for a body read as a stream (a statement of many megabytes): the header
+ * is checked at once (a refusal comes back straight away), the body's bytes are fed to `update`
+ * as they arrive, and `verdict()` compares at the end.
+ *
+ * @example
+ * const check = startVerification(header, secret, nowSeconds);
+ * if ('ok' in check) return refuse(check.reason);
+ * for await (const chunk of body) check.update(chunk);
+ * check.verdict();
+ */
+export function startVerification(
+  header: string | undefined,
+  secret: string | Uint8Array,
+  nowSeconds: number,
+  toleranceSeconds: number = SIGNATURE_TOLERANCE_SECONDS,
+): StreamingVerification | Extract<SignatureVerdict, { ok: false }> {
   if (secret.length === 0) throw new Error('the callback secret must not be empty');
   if (!Number.isSafeInteger(nowSeconds) || !Number.isSafeInteger(toleranceSeconds)) {
     throw new RangeError('nowSeconds and toleranceSeconds must be integers');
@@ -64,13 +94,21 @@ export function verifyCallback(
   if (Math.abs(nowSeconds - Number(parsed.timestamp)) > toleranceSeconds) {
     return { ok: false, reason: 'stale' };
   }
-  const expected = mac(secret, parsed.timestamp, rawBody);
-  let matched = false;
-  for (const candidate of parsed.signatures) {
-    // Every candidate is compared, so the time taken does not tell which one matched.
-    if (timingSafeEqual(expected, Buffer.from(candidate, 'hex'))) matched = true;
-  }
-  return matched ? { ok: true } : { ok: false, reason: 'mismatch' };
+  const hmac = createHmac('sha256', secret).update(`${parsed.timestamp}.`);
+  return {
+    update: (chunk) => {
+      hmac.update(chunk);
+    },
+    verdict() {
+      const expected = hmac.digest();
+      let matched = false;
+      for (const candidate of parsed.signatures) {
+        // Every candidate is compared, so the time taken does not tell which one matched.
+        if (timingSafeEqual(expected, Buffer.from(candidate, 'hex'))) matched = true;
+      }
+      return matched ? { ok: true } : { ok: false, reason: 'mismatch' };
+    },
+  };
 }
 
 function mac(secret: string | Uint8Array, timestamp: string, rawBody: string | Uint8Array): Buffer {
