@@ -14,7 +14,10 @@ import {
   PaymentCancelled,
   PaymentFailed,
   PaymentInstructed,
+  PaymentReconciled,
+  PaymentReconciliationMismatched,
   PaymentRetried,
+  PaymentReturned,
   PaymentRouted,
   PaymentStatusConflicted,
   PaymentSubmissionFailed,
@@ -255,7 +258,13 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
     fold: (rows, data, at) =>
       rows.changePayment(
         data.paymentId,
-        { status: 'succeeded', statusReason: null, dfspId: data.dfspId, nextAttemptAt: null },
+        {
+          status: 'succeeded',
+          statusReason: null,
+          dfspId: data.dfspId,
+          nextAttemptAt: null,
+          succeededAt: succeededAt(data.reportedAt, at),
+        },
         at,
       ),
   }),
@@ -286,6 +295,21 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
         at,
       ),
   }),
+  on(PaymentReconciled, {
+    paymentIds: paymentId,
+    fold: (rows, data, at) => rows.changePayment(data.paymentId, { reconciliation: 'matched' }, at),
+  }),
+  on(PaymentReconciliationMismatched, {
+    paymentIds: paymentId,
+    fold: (rows, data, at) =>
+      rows.changePayment(data.paymentId, { reconciliation: 'mismatched' }, at),
+  }),
+  on(PaymentReturned, {
+    // The DFSP reversed a payment it had made (the one change of a succeeded payment's status):
+    // its `succeeded_at` stays, for it was paid then.
+    paymentIds: paymentId,
+    fold: (rows, data, at) => rows.changePayment(data.paymentId, { status: 'returned' }, at),
+  }),
 ]);
 
 function pendingPayment(occurredAt: string) {
@@ -298,6 +322,7 @@ function pendingPayment(occurredAt: string) {
     attempts: 0,
     reconciliation: 'unreconciled',
     nextAttemptAt: null,
+    succeededAt: null,
     createdAt: occurredAt,
     updatedAt: occurredAt,
   } as const;
@@ -309,4 +334,21 @@ function pendingPayment(occurredAt: string) {
  */
 function cancelled(rows: PaymentsWorkingSet, paymentId: string): boolean {
   return rows.payment(paymentId).status === 'cancelled';
+}
+
+/** An ISO 8601 instant with its offset, as a DFSP reports one (`2026-11-28T10:00:00Z`). */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+/** 1970-01-01 to 9999-12-31: a DFSP's time outside this is not believed. */
+const LATEST_INSTANT_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * When the DFSP paid a payment: its report's own time when that is an instant with an offset
+ * (a date alone, or a time without a zone, would depend on where the projector runs, and a
+ * rebuild must give the same rows), else when the ledger recorded the success.
+ */
+function succeededAt(reportedAt: string | undefined, occurredAt: string): string {
+  if (reportedAt === undefined || !INSTANT.test(reportedAt)) return occurredAt;
+  const ms = Date.parse(reportedAt);
+  if (!Number.isFinite(ms) || ms < 0 || ms > LATEST_INSTANT_MS) return occurredAt;
+  return new Date(ms).toISOString();
 }

@@ -33,11 +33,13 @@ async function loadPayments(tx: SqlExecutor, paymentIds: readonly string[]) {
     attempts: number;
     reconciliation: ReconciliationView;
     next_attempt_at: string | null;
+    succeeded_at: string | null;
     updated_at: string;
   }>(
     `SELECT payment_id, batch_id, amount_minor::text AS amount_minor, currency, status,
        status_reason, dfsp_id, rule_id, rules_version, attempts, reconciliation,
-       next_attempt_at::text AS next_attempt_at, updated_at::text AS updated_at
+       next_attempt_at::text AS next_attempt_at, succeeded_at::text AS succeeded_at,
+       updated_at::text AS updated_at
      FROM payments WHERE payment_id = ANY($1::text[])`,
     [paymentIds],
   );
@@ -54,6 +56,7 @@ async function loadPayments(tx: SqlExecutor, paymentIds: readonly string[]) {
     attempts: row.attempts,
     reconciliation: row.reconciliation,
     nextAttemptAt: row.next_attempt_at,
+    succeededAt: row.succeeded_at,
     updatedAt: row.updated_at,
   }));
 }
@@ -127,17 +130,18 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
     tx.query(
       `INSERT INTO payments (payment_id, batch_id, reference, beneficiary_id, payee_fa,
          payee_name, amount_minor, currency, region, purpose, status, status_reason, dfsp_id,
-         rule_id, rules_version, attempts, reconciliation, next_attempt_at, created_at,
-         updated_at)
+         rule_id, rules_version, attempts, reconciliation, next_attempt_at, succeeded_at,
+         created_at, updated_at)
        SELECT payment_id, batch_id, reference, beneficiary_id, payee_fa, payee_name,
          amount_minor, currency, region, purpose, status, status_reason, dfsp_id, rule_id,
-         rules_version, attempts, reconciliation, next_attempt_at, created_at, updated_at
+         rules_version, attempts, reconciliation, next_attempt_at, succeeded_at, created_at,
+         updated_at
        FROM json_to_recordset($1::json) AS r(payment_id text, batch_id text, reference text,
          beneficiary_id text, payee_fa text, payee_name text, amount_minor numeric,
          currency text, region text, purpose text, status text, status_reason text,
          dfsp_id text, rule_id text, rules_version integer, attempts integer,
-         reconciliation text, next_attempt_at timestamptz, created_at timestamptz,
-         updated_at timestamptz)`,
+         reconciliation text, next_attempt_at timestamptz, succeeded_at timestamptz,
+         created_at timestamptz, updated_at timestamptz)`,
       [toJson(rows)],
     ),
   );
@@ -146,10 +150,12 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
       `UPDATE payments p SET status = r.status, status_reason = r.status_reason,
          dfsp_id = r.dfsp_id, rule_id = r.rule_id, rules_version = r.rules_version,
          attempts = r.attempts, reconciliation = r.reconciliation,
-         next_attempt_at = r.next_attempt_at, updated_at = r.updated_at
+         next_attempt_at = r.next_attempt_at, succeeded_at = r.succeeded_at,
+         updated_at = r.updated_at
        FROM json_to_recordset($1::json) AS r(payment_id text, status text, status_reason text,
          dfsp_id text, rule_id text, rules_version integer, attempts integer,
-         reconciliation text, next_attempt_at timestamptz, updated_at timestamptz)
+         reconciliation text, next_attempt_at timestamptz, succeeded_at timestamptz,
+         updated_at timestamptz)
        WHERE p.payment_id = r.payment_id`,
       [toJson(rows)],
     );

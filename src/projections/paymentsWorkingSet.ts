@@ -15,6 +15,8 @@ export interface PaymentState {
   reconciliation: ReconciliationView;
   /** ISO 8601; when a routed payment may be sent again after a failed sending; null: now. */
   nextAttemptAt: string | null;
+  /** ISO 8601; when the DFSP paid it (set by PaymentSucceeded, kept once returned); null: never. */
+  succeededAt: string | null;
   updatedAt: string;
 }
 
@@ -40,6 +42,7 @@ export type PaymentChange = Partial<
     | 'attempts'
     | 'reconciliation'
     | 'nextAttemptAt'
+    | 'succeededAt'
   >
 >;
 

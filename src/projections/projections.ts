@@ -1,6 +1,7 @@
 import { dfspsProjection } from './dfspsProjection.js';
 import { paymentsProjection } from './paymentsProjection.js';
 import type { Projection } from './projection.js';
+import { statementsProjection } from './statementsProjection.js';
 import { streamSummaries } from './streamSummaries.js';
 
 /** Every read model the projector keeps current, in the order a rebuild replays them. */
@@ -8,4 +9,5 @@ export const projections: readonly Projection[] = [
   streamSummaries,
   paymentsProjection,
   dfspsProjection,
+  statementsProjection,
 ];

@@ -1,7 +1,21 @@
 import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
+import { DomainError } from '../domain/domainError.js';
 import { type BatchRow, batchSummaryColumns, toBatchSummary } from './batchSummary.js';
 import { decodeCursor, pageSize, toPage } from './pageCursor.js';
-import type { PaymentToSend, ReadModelQueries } from './readModels.js';
+import {
+  MAX_SUCCEEDED_PAYMENTS,
+  type PaymentToSend,
+  type ReadModelQueries,
+  type SucceededPaymentRow,
+} from './readModels.js';
+import {
+  type DiscrepancyViewRow,
+  discrepancyColumns,
+  type StatementViewRow,
+  statementColumns,
+  toDiscrepancyView,
+  toStatementView,
+} from './reconciliationColumns.js';
 import {
   type DfspRow,
   dfspColumns,
@@ -16,8 +30,8 @@ const MAX_WORK_PAGE = 10_000;
 
 /**
  * The read side on the read-model tables (see {@link ReadModelQueries}). Lists are keyset
- * paginated: payments and DFSPs by id ascending, batches by id descending (newest first: batch
- * ids are ULIDs). A batch summary reads the batch's totals rows, never its payments.
+ * paginated: payments, DFSPs and discrepancies by id ascending, batches by id descending (newest
+ * first: batch ids are ULIDs). A batch summary reads the batch's totals rows, never its payments.
  *
  * @example
  * const queries = createReadModelQueries(stores.sql);
@@ -134,6 +148,60 @@ export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
         [dfspId, after ?? null, workPage(limit)],
       );
       return rows.map((row) => row.payment_id);
+    },
+
+    async listSucceededPayments({ dfspId, currency, from, to }) {
+      const { rows } = await db.query<{
+        payment_id: string;
+        batch_id: string;
+        amount_minor: string;
+        currency: string;
+      }>(
+        `SELECT payment_id, batch_id, amount_minor::text AS amount_minor, currency
+         FROM payments
+         WHERE status IN ('succeeded', 'returned') AND dfsp_id = $1 AND currency = $2
+           AND succeeded_at >= $3::timestamptz AND succeeded_at < $4::timestamptz
+         ORDER BY payment_id LIMIT $5`,
+        [dfspId, currency, instant(from, 'from'), instant(to, 'to'), MAX_SUCCEEDED_PAYMENTS + 1],
+      );
+      if (rows.length > MAX_SUCCEEDED_PAYMENTS) {
+        throw new DomainError(
+          'too_many_payments',
+          `${dfspId} paid more than ${MAX_SUCCEEDED_PAYMENTS} ${currency} payments from ` +
+            `${from.toISOString()} to ${to.toISOString()}: send statements of shorter periods`,
+        );
+      }
+      return rows.map(
+        (row): SucceededPaymentRow => ({
+          paymentId: row.payment_id,
+          batchId: row.batch_id,
+          amountMinor: BigInt(row.amount_minor),
+          currency: row.currency,
+        }),
+      );
+    },
+
+    async getStatement(statementId) {
+      const { rows } = await db.query<StatementViewRow>(
+        `SELECT ${statementColumns} FROM statements s WHERE s.statement_id = $1`,
+        [statementId],
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : toStatementView(row);
+    },
+
+    async listDiscrepancies(filter) {
+      const size = pageSize(filter.limit);
+      const after =
+        filter.cursor === undefined ? null : decodeCursor('discrepancies', filter.cursor);
+      const { rows } = await db.query<DiscrepancyViewRow>(
+        `SELECT ${discrepancyColumns} FROM reconciliation_discrepancies d
+         WHERE ($1::text IS NULL OR d.dfsp_id = $1) AND ($2::text IS NULL OR d.batch_id = $2)
+           AND ($3::text IS NULL OR d.kind = $3) AND ($4::text IS NULL OR d.discrepancy_id > $4)
+         ORDER BY d.discrepancy_id LIMIT $5`,
+        [filter.dfspId ?? null, filter.batchId ?? null, filter.kind ?? null, after, size + 1],
+      );
+      return toPage('discrepancies', rows, size, (row) => row.discrepancy_id, toDiscrepancyView);
     },
   };
 }

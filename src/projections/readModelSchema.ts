@@ -4,7 +4,8 @@ import type { MigrationSet } from '../adapters/postgres/migrations.js';
  * The read-model tables. `projection_checkpoints` holds, per projection, the position of the
  * last event applied (NULL: none yet), written in the same transaction as the rows. Version 2
  * adds the tables the HTTP API's GETs answer from (`readModels.ts`); version 3 what the
- * dispatcher and the status poller read from `payments`.
+ * dispatcher and the status poller read from `payments`; version 4 what reconciliation needs
+ * (`payments.succeeded_at`, `statements`, `reconciliation_discrepancies`).
  */
 export const readModelMigrations: MigrationSet = {
   component: 'read-models',
@@ -128,6 +129,77 @@ ALTER TABLE payments ADD COLUMN next_attempt_at timestamptz;
 CREATE INDEX payments_status_dfsp ON payments (status, dfsp_id, payment_id);
 -- listSubmittedBefore: submitted payments, longest-waiting first.
 CREATE INDEX payments_status_updated ON payments (status, updated_at, payment_id);
+`,
+    },
+    {
+      version: 4,
+      name: 'reconciliation: when payments succeeded, statements and discrepancies',
+      sql: `
+-- When the DFSP paid the payment: its report's own time, else when the ledger recorded it. Kept
+-- once the payment is returned (it was paid then).
+ALTER TABLE payments ADD COLUMN succeeded_at timestamptz;
+-- listSucceededPayments: one DFSP's paid payments in one currency within a period.
+CREATE INDEX payments_succeeded ON payments (dfsp_id, currency, succeeded_at)
+  WHERE status IN ('succeeded', 'returned');
+
+-- One row per imported DFSP statement (statementsProjection). Period and balances as the
+-- statement gave them; the counts are its lines per reconciliation outcome.
+CREATE TABLE statements (
+  statement_id text PRIMARY KEY,
+  dfsp_id text NOT NULL,
+  format text NOT NULL CHECK (format IN ('csv', 'mt940', 'camt053')),
+  content_sha256 text NOT NULL,
+  statement_ref text,
+  account_id text,
+  currency text,
+  period_from text,
+  period_to text,
+  opening_minor numeric,
+  closing_minor numeric,
+  computed_closing_minor numeric,
+  balance_check text CHECK (balance_check IN ('balanced', 'break', 'not_available')),
+  line_count integer NOT NULL CHECK (line_count >= 0),
+  matched_count integer NOT NULL DEFAULT 0,
+  mismatched_count integer NOT NULL DEFAULT 0,
+  paid_but_failed_count integer NOT NULL DEFAULT 0,
+  paid_twice_count integer NOT NULL DEFAULT 0,
+  returned_count integer NOT NULL DEFAULT 0,
+  unknown_count integer NOT NULL DEFAULT 0,
+  other_dfsp_count integer NOT NULL DEFAULT 0,
+  not_a_payment_count integer NOT NULL DEFAULT 0,
+  missing_count integer NOT NULL DEFAULT 0,
+  imported_by text NOT NULL,
+  imported_at timestamptz NOT NULL
+);
+CREATE INDEX statements_dfsp ON statements (dfsp_id, statement_id);
+
+-- One row per exception reconciliation found: a statement line that is no plain match, a
+-- payment the statement leaves out, a statement whose balances do not add up. The id is derived
+-- from the statement and the line, payment or balance, so a rebuild writes the same rows.
+CREATE TABLE reconciliation_discrepancies (
+  discrepancy_id text PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('mismatched', 'paid_but_failed', 'paid_twice', 'returned',
+    'unknown_line', 'other_dfsp', 'missing_from_statement', 'balance_break')),
+  severity text NOT NULL CHECK (severity IN ('critical', 'warning', 'info')),
+  statement_id text NOT NULL,
+  dfsp_id text NOT NULL,
+  batch_id text,
+  payment_id text,
+  reference text,
+  line_number integer,
+  statement_amount_minor numeric,
+  statement_currency text,
+  ledger_amount_minor numeric,
+  ledger_currency text,
+  ledger_status text,
+  detected_at timestamptz NOT NULL
+);
+CREATE INDEX reconciliation_discrepancies_dfsp
+  ON reconciliation_discrepancies (dfsp_id, discrepancy_id);
+CREATE INDEX reconciliation_discrepancies_batch
+  ON reconciliation_discrepancies (batch_id, discrepancy_id);
+CREATE INDEX reconciliation_discrepancies_kind
+  ON reconciliation_discrepancies (kind, discrepancy_id);
 `,
     },
   ],

@@ -96,6 +96,113 @@ export interface DfspView {
   readonly updatedAt: string;
 }
 
+/** What reconciliation found wrong, one row per exception (`reconciliation_discrepancies`). */
+export const DISCREPANCY_KINDS = [
+  'mismatched',
+  'paid_but_failed',
+  'paid_twice',
+  'returned',
+  'unknown_line',
+  'other_dfsp',
+  'missing_from_statement',
+  'balance_break',
+] as const;
+export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
+
+export const DISCREPANCY_SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type DiscrepancySeverity = (typeof DISCREPANCY_SEVERITIES)[number];
+
+export const BALANCE_CHECKS = ['balanced', 'break', 'not_available'] as const;
+export type BalanceCheckView = (typeof BALANCE_CHECKS)[number];
+
+/**
+ * An imported DFSP statement and what reconciliation made of it. Amounts are decimal strings in
+ * the statement's currency (balances may be negative), null where the statement gave none.
+ */
+export interface StatementView {
+  readonly statementId: string;
+  readonly dfspId: string;
+  readonly format: 'csv' | 'mt940' | 'camt053';
+  readonly statementRef: string | null;
+  readonly accountId: string | null;
+  readonly currency: string | null;
+  /** The period as the statement gave it (a date or an instant), null where it gave none. */
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly importedAt: string;
+  readonly importedBy: string;
+  /** How many lines had each outcome; `total` is every line of the statement. */
+  readonly lines: {
+    readonly total: number;
+    readonly matched: number;
+    readonly mismatched: number;
+    readonly paidButFailed: number;
+    readonly paidTwice: number;
+    readonly returned: number;
+    readonly unknown: number;
+    readonly otherDfsp: number;
+    readonly notAPayment: number;
+  };
+  /** Payments the ledger holds as paid by this DFSP in the period that the statement leaves out. */
+  readonly missingFromStatement: number;
+  readonly balance: {
+    /** Null until the statement's balances have been checked. */
+    readonly check: BalanceCheckView | null;
+    readonly opening: string | null;
+    readonly closing: string | null;
+    readonly computedClosing: string | null;
+  };
+}
+
+/**
+ * One exception reconciliation found: a statement line that is not a plain match, a payment the
+ * statement leaves out, or a statement whose balances do not add up. `statement` is what the
+ * statement shows (the line's amount; a balance break's closing balance), `ledger` what the
+ * ledger held when the statement was reconciled (`status` is null for a missing payment: it was
+ * `succeeded` or `returned`).
+ */
+export interface DiscrepancyView {
+  /**
+   * Stable across rebuilds: `{statementId}:L{line number, 7 digits}`, `{statementId}:M:{paymentId}`
+   * or `{statementId}:B`, so a statement's discrepancies list together, its lines in order.
+   */
+  readonly discrepancyId: string;
+  readonly kind: DiscrepancyKind;
+  readonly severity: DiscrepancySeverity;
+  readonly statementId: string;
+  readonly dfspId: string;
+  readonly batchId: string | null;
+  /** The payment of the ledger the discrepancy is about; null for an unknown line or a balance. */
+  readonly paymentId: string | null;
+  /** The reference the statement line gave (null for a missing payment or a balance). */
+  readonly reference: string | null;
+  readonly lineNumber: number | null;
+  readonly statement: { readonly amount: string; readonly currency: string } | null;
+  readonly ledger: {
+    readonly amount: string;
+    readonly currency: string;
+    readonly status: string | null;
+  } | null;
+  readonly detectedAt: string;
+}
+
+export interface DiscrepancyFilter {
+  readonly dfspId?: string;
+  readonly batchId?: string;
+  readonly kind?: DiscrepancyKind;
+  /** 1 to 500; default 100. */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** A payment the ledger holds as paid by a DFSP, as a statement of that DFSP should list it. */
+export interface SucceededPaymentRow {
+  readonly paymentId: string;
+  readonly batchId: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+}
+
 export interface Page<Item> {
   readonly items: readonly Item[];
   /** Opaque; null on the last page. */
@@ -112,8 +219,8 @@ export interface PaymentFilter {
 }
 
 /**
- * The read side: every GET of batches, payments and DFSPs answers from these, never from the
- * event log. A cursor that is not one this API issued is a `DomainError('invalid_cursor')`.
+ * The read side: every GET of batches, payments, DFSPs and reconciliation answers from these,
+ * never from the event log. A cursor that is not one this API issued is a `DomainError('invalid_cursor')`.
  */
 export interface ReadModelQueries {
   getPayment(paymentId: string): Promise<PaymentView | undefined>;
@@ -147,7 +254,25 @@ export interface ReadModelQueries {
   ): Promise<readonly { readonly paymentId: string; readonly dfspId: string }[]>;
   /** Ids of payments `routed` to a DFSP, in id order after `after`: moved when its circuit opens. */
   listRoutedPaymentIds(dfspId: string, limit: number, after?: string): Promise<readonly string[]>;
+  /**
+   * Payments `succeeded` (or since `returned`) at `dfspId` in `currency` whose success falls in
+   * `[from, to)`, in payment id order: those a statement of that period must list. At most
+   * {@link MAX_SUCCEEDED_PAYMENTS}; more is a `DomainError('too_many_payments')` (a statement of a
+   * shorter period is needed).
+   */
+  listSucceededPayments(query: {
+    readonly dfspId: string;
+    readonly currency: string;
+    readonly from: Date;
+    readonly to: Date;
+  }): Promise<readonly SucceededPaymentRow[]>;
+  getStatement(statementId: string): Promise<StatementView | undefined>;
+  /** Discrepancies by DFSP, batch or kind, keyset-paginated by discrepancy id. */
+  listDiscrepancies(filter: DiscrepancyFilter): Promise<Page<DiscrepancyView>>;
 }
+
+/** The most payments {@link ReadModelQueries.listSucceededPayments} answers in one call. */
+export const MAX_SUCCEEDED_PAYMENTS = 1_000_000;
 
 /** A routed payment as the dispatcher sends it. */
 export interface PaymentToSend {

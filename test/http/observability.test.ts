@@ -11,7 +11,7 @@ import {
   testApp,
 } from './support.js';
 
-/** Every route of HTTP API v1 this app serves (DESIGN.md, less statements). */
+/** Every route of HTTP API v1 this app serves (DESIGN.md). */
 const ROUTES = [
   ['put', '/v1/dfsps/{dfspId}'],
   ['post', '/v1/dfsps/{dfspId}/suspend'],
@@ -34,10 +34,16 @@ const ROUTES = [
   ['get', '/v1/payments/{paymentId}/events'],
   ['get', '/v1/events'],
   ['post', '/v1/dfsps/{dfspId}/on-disburse'],
+  ['post', '/v1/dfsps/{dfspId}/statements'],
+  ['get', '/v1/reconciliation/statements/{statementId}'],
+  ['get', '/v1/reconciliation/discrepancies'],
 ] as const;
 
-/** Routes a DFSP calls, authenticated by its `X-Signature` instead of a bearer token. */
-const SIGNED_ROUTES: ReadonlySet<string> = new Set(['post /v1/dfsps/{dfspId}/on-disburse']);
+/** How each route is secured: a bearer token unless listed (a DFSP's `X-Signature`, or either). */
+const SECURITY: ReadonlyMap<string, unknown> = new Map<string, unknown>([
+  ['post /v1/dfsps/{dfspId}/on-disburse', [{ dfspSignature: [] }]],
+  ['post /v1/dfsps/{dfspId}/statements', [{ bearerAuth: [] }, { dfspSignature: [] }]],
+]);
 
 interface Operation {
   security?: unknown;
@@ -82,7 +88,7 @@ describe('documentation, metrics and logs', () => {
     for (const [method, path] of ROUTES) {
       const operation = document.paths[path]?.[method];
       expect(operation?.security, `${method} ${path}`).toEqual(
-        SIGNED_ROUTES.has(`${method} ${path}`) ? [{ dfspSignature: [] }] : [{ bearerAuth: [] }],
+        SECURITY.get(`${method} ${path}`) ?? [{ bearerAuth: [] }],
       );
       const declared = (operation?.parameters ?? [])
         .filter((parameter) => parameter.in === 'path' && parameter.required === true)

@@ -14,10 +14,12 @@ import type { Logger } from '../../src/logger.js';
 import {
   type BatchSummaryView,
   type DfspView,
+  type DiscrepancyView,
   PAYMENT_STATUSES,
   type Page,
   type PaymentView,
   type ReadModelQueries,
+  type StatementView,
 } from '../../src/projections/readModels.js';
 import { createMigratedPglite } from '../support/databases.js';
 
@@ -125,6 +127,10 @@ export function recordingCommands() {
       record('applyStatusReports', [dfspId, reports, source], context);
       return reports.map((report) => ({ referenceId: report.referenceId, outcome: 'applied' }));
     },
+    async importStatement(dfspId, statement, contentSha256, context) {
+      record('importStatement', [dfspId, statement, contentSha256], context);
+      return { statementId: '0'.repeat(26), created: true };
+    },
   };
 
   return {
@@ -145,6 +151,8 @@ export function fixedQueries(
     readonly batches?: readonly BatchSummaryView[];
     readonly payments?: readonly PaymentView[];
     readonly dfsps?: readonly DfspView[];
+    readonly statements?: readonly StatementView[];
+    readonly discrepancies?: readonly DiscrepancyView[];
   } = {},
 ): ReadModelQueries & { readonly filters: unknown[] } {
   const filters: unknown[] = [];
@@ -197,6 +205,23 @@ export function fixedQueries(
     },
     async listRoutedPaymentIds() {
       return [];
+    },
+    async listSucceededPayments() {
+      return [];
+    },
+    async getStatement(statementId) {
+      return rows.statements?.find((statement) => statement.statementId === statementId);
+    },
+    async listDiscrepancies(filter) {
+      return page(
+        (rows.discrepancies ?? []).filter(
+          (discrepancy) =>
+            (filter.dfspId === undefined || discrepancy.dfspId === filter.dfspId) &&
+            (filter.batchId === undefined || discrepancy.batchId === filter.batchId) &&
+            (filter.kind === undefined || discrepancy.kind === filter.kind),
+        ),
+        filter,
+      );
     },
   };
 }

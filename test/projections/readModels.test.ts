@@ -12,10 +12,12 @@ import { catchUpProjection, rebuildProjection } from '../../src/projections/proj
 import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
 import { readModelMigrations } from '../../src/projections/readModelSchema.js';
 import type {
+  DiscrepancyView,
   PaymentToSend,
   PaymentView,
   ReadModelQueries,
 } from '../../src/projections/readModels.js';
+import { statementsProjection } from '../../src/projections/statementsProjection.js';
 import { isoTimestamp } from '../../src/projections/viewColumns.js';
 import {
   createMigratedPglite,
@@ -24,11 +26,16 @@ import {
   NO_POSTGRES,
 } from '../support/databases.js';
 import {
+  LATE_REPORTED_INSTANT,
   PURPOSE,
+  REPORTED_INSTANT,
   RETRY_DUE_AT,
   RETRY_LATER_AT,
+  type ReconciliationScenario,
   type Scenario,
   type ScenarioBatch,
+  UNKNOWN_REFERENCE,
+  writeReconciliationScenario,
   writeScenario,
 } from '../support/readModelScenario.js';
 
@@ -61,6 +68,8 @@ const readModelTables = {
   batches: 'batch_id',
   batch_payment_totals: 'batch_id, dfsp_id, status, reconciliation',
   dfsps: 'dfsp_id',
+  statements: 'statement_id',
+  reconciliation_discrepancies: 'discrepancy_id',
 };
 
 /** Every row of the read-model tables, as Postgres spells them in JSON (exact numerics, timestamps). */
@@ -714,6 +723,321 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
     // [truncate, the one batch]: two runs (split at BatchCancelled) of loads and writes.
     expect(statements).toHaveLength(2);
     expect(statements[1]).toBeLessThanOrEqual(20);
+    expect(await snapshot(setup.db)).toEqual(before);
+  });
+});
+
+describe.each(engines)('reconciliation read models on $name', ({ skip, open }) => {
+  let setup: Setup;
+  let scenario: ReconciliationScenario;
+  let queries: ReadModelQueries;
+  /** Payment `i` of the scenario's batch. */
+  const id = (i: number) => scenario.batch.paymentIds[i] ?? '';
+  const kes = (i: number) => formatAmount(scenario.batch.amountsMinor[i] ?? 0n, 'KES');
+  beforeAll(async () => {
+    if (skip) return;
+    setup = await open();
+    await migrate(setup.db, [readModelMigrations]);
+    scenario = await writeReconciliationScenario(
+      setup.store,
+      Date.parse('2026-11-28T10:00:00.000Z'),
+    );
+    // Batches of three events: a statement's events land in several, its row read back between.
+    for (const projection of [paymentsProjection, statementsProjection]) {
+      await catchUpProjection(setup.store, setup.db, projection, { batchSize: 3 });
+    }
+    queries = createReadModelQueries(setup.db);
+  });
+  afterAll(async () => setup?.close());
+
+  it.skipIf(skip)('marks payments matched, mismatched or returned as statements show', async () => {
+    const expected: [number, PaymentView['status'], PaymentView['reconciliation']][] = [
+      [0, 'succeeded', 'matched'],
+      [1, 'succeeded', 'mismatched'],
+      [2, 'returned', 'matched'],
+      [3, 'failed', 'mismatched'],
+      [4, 'succeeded', 'unreconciled'],
+      [5, 'succeeded', 'matched'],
+      [6, 'succeeded', 'unreconciled'],
+      [7, 'succeeded', 'mismatched'],
+    ];
+    for (const [i, status, reconciliation] of expected) {
+      expect(await queries.getPayment(id(i)), `payment ${i}`).toMatchObject({
+        status,
+        reconciliation,
+        statusReason: i === 3 ? 'rjct.payee_fa.invalid' : null,
+        dfspId: i === 5 ? 'bank-c' : 'bank-a',
+        updatedAt: scenario.batch.lastChangedAt.get(id(i)),
+      });
+    }
+  });
+
+  it.skipIf(skip)('keeps the batch totals in step with reconciliation and returns', async () => {
+    const { batch } = scenario;
+    const of = (indexes: readonly number[]) => tally(batch, 'KES', indexes);
+    const zero = { count: 0, amount: '0.00' };
+    const summary = await queries.getBatch(batch.batchId);
+    expect(summary?.byStatus).toEqual({
+      pending: zero,
+      routed: zero,
+      unroutable: zero,
+      submitted: zero,
+      succeeded: of([0, 1, 4, 5, 6, 7]),
+      failed: of([3]),
+      returned: of([2]),
+      cancelled: zero,
+    });
+    expect(summary?.reconciliation).toEqual({
+      unreconciled: of([4, 6]),
+      matched: of([0, 2, 5]),
+      mismatched: of([1, 3, 7]),
+    });
+    expect(summary?.byDfsp).toEqual([
+      {
+        dfspId: 'bank-a',
+        ...of([0, 1, 2, 3, 4, 6, 7]),
+        byStatus: expect.objectContaining({
+          succeeded: of([0, 1, 4, 6, 7]),
+          returned: of([2]),
+          failed: of([3]),
+        }),
+      },
+      { dfspId: 'bank-c', ...of([5]), byStatus: expect.objectContaining({ succeeded: of([5]) }) },
+    ]);
+    const { rows } = await setup.db.query<{ count: string }>(
+      'SELECT count(*)::text AS count FROM batch_payment_totals WHERE batch_id = $1 AND count = 0',
+      [batch.batchId],
+    );
+    expect(rows[0]?.count).toBe('0');
+  });
+
+  it.skipIf(skip)(
+    "records when the DFSP paid: its own instant, else the ledger's time, kept once returned",
+    async () => {
+      const { rows } = await setup.db.query<{ payment_id: string; succeeded_at: string | null }>(
+        `SELECT payment_id, ${isoTimestamp('succeeded_at')} AS succeeded_at
+         FROM payments WHERE batch_id = $1 ORDER BY payment_id`,
+        [scenario.batch.batchId],
+      );
+      const held = new Map(rows.map((row) => [row.payment_id, row.succeeded_at]));
+      expect(held.get(id(0))).toBe(REPORTED_INSTANT);
+      expect(held.get(id(6))).toBe(LATE_REPORTED_INSTANT);
+      // A date alone is no instant: the time the ledger recorded the success stands.
+      expect(held.get(id(2))).toBe(scenario.succeededAt.get(id(2)));
+      expect(held.get(id(2))).toMatch(/^2026-11-28T10:/);
+      expect(held.get(id(3))).toBeNull();
+      for (const [paymentId, at] of scenario.succeededAt) expect(held.get(paymentId)).toBe(at);
+    },
+  );
+
+  it.skipIf(skip)('lists the payments a DFSP paid within a period, returned ones too', async () => {
+    const list = async (query: { dfspId?: string; currency?: string; from: string; to: string }) =>
+      queries.listSucceededPayments({
+        dfspId: query.dfspId ?? 'bank-a',
+        currency: query.currency ?? 'KES',
+        from: new Date(query.from),
+        to: new Date(query.to),
+      });
+    const day = { from: '2026-11-28T00:00:00Z', to: '2026-11-29T00:00:00Z' };
+    const paid = await list(day);
+    expect(paid).toEqual(
+      [0, 1, 2, 4, 7].map((i) => ({
+        paymentId: id(i),
+        batchId: scenario.batch.batchId,
+        amountMinor: scenario.batch.amountsMinor[i],
+        currency: 'KES',
+      })),
+    );
+    // `from` is inclusive, `to` exclusive.
+    expect((await list({ from: REPORTED_INSTANT, to: day.to })).map((p) => p.paymentId)).toEqual(
+      [0, 1, 2, 4, 7].map(id),
+    );
+    expect(await list({ from: day.from, to: REPORTED_INSTANT })).toEqual([]);
+    expect((await list({ from: day.from, to: '2026-12-01T00:00:00Z' })).length).toBe(6);
+    expect(await list({ ...day, dfspId: 'bank-c' })).toEqual([
+      expect.objectContaining({ paymentId: id(5) }),
+    ]);
+    expect(await list({ ...day, currency: 'JPY' })).toEqual([]);
+    await expect(list({ from: 'not a date', to: day.to })).rejects.toThrow(RangeError);
+  });
+
+  it.skipIf(skip)('shows a statement: its lines by outcome and its balances', async () => {
+    const { bankA, bankC } = scenario;
+    expect(await queries.getStatement(bankA.statementId)).toEqual({
+      statementId: bankA.statementId,
+      dfspId: 'bank-a',
+      format: 'mt940',
+      statementRef: 'STMT-2026-11-28',
+      accountId: '100200300',
+      currency: 'KES',
+      from: '2026-11-28',
+      to: '2026-11-28',
+      importedAt: bankA.importedAt,
+      importedBy: 'user:oscar',
+      lines: {
+        total: 10,
+        matched: 3,
+        mismatched: 1,
+        paidButFailed: 1,
+        paidTwice: 1,
+        returned: 1,
+        unknown: 1,
+        otherDfsp: 1,
+        notAPayment: 1,
+      },
+      missingFromStatement: 1,
+      balance: {
+        check: 'break',
+        opening: '1000.00',
+        closing: '-25.00',
+        computedClosing: '5301.50',
+      },
+    });
+    expect(await queries.getStatement(bankC.statementId)).toEqual({
+      statementId: bankC.statementId,
+      dfspId: 'bank-c',
+      format: 'csv',
+      statementRef: null,
+      accountId: null,
+      currency: 'KES',
+      from: null,
+      to: null,
+      importedAt: bankC.importedAt,
+      importedBy: 'dfsp:bank-c',
+      lines: {
+        total: 1,
+        matched: 1,
+        mismatched: 0,
+        paidButFailed: 0,
+        paidTwice: 0,
+        returned: 0,
+        unknown: 0,
+        otherDfsp: 0,
+        notAPayment: 0,
+      },
+      missingFromStatement: 0,
+      balance: { check: 'not_available', opening: null, closing: null, computedClosing: null },
+    });
+    expect(await queries.getStatement('01JDX0000000000000000000ZZ')).toBeUndefined();
+  });
+
+  it.skipIf(skip)('lists one discrepancy per exception, with both sides', async () => {
+    const { bankA, batch } = scenario;
+    const statementId = bankA.statementId;
+    const [firstLinesAt, secondLinesAt] = bankA.linesAt;
+    const line = (
+      lineNumber: number,
+      kind: DiscrepancyView['kind'],
+      severity: DiscrepancyView['severity'],
+      i: number,
+      statementAmount: string,
+      ledgerStatus: string,
+    ): DiscrepancyView => ({
+      discrepancyId: `${statementId}:L${String(lineNumber).padStart(7, '0')}`,
+      kind,
+      severity,
+      statementId,
+      dfspId: 'bank-a',
+      batchId: batch.batchId,
+      paymentId: id(i),
+      reference: id(i),
+      lineNumber,
+      statement: { amount: statementAmount, currency: 'KES' },
+      ledger: { amount: kes(i), currency: 'KES', status: ledgerStatus },
+      detectedAt: (lineNumber <= 6 ? firstLinesAt : secondLinesAt) ?? '',
+    });
+    const page = await queries.listDiscrepancies({});
+    expect(page.nextCursor).toBeNull();
+    expect(page.items).toEqual([
+      {
+        discrepancyId: `${statementId}:B`,
+        kind: 'balance_break',
+        severity: 'critical',
+        statementId,
+        dfspId: 'bank-a',
+        batchId: null,
+        paymentId: null,
+        reference: null,
+        lineNumber: null,
+        statement: { amount: '-25.00', currency: 'KES' },
+        ledger: null,
+        detectedAt: bankA.balanceAt,
+      },
+      line(2, 'mismatched', 'warning', 1, '101.50', 'succeeded'),
+      line(4, 'returned', 'info', 2, kes(2), 'succeeded'),
+      line(5, 'paid_but_failed', 'critical', 3, kes(3), 'failed'),
+      line(6, 'other_dfsp', 'warning', 5, kes(5), 'succeeded'),
+      {
+        discrepancyId: `${statementId}:L0000007`,
+        kind: 'unknown_line',
+        severity: 'warning',
+        statementId,
+        dfspId: 'bank-a',
+        batchId: null,
+        paymentId: null,
+        reference: UNKNOWN_REFERENCE,
+        lineNumber: 7,
+        statement: { amount: '75.00', currency: 'KES' },
+        ledger: null,
+        detectedAt: secondLinesAt,
+      },
+      line(10, 'paid_twice', 'critical', 7, kes(7), 'succeeded'),
+      {
+        discrepancyId: `${statementId}:M:${id(4)}`,
+        kind: 'missing_from_statement',
+        severity: 'warning',
+        statementId,
+        dfspId: 'bank-a',
+        batchId: batch.batchId,
+        paymentId: id(4),
+        reference: null,
+        lineNumber: null,
+        statement: null,
+        ledger: { amount: kes(4), currency: 'KES', status: null },
+        detectedAt: bankA.missingAt,
+      },
+    ]);
+  });
+
+  it.skipIf(skip)('filters discrepancies by DFSP, batch and kind, and pages them', async () => {
+    const ids = async (filter: Parameters<ReadModelQueries['listDiscrepancies']>[0]) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 1; pages <= 20; pages += 1) {
+        const page = await queries.listDiscrepancies({ ...filter, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((item) => item.discrepancyId));
+        if (page.nextCursor === null) return { seen, pages };
+        cursor = page.nextCursor;
+      }
+      throw new Error('pagination did not end');
+    };
+    const all = await ids({ limit: 3 });
+    expect(all.pages).toBe(3);
+    expect(all.seen).toEqual((await ids({})).seen);
+    expect(all.seen).toHaveLength(8);
+    expect((await ids({ dfspId: 'bank-a' })).seen).toEqual(all.seen);
+    expect((await ids({ dfspId: 'bank-c' })).seen).toEqual([]);
+    const ofBatch = all.seen.filter((discrepancyId) => !/:(B|L0000007)$/.test(discrepancyId));
+    expect((await ids({ batchId: scenario.batch.batchId, limit: 2 })).seen).toEqual(ofBatch);
+    expect((await ids({ kind: 'paid_twice' })).seen).toEqual([
+      `${scenario.bankA.statementId}:L0000010`,
+    ]);
+    expect((await ids({ kind: 'paid_twice', dfspId: 'bank-c' })).seen).toEqual([]);
+    const paymentsCursor = encodeCursor('payments', id(0));
+    await expect(queries.listDiscrepancies({ cursor: paymentsCursor })).rejects.toMatchObject({
+      code: 'invalid_cursor',
+    });
+    await expect(queries.listDiscrepancies({ limit: 501 })).rejects.toThrow(RangeError);
+  });
+
+  it.skipIf(skip)('rebuilds exactly the same rows from the same events', async () => {
+    const before = await snapshot(setup.db);
+    expect(before.statements).toHaveLength(2);
+    expect(before.reconciliation_discrepancies).toHaveLength(8);
+    expect(before.payments).toHaveLength(8);
+    // One batch of every event this time, against the three-event batches of the catch-up.
+    await rebuildProjection(setup.store, setup.db, paymentsProjection);
+    await rebuildProjection(setup.store, setup.db, statementsProjection);
     expect(await snapshot(setup.db)).toEqual(before);
   });
 });

@@ -24,7 +24,10 @@ import {
   PaymentCancelled,
   PaymentFailed,
   PaymentInstructed,
+  PaymentReconciled,
+  PaymentReconciliationMismatched,
   PaymentRetried,
+  PaymentReturned,
   PaymentRouted,
   PaymentStatusConflicted,
   PaymentSubmissionFailed,
@@ -33,6 +36,14 @@ import {
   PaymentUnroutable,
   paymentStream,
 } from '../../src/domain/paymentEvents.js';
+import {
+  type ReconciledLine,
+  StatementBalanceChecked,
+  StatementImported,
+  StatementLinesReconciled,
+  StatementPaymentsMissing,
+  statementStream,
+} from '../../src/domain/statementEvents.js';
 
 const nextUlid = monotonicFactory();
 
@@ -88,30 +99,7 @@ export interface Scenario {
  * sending outcome. Timestamps advance one second per event from `startMs`.
  */
 export async function writeScenario(store: EventStore, startMs: number): Promise<Scenario> {
-  let clockMs = startMs;
-  const revisions = new Map<string, bigint>();
-  const append = async (stream: string, ...events: NewEvent[]) => {
-    const result = await store.append(stream, revisions.get(stream) ?? 'no_stream', events);
-    revisions.set(stream, result.nextExpectedRevision);
-  };
-  const eventOf = <Type extends string, Schema extends z.ZodType>(
-    definition: EventDefinition<Type, Schema>,
-    data: z.input<Schema>,
-  ): NewEvent => {
-    clockMs += 1_000;
-    return {
-      id: randomUUID(),
-      type: definition.type,
-      data: definition.schema.parse(data) as JsonValue,
-      metadata: {
-        occurredAt: new Date(clockMs).toISOString(),
-        actor: 'test',
-        correlationId: 'test-correlation',
-        causationId: null,
-      },
-    };
-  };
-  const at = (event: NewEvent) => event.metadata.occurredAt;
+  const { append, eventOf, at } = scenarioWriter(store, startMs);
 
   const dfsps = new Map<string, { registeredAt: string; updatedAt: string }>();
   type DfspChange = 'update' | 'suspend' | 'resume' | 'healthy' | 'unhealthy';
@@ -399,6 +387,323 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
     sending,
     dfsps,
   };
+}
+
+/** The reference of a bank-a statement line that names no payment of the ledger. */
+export const UNKNOWN_REFERENCE = 'INV-2026-0042';
+/** Payment 0's success as bank-a reported its time, and the instant that is. */
+export const REPORTED_AT = '2026-11-28T09:15:00+03:00';
+export const REPORTED_INSTANT = '2026-11-28T06:15:00.000Z';
+/** Payment 6's success as bank-a reported its time: after the statements' period. */
+export const LATE_REPORTED_INSTANT = '2026-11-30T12:00:00.000Z';
+
+export interface ReconciliationScenario {
+  /**
+   * KES, 8 payments sent and answered: 5 paid by bank-c, 3 failed at bank-a, the rest paid by
+   * bank-a (0 and 6 with the DFSP's own time of success, 2 with a date alone).
+   */
+  readonly batch: ScenarioBatch;
+  /** When each paid payment succeeded, as `payments.succeeded_at` should hold it. */
+  readonly succeededAt: ReadonlyMap<string, string>;
+  /**
+   * bank-a's MT940 statement, 10 lines: 1 matched (payment 0), 2 another amount (1), 3 matched
+   * and 4 reversed (2: returned), 5 paid although failed (3), 6 a bank-c payment (5), 7 an
+   * unknown reference, 8 a credit to the funding account, 9 matched and 10 paid again (7);
+   * payment 4 left out; its closing balance (-25.00) does not add up.
+   */
+  readonly bankA: StatementTimes;
+  /** bank-c's CSV statement: payment 5 matched; no balances. */
+  readonly bankC: StatementTimes;
+}
+
+export interface StatementTimes {
+  readonly statementId: string;
+  /** occurredAt of each of its events, in order. */
+  readonly importedAt: string;
+  readonly linesAt: readonly string[];
+  readonly missingAt?: string;
+  readonly balanceAt: string;
+}
+
+/**
+ * Writes what importing two DFSP statements records, as `importStatement` would: a batch whose
+ * payments were paid or failed, the payment events reconciliation appends (matched, mismatched,
+ * paid twice, paid although failed, returned), then each statement's stream.
+ */
+export async function writeReconciliationScenario(
+  store: EventStore,
+  startMs: number,
+): Promise<ReconciliationScenario> {
+  const { append, eventOf, at } = scenarioWriter(store, startMs);
+  const batchId = nextUlid();
+  const count = 8;
+  const paymentIds = Array.from({ length: count }, () => nextUlid());
+  const amountsMinor = paymentIds.map((_, i) => 10_000n + BigInt(i) * 100n);
+  const total = String(amountsMinor.reduce((sum, amount) => sum + amount, 0n));
+  const lines = paymentIds.map((paymentId, i) => ({
+    paymentId,
+    reference: `rec-${i}`,
+    beneficiaryId: `ben-${i}`,
+    payeeFa: `account:${2000 + i}@bank-a`,
+    amountMinor: String(amountsMinor[i]),
+  }));
+  const opened = eventOf(BatchOpened, {
+    batchId,
+    programId: 'CT-OVC',
+    cycleId: '2026-11',
+    currency: 'KES',
+    declaredCount: count,
+    declaredTotalMinor: total,
+  });
+  const added = eventOf(PaymentsAdded, { batchId, payments: lines });
+  await append(
+    batchStream(batchId),
+    opened,
+    added,
+    eventOf(BatchSubmitted, { batchId, by: 'user:alice', count, totalMinor: total }),
+    eventOf(BatchApproved, { batchId, by: 'user:bob' }),
+  );
+
+  const id = (i: number) => paymentIds[i] ?? '';
+  const amount = (i: number) => String(amountsMinor[i]);
+  const lastChangedAt = new Map<string, string>();
+  const later = async (i: number, ...events: NewEvent[]) => {
+    await append(paymentStream(id(i)), ...events);
+    const last = events[events.length - 1];
+    if (last !== undefined) lastChangedAt.set(id(i), at(last));
+  };
+  const succeededAt = new Map<string, string>();
+  const reportedAt: Readonly<Record<number, string>> = {
+    0: REPORTED_AT,
+    2: '2026-11-28',
+    6: '2026-11-30T12:00:00Z',
+  };
+  for (const [i, line] of lines.entries()) {
+    const { paymentId } = line;
+    const dfspId = i === 5 ? 'bank-c' : 'bank-a';
+    const reported = reportedAt[i];
+    const answer =
+      i === 3
+        ? eventOf(PaymentFailed, {
+            paymentId,
+            dfspId,
+            reasonCode: 'rjct.payee_fa.invalid',
+            source: 'callback',
+          })
+        : eventOf(PaymentSucceeded, {
+            paymentId,
+            dfspId,
+            source: 'callback',
+            ...(reported === undefined ? {} : { reportedAt: reported }),
+          });
+    await later(
+      i,
+      eventOf(PaymentInstructed, { ...line, batchId, programId: 'CT-OVC', currency: 'KES' }),
+      eventOf(PaymentRouted, { paymentId, dfspId, ruleId: 'banks', rulesVersion: 1, via: 'route' }),
+      eventOf(PaymentSubmitted, {
+        paymentId,
+        dfspId,
+        transactionId: nextUlid(),
+        messageId: `msg-${paymentId}`,
+        attempt: 1,
+      }),
+      answer,
+    );
+    if (i === 0) succeededAt.set(paymentId, REPORTED_INSTANT);
+    else if (i === 6) succeededAt.set(paymentId, LATE_REPORTED_INSTANT);
+    else if (i !== 3) succeededAt.set(paymentId, at(answer));
+  }
+
+  // What reconciling bank-a's statement appends to the payments' streams.
+  const bankA = nextUlid();
+  const onBankA = { statementId: bankA, dfspId: 'bank-a' };
+  const reconciled = (i: number, statementId = bankA, dfspId = 'bank-a') =>
+    eventOf(PaymentReconciled, {
+      paymentId: id(i),
+      statementId,
+      dfspId,
+      amountMinor: amount(i),
+      currency: 'KES',
+    });
+  const mismatched = (
+    i: number,
+    kind: 'amount' | 'paid_but_failed' | 'paid_twice',
+    statementAmountMinor: string,
+    ledgerStatus: string,
+  ) =>
+    eventOf(PaymentReconciliationMismatched, {
+      ...onBankA,
+      paymentId: id(i),
+      kind,
+      statementAmountMinor,
+      statementCurrency: 'KES',
+      ledgerAmountMinor: amount(i),
+      ledgerCurrency: 'KES',
+      ledgerStatus,
+    });
+  await later(0, reconciled(0));
+  await later(1, mismatched(1, 'amount', '10150', 'succeeded'));
+  await later(
+    2,
+    reconciled(2),
+    eventOf(PaymentReturned, {
+      ...onBankA,
+      paymentId: id(2),
+      amountMinor: amount(2),
+      currency: 'KES',
+    }),
+  );
+  await later(3, mismatched(3, 'paid_but_failed', amount(3), 'failed'));
+  await later(7, reconciled(7), mismatched(7, 'paid_twice', amount(7), 'succeeded'));
+
+  type Outcome = ReconciledLine['outcome'];
+  const ledger = (i: number, ledgerStatus: string) => ({
+    batchId,
+    ledgerAmountMinor: amount(i),
+    ledgerCurrency: 'KES',
+    ledgerStatus,
+  });
+  const debit = (
+    lineNumber: number,
+    reference: string | null,
+    amountMinor: string,
+    outcome: Outcome,
+    ofLedger: object = {},
+  ): ReconciledLine => ({
+    lineNumber,
+    reference,
+    amountMinor,
+    currency: 'KES',
+    direction: 'debit',
+    reversal: false,
+    bookedOn: '2026-11-28',
+    outcome,
+    ...ofLedger,
+  });
+  const linesOfA: ReconciledLine[] = [
+    debit(1, id(0), amount(0), 'matched', ledger(0, 'succeeded')),
+    debit(2, id(1), '10150', 'mismatched', ledger(1, 'succeeded')),
+    debit(3, id(2), amount(2), 'matched', ledger(2, 'succeeded')),
+    {
+      ...debit(4, id(2), amount(2), 'returned', ledger(2, 'succeeded')),
+      direction: 'credit',
+      reversal: true,
+    },
+    debit(5, id(3), amount(3), 'paid_but_failed', ledger(3, 'failed')),
+    debit(6, id(5), amount(5), 'other_dfsp', ledger(5, 'succeeded')),
+    debit(7, UNKNOWN_REFERENCE, '7500', 'unknown'),
+    { ...debit(8, null, '500000', 'not_a_payment'), direction: 'credit' },
+    debit(9, id(7), amount(7), 'matched', ledger(7, 'succeeded')),
+    debit(10, id(7), amount(7), 'paid_twice', ledger(7, 'succeeded')),
+  ];
+  const importedA = eventOf(StatementImported, {
+    statementId: bankA,
+    dfspId: 'bank-a',
+    format: 'mt940',
+    contentSha256: 'a'.repeat(64),
+    statementRef: 'STMT-2026-11-28',
+    accountId: '100200300',
+    currency: 'KES',
+    from: '2026-11-28',
+    to: '2026-11-28',
+    opening: { amountMinor: '100000', currency: 'KES', on: '2026-11-27' },
+    closing: { amountMinor: '-2500', currency: 'KES', on: '2026-11-28' },
+    lineCount: linesOfA.length,
+    by: 'user:oscar',
+  });
+  const linesA = [linesOfA.slice(0, 6), linesOfA.slice(6)].map((chunk) =>
+    eventOf(StatementLinesReconciled, { statementId: bankA, lines: chunk }),
+  );
+  const missingA = eventOf(StatementPaymentsMissing, {
+    statementId: bankA,
+    payments: [{ paymentId: id(4), batchId, amountMinor: amount(4), currency: 'KES' }],
+  });
+  const balanceA = eventOf(StatementBalanceChecked, {
+    statementId: bankA,
+    outcome: 'break',
+    openingMinor: '100000',
+    closingMinor: '-2500',
+    computedClosingMinor: '530150',
+  });
+  await append(statementStream(bankA), importedA, ...linesA, missingA, balanceA);
+
+  const bankC = nextUlid();
+  await later(5, reconciled(5, bankC, 'bank-c'));
+  const importedC = eventOf(StatementImported, {
+    statementId: bankC,
+    dfspId: 'bank-c',
+    format: 'csv',
+    contentSha256: 'c'.repeat(64),
+    currency: 'KES',
+    lineCount: 1,
+    by: 'dfsp:bank-c',
+  });
+  const linesC = eventOf(StatementLinesReconciled, {
+    statementId: bankC,
+    lines: [debit(1, id(5), amount(5), 'matched', ledger(5, 'succeeded'))],
+  });
+  const balanceC = eventOf(StatementBalanceChecked, {
+    statementId: bankC,
+    outcome: 'not_available',
+  });
+  await append(statementStream(bankC), importedC, linesC, balanceC);
+
+  return {
+    batch: {
+      batchId,
+      paymentIds,
+      amountsMinor,
+      addedAt: paymentIds.map(() => at(added)),
+      lastChangedAt,
+    },
+    succeededAt,
+    bankA: {
+      statementId: bankA,
+      importedAt: at(importedA),
+      linesAt: linesA.map(at),
+      missingAt: at(missingA),
+      balanceAt: at(balanceA),
+    },
+    bankC: {
+      statementId: bankC,
+      importedAt: at(importedC),
+      linesAt: [at(linesC)],
+      balanceAt: at(balanceC),
+    },
+  };
+}
+
+/**
+ * Appends to the store with the expected revision of each stream, and makes valid events (every
+ * data object passes its zod schema) whose `occurredAt` advances one second per event from
+ * `startMs`.
+ */
+function scenarioWriter(store: EventStore, startMs: number) {
+  let clockMs = startMs;
+  const revisions = new Map<string, bigint>();
+  const append = async (stream: string, ...events: NewEvent[]) => {
+    const result = await store.append(stream, revisions.get(stream) ?? 'no_stream', events);
+    revisions.set(stream, result.nextExpectedRevision);
+  };
+  const eventOf = <Type extends string, Schema extends z.ZodType>(
+    definition: EventDefinition<Type, Schema>,
+    data: z.input<Schema>,
+  ): NewEvent => {
+    clockMs += 1_000;
+    return {
+      id: randomUUID(),
+      type: definition.type,
+      data: definition.schema.parse(data) as JsonValue,
+      metadata: {
+        occurredAt: new Date(clockMs).toISOString(),
+        actor: 'test',
+        correlationId: 'test-correlation',
+        causationId: null,
+      },
+    };
+  };
+  const at = (event: NewEvent) => event.metadata.occurredAt;
+  return { append, eventOf, at };
 }
 
 function withPurpose(purpose: string | undefined): { purpose?: string } {
