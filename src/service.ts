@@ -48,6 +48,7 @@ export async function startService(
     store: stores.events,
     secrets,
     maxAttemptsPerRoute: config.DISPATCH_MAX_ATTEMPTS,
+    succeededPayments: (query) => queries.listSucceededPayments(query),
   });
   const registry = new Registry();
   const shutdown = new AbortController();

@@ -6,10 +6,10 @@ import type { BlankEnv } from 'hono/types';
 import type { Registry } from 'prom-client';
 import type { LedgerCommands } from '../adapters/commands/ledgerCommands.js';
 import type { EventStore } from '../adapters/eventStore/eventStore.js';
+import { DEFAULT_STATEMENT_LIMITS } from '../adapters/statements/statementInput.js';
 import type { Logger } from '../logger.js';
 import type { ReadModelQueries } from '../projections/readModels.js';
-
-import { type ApiTokens, authenticate, DFSP_CALLBACK_PATH } from './auth.js';
+import { type ApiTokens, authenticate, DFSP_CALLBACK_PATH, DFSP_STATEMENTS_PATH } from './auth.js';
 import { correlation } from './correlation.js';
 import { maskAddresses } from './masking.js';
 import { createHttpMetrics } from './metrics.js';
@@ -21,7 +21,9 @@ import { registerDfspCallbackRoutes } from './routes/dfspCallbacks.js';
 import { registerDfspRoutes } from './routes/dfsps.js';
 import { registerEventRoutes } from './routes/events.js';
 import { type PaymentReplay, registerPaymentRoutes } from './routes/payments.js';
+import { registerReconciliationRoutes } from './routes/reconciliation.js';
 import { registerRoutingRuleRoutes } from './routes/routingRules.js';
+import { registerStatementRoutes } from './routes/statements.js';
 
 /** The largest request body, except on the payments and DFSP callback routes. */
 export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -36,6 +38,8 @@ export const PAYMENTS_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
  * reason code 99, reason message 999 characters: about 1.5 KB each as ASCII JSON) fit.
  */
 export const CALLBACK_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** DFSP statements: the statement parsers' own byte limit. */
+export const STATEMENT_BODY_LIMIT_BYTES = DEFAULT_STATEMENT_LIMITS.maxBytes;
 
 const PAYMENTS_ROUTE = /^\/v1\/batches\/[^/]+\/payments\/?$/;
 const VALIDATED_PART = {
@@ -119,7 +123,9 @@ export function createApp(deps: AppDependencies): Hono {
   registerBatchRoutes(app, deps);
   registerPaymentRoutes(app, deps);
   registerDfspCallbackRoutes(app, deps);
+  registerStatementRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerReconciliationRoutes(app, deps);
   registerDocs(app);
 
   app.notFound((c) =>
@@ -152,9 +158,14 @@ function limitBodies(): MiddlewareHandler {
     maxSize: CALLBACK_BODY_LIMIT_BYTES,
     onError: tooLarge(CALLBACK_BODY_LIMIT_BYTES),
   });
+  const statements = bodyLimit({
+    maxSize: STATEMENT_BODY_LIMIT_BYTES,
+    onError: tooLarge(STATEMENT_BODY_LIMIT_BYTES),
+  });
   return (c, next) => {
     if (PAYMENTS_ROUTE.test(c.req.path)) return payments(c, next);
     if (DFSP_CALLBACK_PATH.test(c.req.path)) return callbacks(c, next);
+    if (DFSP_STATEMENTS_PATH.test(c.req.path)) return statements(c, next);
     return standard(c, next);
   };
 }
