@@ -199,6 +199,45 @@ describe('reconciling DFSP statements after a run', () => {
     });
   }
 
+  it('flags a payment the ledger holds failed but the statement pays as critical paid_but_failed', async () => {
+    const failedPage = await expectCall<{
+      items: { paymentId: string; dfspId: string; amount: string }[];
+    }>(
+      service,
+      'reporter',
+      'GET',
+      `/v1/payments?batchId=${batch.batchId}&status=failed&limit=1`,
+      200,
+    );
+    const failed = failedPage.items[0];
+    if (failed === undefined) throw new Error('the 5 % rejections left no failed payment');
+    const csv = `reference_id,amount,currency,type\n${failed.paymentId},${failed.amount},KES,debit\n`;
+    const imported = await importAs(failed.dfspId, 'csv', csv);
+    const { statementId } = imported.body as { statementId: string };
+    expect((await reconciled(statementId)).lines.paidButFailed).toBe(1);
+    await eventually(
+      async () =>
+        (await discrepanciesOf(statementId)).some(
+          (d) =>
+            d.kind === 'paid_but_failed' &&
+            d.severity === 'critical' &&
+            d.paymentId === failed.paymentId,
+        ),
+      'paid_but_failed listed',
+    );
+  });
+
+  // After the statements above: clean ones matched payments, injected ones mismatched one.
+  it('counts reconciled payments and amounts in the batch summary', async () => {
+    const summary = await expectCall<{
+      reconciliation: Record<'matched' | 'mismatched' | 'unreconciled', { count: number }>;
+    }>(service, 'reporter', 'GET', `/v1/batches/${batch.batchId}`, 200);
+    const { matched, mismatched, unreconciled } = summary.reconciliation;
+    expect(matched.count).toBeGreaterThan(0);
+    expect(mismatched.count).toBeGreaterThan(0);
+    expect(matched.count + mismatched.count + unreconciled.count).toBe(batch.count);
+  });
+
   it('answers the same statement id for the same content and records nothing the second time', async () => {
     const { body } = await statementOf('bank-a', 'mt940');
     const first = await importAs('bank-a', 'mt940', body);
