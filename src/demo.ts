@@ -23,6 +23,7 @@ import {
   type Role,
   registerDfsp,
 } from './demoProgramme.js';
+import { reconcileStatements, type StatementSender } from './demoReconciliation.js';
 import { createProgressBar } from './progressBar.js';
 
 /**
@@ -51,6 +52,9 @@ const SIMULATOR_FAULTS = [
   ['--latency-ms', '10-80'],
 ].flat();
 const FAULTS_TEXT = '2 % rejected, 5 % duplicate callbacks, 2 % lost callbacks, 10-80 ms latency';
+
+/** The statement format each DFSP sends, in turn. */
+const STATEMENT_FORMATS = ['csv', 'mt940', 'camt053'] as const;
 
 /**
  * Dispatcher timings for a demo: a lost callback is asked about after seconds, not minutes. The
@@ -147,6 +151,7 @@ async function runDemo(run: DemoRun): Promise<number> {
   out(`  service       ${serviceUrl} (embedded PGlite)`);
 
   const simulatorUrls: string[] = [];
+  const senders: StatementSender[] = [];
   for (const [index, dfsp] of DEMO_DFSPS.entries()) {
     const secret = randomBytes(24).toString('base64url');
     const callbackUrl = `${serviceUrl}/v1/dfsps/${dfsp.dfspId}/on-disburse`;
@@ -161,6 +166,12 @@ async function runDemo(run: DemoRun): Promise<number> {
       { LOG_LEVEL: 'info', DFSP_SIMULATOR_SECRET: secret },
     );
     simulatorUrls.push(url);
+    senders.push({
+      dfspId: dfsp.dfspId,
+      simulatorUrl: url,
+      secret,
+      format: STATEMENT_FORMATS[index % STATEMENT_FORMATS.length] ?? 'csv',
+    });
     await registerDfsp(api, dfsp, url, secret);
     out(`  ${dfsp.dfspId.padEnd(13)} ${url} (${dfsp.faTypes.join(', ')})`);
   }
@@ -195,8 +206,9 @@ async function runDemo(run: DemoRun): Promise<number> {
   const rate = Math.round(PAYMENT_COUNT / seconds);
   out(`\nsettled in ${seconds.toFixed(1)} s from approval to the last payment final: ${rate}/s`);
   const agree = await checkBooks(summary, simulatorUrls, signal);
+  const reconciled = await reconcileStatements(serviceUrl, api, batchId, senders, signal);
   printLogNotes(run.notes);
-  return agree ? 0 : 1;
+  return agree && reconciled ? 0 : 1;
 }
 
 /**
