@@ -99,12 +99,16 @@ export function createClient(
   };
 }
 
-/** Registers a demo DFSP whose simulator listens on `baseUrl` and signs with `callbackSecret`. */
+/**
+ * Registers a demo DFSP whose simulator listens on `baseUrl` and signs with `callbackSecret`;
+ * the dispatcher sends it at most `maxBatchSize` payments a request.
+ */
 export async function registerDfsp(
   api: ApiCall,
   dfsp: DemoDfsp,
   baseUrl: string,
   callbackSecret: string,
+  maxBatchSize = MAX_BATCH_SIZE,
 ): Promise<void> {
   await api('admin', 'PUT', `/v1/dfsps/${dfsp.dfspId}`, 201, {
     name: dfsp.name,
@@ -113,7 +117,7 @@ export async function registerDfsp(
     payerFa: `account:9000000001@${dfsp.dfspId}`,
     currencies: [DEMO_CURRENCY],
     faTypes: dfsp.faTypes,
-    maxBatchSize: MAX_BATCH_SIZE,
+    maxBatchSize,
     callbackSecret,
   });
 }

@@ -41,7 +41,26 @@ export function describeEventStoreContract(
 
     const newCategory = () => `c${ulid().toLowerCase()}`;
 
-    async function readCategory(category: string, batch = 7): Promise<RecordedEvent[]> {
+    /**
+     * The category's events in the feed, once `expected` of them show. On Postgres an event shows
+     * in the feed when every older transaction on the cluster has ended (README, "Order by commit
+     * visibility"): other load on a shared cluster delays it, never reorders it, so the contract
+     * waits for it (at most 10 s) rather than reading once.
+     */
+    async function readCategory(
+      category: string,
+      batch = 7,
+      expected = 1,
+    ): Promise<RecordedEvent[]> {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const all = await readCategoryOnce(category, batch);
+        if (all.length >= expected || Date.now() > deadline) return all;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+
+    async function readCategoryOnce(category: string, batch: number): Promise<RecordedEvent[]> {
       const all: RecordedEvent[] = [];
       let after: bigint | undefined;
       for (;;) {
@@ -175,7 +194,7 @@ export function describeEventStoreContract(
         await store.append(stream, current[0]?.revision ?? 'no_stream', [event]);
         appended.push(event.id);
       }
-      const read = await readCategory(category, 6);
+      const read = await readCategory(category, 6, appended.length);
       expect(read.map((event) => event.id)).toEqual(appended);
       for (let i = 1; i < read.length; i += 1) {
         expect(read[i]?.position).toBeGreaterThan(read[i - 1]?.position ?? 0n);
@@ -187,10 +206,16 @@ export function describeEventStoreContract(
       await store.append(`${category}-a`, 'no_stream', [anEvent('Kept'), anEvent('Dropped')]);
       await store.append(`${category}x-b`, 'no_stream', [anEvent('Kept')]);
       await store.append(`${category}-c`, 'no_stream', [anEvent('Kept')]);
-      const page = await store.readAll({
-        limit: 100,
-        filter: { streamPrefixes: [`${category}-`], eventTypes: ['Kept'] },
-      });
+      const read = () =>
+        store.readAll({
+          limit: 100,
+          filter: { streamPrefixes: [`${category}-`], eventTypes: ['Kept'] },
+        });
+      let page = await read();
+      for (let tries = 0; page.events.length < 2 && tries < 200; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50)); // see readCategory
+        page = await read();
+      }
       expect(page.events.map((event) => event.stream)).toEqual([`${category}-a`, `${category}-c`]);
       expect(page.next).toBeGreaterThanOrEqual(page.events[1]?.position ?? 0n);
     });
@@ -233,7 +258,7 @@ export function describeEventStoreContract(
       outcomes.forEach((outcome, n) => {
         expect(outcome.status).toBe(n % 5 === 0 ? 'rejected' : 'fulfilled');
       });
-      expect(await readCategory(category, 1000)).toHaveLength(80);
+      expect(await readCategory(category, 1000, 80)).toHaveLength(80);
     });
 
     it('subscribes: catches up, then delivers new events live, in order', async () => {
@@ -269,7 +294,7 @@ export function describeEventStoreContract(
       const category = newCategory();
       const events = Array.from({ length: 6 }, (_, n) => anEvent('Step', { n }));
       await store.append(`${category}-1`, 'no_stream', events);
-      const all = await readCategory(category);
+      const all = await readCategory(category, 7, 6);
       const checkpoint = all[2]?.position;
       const controller = new AbortController();
       const resumed: RecordedEvent[] = [];

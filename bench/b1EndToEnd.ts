@@ -1,0 +1,233 @@
+/**
+ * B1 (and B5) end to end: the service in its own process and three DFSP simulator processes
+ * without faults; one batch loaded, submitted and approved over the HTTP API; measured from the
+ * approval to every payment succeeded and projected (the batch summary says so). Also the
+ * service's peak resident memory (Linux VmHWM). `--embedded` runs the service on PGlite (B5).
+ *
+ *   npx tsx bench/b1EndToEnd.ts [--payments 100000] [--embedded]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import {
+  type BatchSummary,
+  createClient,
+  DEMO_DFSPS,
+  finalCount,
+  loadBatch,
+  PEOPLE,
+  publishRules,
+  type Role,
+  registerDfsp,
+} from '../src/demoProgramme.js';
+import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
+import { isMain, type ScenarioResult } from './scenario.js';
+
+export interface EndToEndOptions {
+  readonly payments: number;
+  /** PGlite in a temporary DATA_DIR instead of the local Postgres (B5). */
+  readonly embedded: boolean;
+}
+
+/** Settings of the service under load: larger projection batches and DFSP requests. */
+const SERVICE_SETTINGS = {
+  LOG_LEVEL: 'warn',
+  PROJECTION_BATCH_SIZE: '2000',
+  DISPATCH_CONCURRENCY: '4',
+  STATUS_POLL_AFTER_MS: '60000',
+} as const;
+const MAX_BATCH_SIZE = 1_000;
+const POLL_MS = 250;
+const SETTLE_TIMEOUT_MS = 10 * 60_000;
+const TARGETS = { paymentsPerSecond: 5_000, peakRssMiB: 512 };
+
+/** Runs B1 (or B5 with `embedded`); prints a table and writes the JSON result. */
+export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult> {
+  const scenario = options.embedded ? 'b5-embedded' : 'b1-end-to-end';
+  const children: ChildProcess[] = [];
+  const database = options.embedded ? undefined : await createBenchDatabase();
+  const dataDir = options.embedded ? await mkdtemp(path.join(tmpdir(), 'g2p-bench-')) : undefined;
+  try {
+    const port = await freePort();
+    const serviceUrl = `http://127.0.0.1:${port}`;
+    const tokens = Object.fromEntries(
+      Object.keys(PEOPLE).map((role) => [role, randomBytes(18).toString('base64url')]),
+    ) as Record<Role, string>;
+    const service = spawnNode('src/main.ts', [], {
+      ...SERVICE_SETTINGS,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      API_TOKENS: Object.entries(tokens)
+        .map(([role, token]) => `${token}=${PEOPLE[role as Role]}:${role}`)
+        .join(','),
+      ...(database ? { DATABASE_URL: database.url } : { DATA_DIR: dataDir ?? '' }),
+    });
+    children.push(service);
+    await waitReady(serviceUrl);
+    const api = createClient(serviceUrl, tokens, new AbortController().signal);
+
+    for (const dfsp of DEMO_DFSPS) {
+      const secret = randomBytes(24).toString('base64url');
+      const callbackUrl = `${serviceUrl}/v1/dfsps/${dfsp.dfspId}/on-disburse`;
+      const simulator = spawnNode(
+        'src/adapters/dfsp/simulator/main.ts',
+        ['--port', '0', '--dfsp-id', dfsp.dfspId, '--callback-url', callbackUrl],
+        { LOG_LEVEL: 'info', DFSP_SIMULATOR_SECRET: secret },
+      );
+      children.push(simulator);
+      await registerDfsp(api, dfsp, await simulatorUrl(simulator), secret, MAX_BATCH_SIZE);
+    }
+    await publishRules(api);
+    const loadStarted = performance.now();
+    const { batchId } = await loadBatch(api, options.payments);
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+
+    const approved = performance.now();
+    await api('approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
+    let summary: BatchSummary | undefined;
+    for (;;) {
+      summary = await api<BatchSummary>('reporter', 'GET', `/v1/batches/${batchId}`, 200);
+      if (finalCount(summary) === options.payments) break;
+      if (performance.now() - approved > SETTLE_TIMEOUT_MS) {
+        throw new Error(
+          `not final after ${SETTLE_TIMEOUT_MS} ms: ${JSON.stringify(summary.byStatus)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const seconds = (performance.now() - approved) / 1000;
+    const succeeded = summary.byStatus.succeeded?.count ?? 0;
+    const rate = options.payments / seconds;
+    const peakRssMiB = await peakRss(service);
+
+    printTable([
+      ['scenario', 'payments', 'store', 'load s', 'settle s', 'payments/s', 'peak RSS MiB'],
+      [
+        scenario,
+        options.payments.toLocaleString('en'),
+        options.embedded ? 'PGlite' : 'Postgres',
+        loadSeconds.toFixed(1),
+        seconds.toFixed(1),
+        Math.round(rate).toLocaleString('en'),
+        String(peakRssMiB),
+      ],
+    ]);
+    const resultFile = await writeResult(scenario, {
+      parameters: { ...options, maxBatchSize: MAX_BATCH_SIZE, service: SERVICE_SETTINGS },
+      loadSeconds,
+      settleSeconds: seconds,
+      succeeded,
+      paymentsPerSecond: rate,
+      peakRssMiB,
+    });
+    const store = options.embedded ? ' (PGlite)' : '';
+    return {
+      scenario,
+      resultFile,
+      figures: [
+        {
+          name: `payments/s, approval to all final${store}`,
+          value: Math.round(rate).toLocaleString('en'),
+          target: options.embedded ? '' : `≥ ${TARGETS.paymentsPerSecond.toLocaleString('en')}`,
+          ...(options.embedded ? {} : { met: rate >= TARGETS.paymentsPerSecond }),
+        },
+        {
+          name: `service peak RSS MiB${store}`,
+          value: String(peakRssMiB),
+          target: options.embedded ? '' : `≤ ${TARGETS.peakRssMiB}`,
+          ...(options.embedded ? {} : { met: peakRssMiB <= TARGETS.peakRssMiB }),
+        },
+      ],
+    };
+  } finally {
+    await Promise.all(children.map(stop));
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a TypeScript entry point of this repository in its own Node process. */
+function spawnNode(
+  entry: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** The URL a simulator logs once it listens. */
+function simulatorUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'dfsp simulator listening' && entry.url) resolve(entry.url);
+      } catch {
+        // not a log line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('the service did not get ready within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The process's peak resident set (Linux `VmHWM`), in MiB; -1 where /proc has none. */
+async function peakRss(child: ChildProcess): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+    const kib = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kib === undefined ? -1 : Math.round(Number(kib) / 1024);
+  } catch {
+    return -1;
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      payments: { type: 'string', default: '100000' },
+      embedded: { type: 'boolean', default: false },
+    },
+  });
+  await endToEnd({ payments: Number(values.payments), embedded: values.embedded });
+}
