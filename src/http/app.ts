@@ -163,6 +163,9 @@ function limitBodies(): MiddlewareHandler {
     onError: tooLarge(STATEMENT_BODY_LIMIT_BYTES),
   });
   return (c, next) => {
+    // A GET or HEAD has no body to limit (a fetch Request never holds one), and asking for it
+    // would build a whole web Request, with its stream and abort signal, on every read.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     if (PAYMENTS_ROUTE.test(c.req.path)) return payments(c, next);
     if (DFSP_CALLBACK_PATH.test(c.req.path)) return callbacks(c, next);
     if (DFSP_STATEMENTS_PATH.test(c.req.path)) return statements(c, next);

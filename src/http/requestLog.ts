@@ -15,6 +15,10 @@ export function requestLog(): MiddlewareHandler {
     const started = performance.now();
     await next();
     const status = c.res.status;
+    const log = c.get('log');
+    const level = status >= 500 ? 'error' : 'info';
+    // Below the log level the entry (the route lookup, the masking) would be built for nothing.
+    if (!log.isLevelEnabled(level)) return;
     const entry = {
       method: c.req.method,
       route: routePattern(c),
@@ -23,8 +27,7 @@ export function requestLog(): MiddlewareHandler {
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       principal: c.get('principal')?.name,
     };
-    const log = c.get('log');
-    if (status >= 500) log.error(entry, 'request failed');
+    if (level === 'error') log.error(entry, 'request failed');
     else log.info(entry, 'request answered');
   };
 }

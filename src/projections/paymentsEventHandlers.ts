@@ -7,6 +7,7 @@ import {
   BatchOpened,
   BatchRejected,
   BatchSubmitted,
+  type PaymentLine,
   PaymentsAdded,
 } from '../domain/batchEvents.js';
 import type { EventDefinition } from '../domain/eventSchemas.js';
@@ -26,7 +27,7 @@ import {
   PaymentUnroutable,
 } from '../domain/paymentEvents.js';
 import { cancelUnsentPayments } from './paymentsTables.js';
-import type { PaymentChange, PaymentsWorkingSet } from './paymentsWorkingSet.js';
+import type { NewPayment, PaymentChange, PaymentsWorkingSet } from './paymentsWorkingSet.js';
 
 /** One event, parsed, ready to be folded into a working set. */
 export interface ProjectedEvent {
@@ -109,21 +110,9 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
       const batch = rows.batch(data.batchId);
       let addedMinor = 0n;
       for (const line of data.payments) {
-        const amountMinor = BigInt(line.amountMinor);
-        addedMinor += amountMinor;
-        rows.addPayment({
-          ...pendingPayment(occurredAt),
-          paymentId: line.paymentId,
-          batchId: data.batchId,
-          reference: line.reference,
-          beneficiaryId: line.beneficiaryId,
-          payeeFa: line.payeeFa,
-          payeeName: line.payeeName ?? null,
-          amountMinor,
-          currency: batch.currency,
-          region: line.region ?? null,
-          purpose: line.purpose ?? null,
-        });
+        const payment = pendingPayment(line, data.batchId, batch.currency, occurredAt);
+        addedMinor += payment.amountMinor;
+        rows.addPayment(payment);
       }
       const received = {
         receivedCount: batch.receivedCount + data.payments.length,
@@ -166,19 +155,7 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
     batchIds: batchId,
     fold(rows, data, occurredAt) {
       if (rows.findPayment(data.paymentId) === undefined) {
-        rows.addPayment({
-          ...pendingPayment(occurredAt),
-          paymentId: data.paymentId,
-          batchId: data.batchId,
-          reference: data.reference,
-          beneficiaryId: data.beneficiaryId,
-          payeeFa: data.payeeFa,
-          payeeName: data.payeeName ?? null,
-          amountMinor: BigInt(data.amountMinor),
-          currency: data.currency,
-          region: data.region ?? null,
-          purpose: data.purpose ?? null,
-        });
+        rows.addPayment(pendingPayment(data, data.batchId, data.currency, occurredAt));
       }
       if (rows.findBatch(data.batchId)?.status === 'approved') {
         rows.changeBatch(data.batchId, { status: 'processing' }, occurredAt);
@@ -312,8 +289,28 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
   }),
 ]);
 
-function pendingPayment(occurredAt: string) {
+/**
+ * A payment as PaymentsAdded or PaymentInstructed creates it: pending, never sent. One object
+ * literal, not a spread of defaults: V8 builds a spread with more properties on its slow path,
+ * and a replay creates every payment.
+ */
+function pendingPayment(
+  line: PaymentLine,
+  batchId: string,
+  currency: string,
+  occurredAt: string,
+): NewPayment {
   return {
+    paymentId: line.paymentId,
+    batchId,
+    reference: line.reference,
+    beneficiaryId: line.beneficiaryId,
+    payeeFa: line.payeeFa,
+    payeeName: line.payeeName ?? null,
+    amountMinor: BigInt(line.amountMinor),
+    currency,
+    region: line.region ?? null,
+    purpose: line.purpose ?? null,
     status: 'pending',
     statusReason: null,
     dfspId: null,
@@ -325,7 +322,7 @@ function pendingPayment(occurredAt: string) {
     succeededAt: null,
     createdAt: occurredAt,
     updatedAt: occurredAt,
-  } as const;
+  };
 }
 
 /**

@@ -109,16 +109,27 @@ async function applyAvailable(
   options: ProjectionRunOptions,
 ): Promise<number> {
   const batchSize = options.batchSize ?? 500;
+  const readPage = (after: bigint | undefined) => {
+    const page = store.readAll({
+      limit: batchSize,
+      ...(after === undefined ? {} : { after }),
+      ...(projection.filter ? { filter: projection.filter } : {}),
+    });
+    // Awaited below, or dropped when the run ends first: never an unhandled rejection.
+    page.catch(() => {});
+    return page;
+  };
   let applied = 0;
   let checkpoint = await readCheckpoint(db, projection);
   // The read cursor runs ahead of the checkpoint when filtered pages skip events.
   let cursor = checkpoint;
+  let reading = readPage(cursor);
   while (!options.signal?.aborted) {
-    const page = await store.readAll({
-      limit: batchSize,
-      ...(cursor === undefined ? {} : { after: cursor }),
-      ...(projection.filter ? { filter: projection.filter } : {}),
-    });
+    const page = await reading;
+    if (page.events.length === 0 && page.next === cursor) break;
+    // The next page is read while this one is applied: reading does not depend on the rows
+    // written, and a replay spends a fifth of its time reading.
+    reading = readPage(page.next);
     if (page.events.length > 0) {
       checkpoint = await applyBatch(db, projection, page.events, checkpoint);
       applied += page.events.length;
@@ -127,8 +138,6 @@ async function applyAvailable(
         events: page.events.length,
         position: checkpoint,
       });
-    } else if (page.next === cursor) {
-      break;
     }
     cursor = page.next;
   }
@@ -163,6 +172,10 @@ async function applyBatch(
     await db.transaction((tx) => saveCheckpoint(tx, consumer, last.position, checkpoint));
   } else {
     await db.transaction(async (tx) => {
+      // The commit need not wait for the disk: a crash can lose only the last batches whole,
+      // rows and checkpoint together, and they are applied again from the log (which is
+      // written durably). It saves a WAL flush per batch, a tenth of a replay.
+      await tx.query('SET LOCAL synchronous_commit = off');
       await consumer.apply(tx, events);
       await saveCheckpoint(tx, consumer, last.position, checkpoint);
     });
