@@ -27,7 +27,7 @@ import {
   registerDfsp,
 } from '../src/demoProgramme.js';
 import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
-import { isMain, type ScenarioResult } from './scenario.js';
+import { isMain, type Scenario, type ScenarioResult } from './scenario.js';
 
 export interface EndToEndOptions {
   readonly payments: number;
@@ -221,6 +221,11 @@ async function freePort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
 }
+
+/** B1: 100,000 payments on the local Postgres. */
+export const b1EndToEnd: Scenario = () => endToEnd({ payments: 100_000, embedded: false });
+/** B5: B1 with 20,000 payments on the embedded default (PGlite). */
+export const b5Embedded: Scenario = () => endToEnd({ payments: 20_000, embedded: true });
 
 if (isMain(import.meta.url)) {
   const { values } = parseArgs({

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -77,4 +78,17 @@ export function printTable(rows: readonly (readonly string[])[]): void {
 
 export function formatRate(count: number, seconds: number): string {
   return Math.round(count / seconds).toLocaleString('en');
+}
+
+/** The version of an installed package, e.g. the comparison library a result was measured with. */
+export async function installedVersion(packageName: string): Promise<string> {
+  const entry = createRequire(import.meta.url).resolve(packageName);
+  let folder = path.dirname(entry);
+  while (!folder.endsWith(path.join('node_modules', packageName))) {
+    const parent = path.dirname(folder);
+    if (parent === folder) throw new Error(`no package folder for ${packageName} above ${entry}`);
+    folder = parent;
+  }
+  const manifest = JSON.parse(await readFile(path.join(folder, 'package.json'), 'utf8'));
+  return String(manifest.version);
 }

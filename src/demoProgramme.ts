@@ -1,3 +1,4 @@
+import { ulid } from 'ulid';
 import { formatAmount, parseAmount } from './domain/money.js';
 
 /**
@@ -80,14 +81,21 @@ export function createClient(
     expectedStatus: number,
     body?: unknown,
   ) => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      signal,
-      headers: {
-        authorization: `Bearer ${tokens[role]}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    const send = () =>
+      fetch(`${baseUrl}${path}`, {
+        method,
+        signal,
+        headers: {
+          authorization: `Bearer ${tokens[role]}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // A kept-alive connection the server closed just as it was reused fails before an answer:
+    // send once more. Every call made here is idempotent (the batch id is the client's).
+    const response = await send().catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      return send();
     });
     const text = await response.text();
     if (response.status !== expectedStatus) {
@@ -165,6 +173,7 @@ export async function loadBatch(
     };
   });
   const { batchId } = await api<{ batchId: string }>('operator', 'POST', '/v1/batches', 201, {
+    batchId: ulid(),
     programId: 'CT-OVC',
     cycleId,
     currency: DEMO_CURRENCY,
