@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
-import { eventually, expectCall, type Reachable } from './support.js';
+import { call, eventually, expectCall, type Reachable } from './support.js';
 
 /**
  * A programme paid through DFSP simulators, over real HTTP: three DFSPs, rules sending large
@@ -131,13 +131,11 @@ export async function waitUntilFinal(
   let summary: BatchSummary | undefined;
   await eventually(
     async () => {
-      summary = await expectCall<BatchSummary>(
-        service,
-        'reporter',
-        'GET',
-        `/v1/batches/${batch.batchId}`,
-        200,
-      );
+      const answer = await call(service, 'reporter', 'GET', `/v1/batches/${batch.batchId}`);
+      // Not projected yet (the read model may lag the approval): look again.
+      if (answer.status === 404) return false;
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      summary = answer.body as BatchSummary;
       const final =
         (summary.byStatus.succeeded?.count ?? 0) + (summary.byStatus.failed?.count ?? 0);
       return final === batch.count;

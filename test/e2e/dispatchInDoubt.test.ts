@@ -7,7 +7,7 @@ import {
   startSimulator,
 } from '../../src/adapters/dfsp/simulator/simulator.js';
 import { callbackUrlOf, FAST_DISPATCH, secretOf, simulatorLedger } from './disbursement.js';
-import { eventually, expectCall, startSuiteService, type TestService } from './support.js';
+import { call, eventually, expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
  * Invariant 1 where it is hardest: a DFSP that takes every payment but answers only after the
@@ -93,13 +93,9 @@ describe('a DFSP that pays but answers too late', () => {
     await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
 
     await eventually(async () => {
-      const summary = await expectCall<{ byStatus: { succeeded: { count: number } } }>(
-        service,
-        'reporter',
-        'GET',
-        `/v1/batches/${batchId}`,
-        200,
-      );
+      const answer = await call(service, 'reporter', 'GET', `/v1/batches/${batchId}`);
+      if (answer.status === 404) return false; // not projected yet
+      const summary = answer.body as { byStatus: { succeeded: { count: number } } };
       return summary.byStatus.succeeded.count === COUNT;
     }, 'every payment succeeded');
 
