@@ -5,7 +5,9 @@
  * (autocannon, `connections` connections), then latency at a fixed 2,000 requests a second (a
  * paced open-loop client, see {@link pacedLoad}). Target: p99 ≤ 10 ms at ≥ 2,000 req/s. Each run
  * also reports the CPU a request cost in the service, in Postgres and in the load generator:
- * on a shared machine latency swings with the neighbours' load, CPU per request much less.
+ * on a shared machine latency swings with the neighbours' load, CPU per request much less. The
+ * harness floor, the same paced load against a server that does nothing, says how low a p99 this
+ * machine can show at all while the scenario runs.
  *
  * The read model is seeded directly with SQL, not projected from events: these queries read
  * only the read-model tables, so how their rows came to be changes nothing that is measured,
@@ -241,7 +243,7 @@ function tableRow(endpoint: string, run: string, result: LoadResult): string[] {
  * the projection keeps them. The projections' checkpoints are set at the head of the (empty)
  * event log, so a projector started on this database would find nothing to apply.
  */
-export async function seedReadModel(url: string, payments: number, batches: number) {
+async function seedReadModel(url: string, payments: number, batches: number) {
   const { stores } = await openStores(loadConfig({ DATABASE_URL: url }));
   const db = stores.sql;
   try {
@@ -521,7 +523,7 @@ async function checkAnswers(url: string, token: string, requestPath: string): Pr
 const CLOCK_TICKS_PER_S = 100;
 
 /** Microseconds of CPU one request cost in each process over a run. */
-export interface CpuPerRequest {
+interface CpuPerRequest {
   readonly serviceUs: number;
   /** The Postgres backends connected to the bench database. */
   readonly postgresUs: number;
@@ -602,7 +604,7 @@ interface LoadOptions {
   readonly durationS: number;
 }
 
-export interface LoadResult {
+interface LoadResult {
   /** Answered with 2xx, a second. */
   readonly requestsPerSecond: number;
   /** Answered with 2xx. */

@@ -165,8 +165,9 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
     );
     assertAll(updated.rowCount, rows.length, 'payments');
   });
+  let emptied = 0;
   await inChunks(changes.totals, async (rows) => {
-    const { rows: result } = await tx.query<{ negative: string }>(
+    const { rows: result } = await tx.query<{ negative: string; emptied: string }>(
       `WITH added AS (
          INSERT INTO batch_payment_totals AS t (batch_id, dfsp_id, status, reconciliation, count,
            amount_minor)
@@ -176,15 +177,19 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
          ON CONFLICT (batch_id, dfsp_id, status, reconciliation) DO UPDATE SET
            count = t.count + excluded.count, amount_minor = t.amount_minor + excluded.amount_minor
          RETURNING t.count, t.amount_minor)
-       SELECT count(*) FILTER (WHERE count < 0 OR amount_minor < 0)::text AS negative FROM added`,
+       SELECT count(*) FILTER (WHERE count < 0 OR amount_minor < 0)::text AS negative,
+         count(*) FILTER (WHERE count = 0)::text AS emptied
+       FROM added`,
       [JSON.stringify(rows.map(totalsColumns))],
     );
     if (result[0]?.negative !== '0') {
       throw new Error('batch_payment_totals: a count or amount fell below zero');
     }
+    emptied += Number(result[0]?.emptied);
   });
+  // Only an addition above can bring a count to zero: most batches have none to remove.
   const touchedBatches = [...new Set(changes.totals.map((delta) => delta.batchId))];
-  if (touchedBatches.length > 0) {
+  if (emptied > 0 && touchedBatches.length > 0) {
     await tx.query(
       'DELETE FROM batch_payment_totals WHERE batch_id = ANY($1::text[]) AND count = 0',
       [touchedBatches],

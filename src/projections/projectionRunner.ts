@@ -169,32 +169,39 @@ async function applyBatch(
   if ('react' in consumer) {
     // A reactor acts outside the transaction (on PGlite, its appends could not run inside it).
     await consumer.react(events, signal);
-    await db.transaction((tx) => saveCheckpoint(tx, consumer, last.position, checkpoint));
+    await db.transaction((tx) =>
+      saveCheckpoint(tx, consumer, last.position, checkpoint, 'synchronous'),
+    );
   } else {
     await db.transaction(async (tx) => {
+      await consumer.apply(tx, events);
       // The commit need not wait for the disk: a crash can lose only the last batches whole,
       // rows and checkpoint together, and they are applied again from the log (which is
       // written durably). It saves a WAL flush per batch, a tenth of a replay.
-      await tx.query('SET LOCAL synchronous_commit = off');
-      await consumer.apply(tx, events);
-      await saveCheckpoint(tx, consumer, last.position, checkpoint);
+      await saveCheckpoint(tx, consumer, last.position, checkpoint, 'asynchronous');
     });
   }
   return last.position;
 }
 
-/** Compare-and-set: if another runner moved the checkpoint (a lost lock), roll back. */
+/**
+ * Compare-and-set: if another runner moved the checkpoint (a lost lock), roll back. An
+ * `asynchronous` commit is asked for by the same statement (`synchronous_commit = off` for the
+ * rest of the transaction): one round trip less per batch than a `SET LOCAL`.
+ */
 async function saveCheckpoint(
   tx: SqlExecutor,
   consumer: FeedConsumer,
   position: bigint,
   expected: bigint | undefined,
+  commit: 'synchronous' | 'asynchronous',
 ): Promise<void> {
   const moved = await tx.query(
     `INSERT INTO projection_checkpoints AS c (projection, position, updated_at)
      VALUES ($1, $2::numeric, now())
      ON CONFLICT (projection) DO UPDATE SET position = excluded.position, updated_at = now()
-     WHERE c.position IS NOT DISTINCT FROM $3::numeric`,
+     WHERE c.position IS NOT DISTINCT FROM $3::numeric
+     ${commit === 'asynchronous' ? "RETURNING set_config('synchronous_commit', 'off', true)" : ''}`,
     [consumer.name, String(position), expected === undefined ? null : String(expected)],
   );
   if (moved.rowCount !== 1) {
