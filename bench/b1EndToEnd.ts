@@ -25,7 +25,7 @@ import {
   publishRules,
   type Role,
   registerDfsp,
-} from '../src/demoProgramme.js';
+} from '../src/demo/demoProgramme.js';
 import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
 import { isMain, type Scenario, type ScenarioResult } from './scenario.js';
 
@@ -76,7 +76,7 @@ export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult
       const secret = randomBytes(24).toString('base64url');
       const callbackUrl = `${serviceUrl}/v1/dfsps/${dfsp.dfspId}/on-disburse`;
       const simulator = spawnNode(
-        'src/adapters/dfsp/simulator/main.ts',
+        'src/simulator/main.ts',
         ['--port', '0', '--dfsp-id', dfsp.dfspId, '--callback-url', callbackUrl],
         { LOG_LEVEL: 'info', DFSP_SIMULATOR_SECRET: secret },
       );

@@ -25,7 +25,7 @@ import { eventStoreMigrations } from '../src/adapters/postgres/eventStoreSchema.
 import { migrate } from '../src/adapters/postgres/migrations.js';
 import { createPostgresDatabase } from '../src/adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from '../src/adapters/postgres/postgresEventStore.js';
-import type { SqlExecutor } from '../src/adapters/postgres/sqlDatabase.js';
+import type { SqlExecutor } from '../src/application/sqlDatabase.js';
 import {
   createBenchDatabase,
   formatRate,

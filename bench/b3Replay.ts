@@ -27,18 +27,18 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { monotonicFactory } from 'ulid';
 import type { z } from 'zod';
-import type {
-  EventStore,
-  ExpectedRevision,
-  JsonValue,
-  NewEvent,
-} from '../src/adapters/eventStore/eventStore.js';
 import { dfspSecretsMigrations } from '../src/adapters/postgres/dfspSecrets.js';
 import { eventStoreMigrations } from '../src/adapters/postgres/eventStoreSchema.js';
 import { migrate } from '../src/adapters/postgres/migrations.js';
 import { createPostgresDatabase } from '../src/adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from '../src/adapters/postgres/postgresEventStore.js';
-import type { SqlDatabase } from '../src/adapters/postgres/sqlDatabase.js';
+import type {
+  EventStore,
+  ExpectedRevision,
+  JsonValue,
+  NewEvent,
+} from '../src/application/eventStore.js';
+import type { SqlDatabase } from '../src/application/sqlDatabase.js';
 import {
   BatchApproved,
   BatchCompleted,

@@ -1,6 +1,5 @@
 import { pino } from 'pino';
-
-export type Logger = pino.Logger;
+import type { Logger } from './application/logger.js';
 
 /**
  * The service's structured logger (JSON lines on stdout). Child loggers carry the role and, on

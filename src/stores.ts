@@ -1,15 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { EventStore } from './adapters/eventStore/eventStore.js';
 import { createEventStoreDbEventStore } from './adapters/eventStore/eventStoreDbEventStore.js';
 import { lockDataDir } from './adapters/postgres/dataDirLock.js';
 import { dfspSecretsMigrations } from './adapters/postgres/dfspSecrets.js';
 import { eventStoreMigrations } from './adapters/postgres/eventStoreSchema.js';
-import { type MigrationSet, migrate } from './adapters/postgres/migrations.js';
+import { migrate } from './adapters/postgres/migrations.js';
 import { createPgliteDatabase } from './adapters/postgres/pgliteDatabase.js';
 import { createPostgresDatabase } from './adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from './adapters/postgres/postgresEventStore.js';
-import type { SqlDatabase } from './adapters/postgres/sqlDatabase.js';
+import type { EventStore } from './application/eventStore.js';
+import type { MigrationSet, SqlDatabase } from './application/sqlDatabase.js';
 import type { Config } from './config.js';
 import { readModelMigrations } from './projections/readModelSchema.js';
 

@@ -1,5 +1,5 @@
-import type { Logger } from './logger.js';
-import type { FeedConsumer } from './projections/projection.js';
+import type { FeedConsumer } from './application/feedConsumer.js';
+import type { Logger } from './application/logger.js';
 import { runProjection } from './projections/projectionRunner.js';
 import type { Stores } from './stores.js';
 

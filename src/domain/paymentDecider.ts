@@ -1,6 +1,7 @@
 import { assertNever } from './assertNever.js';
 import { DomainError } from './domainError.js';
 import type { PaymentEvent } from './paymentEvents.js';
+import type { PaymentState, PaymentStatus } from './paymentState.js';
 import { type LineToReconcile, reconcileLine } from './reconciliation.js';
 import type { RoutingDecision } from './routing.js';
 
@@ -55,38 +56,6 @@ export type PaymentCommand =
   | ({ readonly type: 'ApplyStatusReport' } & DfspStatusReport)
   | { readonly type: 'RetryPayment'; readonly by: string; readonly decision: RoutingDecision }
   | { readonly type: 'ReconcileStatementLine'; readonly line: LineToReconcile };
-
-export type PaymentStatus =
-  | 'none'
-  | 'pending'
-  | 'routed'
-  | 'unroutable'
-  | 'submitted'
-  | 'succeeded'
-  | 'failed'
-  | 'returned'
-  | 'cancelled';
-
-export interface PaymentState {
-  readonly status: PaymentStatus;
-  readonly instructed?: EventData<'PaymentInstructed'>;
-  readonly dfspId?: string;
-  readonly ruleId?: string;
-  readonly rulesVersion?: number;
-  readonly statusReason?: string;
-  /** Sendings so far, to any DFSP. */
-  readonly attempts: number;
-  /** Sendings since the payment was last routed. */
-  readonly attemptsOnRoute: number;
-  /** After a failed sending, the time before which it is not sent again. */
-  readonly retryAt?: string;
-  /** Contradicting reports already recorded, so the same one twice is recorded once. */
-  readonly conflicts: readonly string[];
-  /** Whether a DFSP statement showed the payment as the ledger holds it. */
-  readonly reconciliation: 'unreconciled' | 'matched' | 'mismatched';
-  /** Mismatches already recorded (`statementId|kind`), so a statement read again adds none. */
-  readonly mismatches: readonly string[];
-}
 
 /** Statuses in which a payment has not been sent to any DFSP: it may still be routed or cancelled. */
 const NOT_SENT: ReadonlySet<PaymentStatus> = new Set(['pending', 'routed', 'unroutable']);

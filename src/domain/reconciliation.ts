@@ -1,5 +1,5 @@
-import type { PaymentState, PaymentStatus } from './paymentDecider.js';
 import type { PaymentEvent } from './paymentEvents.js';
+import type { PaymentState, PaymentStatus } from './paymentState.js';
 import type { LineOutcome } from './statementEvents.js';
 
 /** A statement line as reconciliation weighs it against one payment. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../application/logger.js';
 
 /** The header that carries a request's correlation id, in and out. */
 export const CORRELATION_HEADER = 'X-Correlation-Id';

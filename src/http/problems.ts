@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { WrongExpectedRevisionError } from '../adapters/eventStore/eventStore.js';
+import { WrongExpectedRevisionError } from '../application/eventStore.js';
 import { DomainError } from '../domain/domainError.js';
 
 /** Where every problem type URI starts; the code follows (`…/problems/amount_too_precise`). */

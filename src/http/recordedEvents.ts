@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../adapters/eventStore/eventStore.js';
+import type { RecordedEvent } from '../application/eventStore.js';
 import type { EventMetadata } from '../domain/eventMetadata.js';
 
 /** A recorded event as the API shows it: positions and revisions as decimal strings. */

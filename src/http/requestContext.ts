@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
-import type { CommandContext } from '../adapters/commands/ledgerCommands.js';
-import type { Logger } from '../logger.js';
+import type { CommandContext } from '../application/ledgerCommands.js';
+import type { Logger } from '../application/logger.js';
 import type { ApiPrincipal } from './auth.js';
 
 /** The authenticated caller of a request; `actor` is `user:<name>`. */

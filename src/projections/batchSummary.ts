@@ -1,4 +1,3 @@
-import { formatAmount } from '../domain/money.js';
 import {
   type BatchStatusView,
   type BatchSummaryView,
@@ -7,7 +6,8 @@ import {
   type PaymentStatusView,
   RECONCILIATION_STATUSES,
   type ReconciliationView,
-} from './readModels.js';
+} from '../application/readModels.js';
+import { formatAmount } from '../domain/money.js';
 import { isoTimestamp } from './viewColumns.js';
 
 /** A `batches` row as `batchSummaryColumns` selects it. */

@@ -1,5 +1,6 @@
-import type { RecordedEvent } from '../adapters/eventStore/eventStore.js';
-import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
+import type { RecordedEvent } from '../application/eventStore.js';
+import type { Projection } from '../application/feedConsumer.js';
+import type { SqlExecutor } from '../application/sqlDatabase.js';
 import { assertNever } from '../domain/assertNever.js';
 import {
   type DfspEvent,
@@ -10,7 +11,6 @@ import {
   DfspUpdated,
   dfspEvents,
 } from '../domain/dfspEvents.js';
-import type { Projection } from './projection.js';
 
 interface DfspRow {
   readonly dfspId: string;

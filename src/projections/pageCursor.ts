@@ -1,9 +1,5 @@
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../application/readModels.js';
 import { DomainError } from '../domain/domainError.js';
-
-/** Items per page of a read-model list when the caller does not say. */
-export const DEFAULT_PAGE_SIZE = 100;
-/** The most items one page of a read-model list holds. */
-export const MAX_PAGE_SIZE = 500;
 
 const MAX_CURSOR_CHARS = 200;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
+import type { SqlExecutor } from '../application/sqlDatabase.js';
 import {
   BatchApproved,
   BatchCancelled,

@@ -1,8 +1,8 @@
-import type { RecordedEvent } from '../adapters/eventStore/eventStore.js';
-import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
+import type { RecordedEvent } from '../application/eventStore.js';
+import type { Projection } from '../application/feedConsumer.js';
+import type { SqlExecutor } from '../application/sqlDatabase.js';
 import { type ProjectedEvent, paymentEventHandlers } from './paymentsEventHandlers.js';
 import { loadWorkingSet, writeWorkingSet } from './paymentsTables.js';
-import type { Projection } from './projection.js';
 
 /**
  * The `payments`, `batches` and `batch_payment_totals` read models, in one projection because

@@ -1,4 +1,9 @@
-import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
+import type {
+  BatchStatusView,
+  PaymentStatusView,
+  ReconciliationView,
+} from '../application/readModels.js';
+import type { SqlExecutor } from '../application/sqlDatabase.js';
 import {
   type BatchState,
   createPaymentsWorkingSet,
@@ -8,7 +13,6 @@ import {
   type PaymentsWorkingSet,
   type TotalsDelta,
 } from './paymentsWorkingSet.js';
-import type { BatchStatusView, PaymentStatusView, ReconciliationView } from './readModels.js';
 
 /** Rows per statement when writing: a chunk of 1,000-payment events stays a sane parameter size. */
 const MAX_ROWS_PER_STATEMENT = 2_000;

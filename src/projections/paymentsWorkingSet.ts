@@ -1,4 +1,8 @@
-import type { BatchStatusView, PaymentStatusView, ReconciliationView } from './readModels.js';
+import type {
+  BatchStatusView,
+  PaymentStatusView,
+  ReconciliationView,
+} from '../application/readModels.js';
 
 /** What a payment event can change on a payment row; everything else is fixed at creation. */
 export interface PaymentState {

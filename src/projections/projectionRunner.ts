@@ -1,6 +1,6 @@
-import type { EventStore, RecordedEvent } from '../adapters/eventStore/eventStore.js';
-import type { SqlDatabase, SqlExecutor, SqlSession } from '../adapters/postgres/sqlDatabase.js';
-import type { FeedConsumer, Projection } from './projection.js';
+import type { EventStore, RecordedEvent } from '../application/eventStore.js';
+import type { FeedConsumer, Projection } from '../application/feedConsumer.js';
+import type { SqlDatabase, SqlExecutor, SqlSession } from '../application/sqlDatabase.js';
 
 export interface ProjectionRunOptions {
   /** Events per transaction; default 500. */

@@ -1,6 +1,6 @@
+import type { Projection } from '../application/feedConsumer.js';
 import { dfspsProjection } from './dfspsProjection.js';
 import { paymentsProjection } from './paymentsProjection.js';
-import type { Projection } from './projection.js';
 import { statementsProjection } from './statementsProjection.js';
 import { streamSummaries } from './streamSummaries.js';
 

@@ -1,13 +1,13 @@
-import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
-import { DomainError } from '../domain/domainError.js';
-import { type BatchRow, batchSummaryColumns, toBatchSummary } from './batchSummary.js';
-import { decodeCursor, pageSize, toPage } from './pageCursor.js';
 import {
   MAX_SUCCEEDED_PAYMENTS,
   type PaymentToSend,
   type ReadModelQueries,
   type SucceededPaymentRow,
-} from './readModels.js';
+} from '../application/readModels.js';
+import type { SqlExecutor } from '../application/sqlDatabase.js';
+import { DomainError } from '../domain/domainError.js';
+import { type BatchRow, batchSummaryColumns, toBatchSummary } from './batchSummary.js';
+import { decodeCursor, pageSize, toPage } from './pageCursor.js';
 import {
   type DiscrepancyViewRow,
   discrepancyColumns,

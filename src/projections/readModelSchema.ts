@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../adapters/postgres/migrations.js';
+import type { MigrationSet } from '../application/sqlDatabase.js';
 
 /**
  * The read-model tables. `projection_checkpoints` holds, per projection, the position of the

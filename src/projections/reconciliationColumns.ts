@@ -1,11 +1,11 @@
-import { formatAmount } from '../domain/money.js';
 import type {
   BalanceCheckView,
   DiscrepancyKind,
   DiscrepancySeverity,
   DiscrepancyView,
   StatementView,
-} from './readModels.js';
+} from '../application/readModels.js';
+import { formatAmount } from '../domain/money.js';
 import { isoTimestamp } from './viewColumns.js';
 
 /** A `statements` row as {@link statementColumns} selects it. */

@@ -1,4 +1,6 @@
-import type { RecordedEvent } from '../adapters/eventStore/eventStore.js';
+import type { RecordedEvent } from '../application/eventStore.js';
+import type { Projection } from '../application/feedConsumer.js';
+import type { DiscrepancyKind, DiscrepancySeverity } from '../application/readModels.js';
 import { assertNever } from '../domain/assertNever.js';
 import {
   type LineOutcome,
@@ -10,8 +12,6 @@ import {
   StatementPaymentsMissing,
   statementEvents,
 } from '../domain/statementEvents.js';
-import type { Projection } from './projection.js';
-import type { DiscrepancyKind, DiscrepancySeverity } from './readModels.js';
 import {
   type DiscrepancyRow,
   loadStatements,

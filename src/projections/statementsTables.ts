@@ -1,6 +1,10 @@
-import type { SqlExecutor } from '../adapters/postgres/sqlDatabase.js';
+import type {
+  BalanceCheckView,
+  DiscrepancyKind,
+  DiscrepancySeverity,
+} from '../application/readModels.js';
+import type { SqlExecutor } from '../application/sqlDatabase.js';
 import type { LineOutcome } from '../domain/statementEvents.js';
-import type { BalanceCheckView, DiscrepancyKind, DiscrepancySeverity } from './readModels.js';
 
 /** Rows per statement when writing: a 1,000-line event's discrepancies fit in one. */
 const MAX_ROWS_PER_STATEMENT = 2_000;

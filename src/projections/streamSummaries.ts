@@ -1,4 +1,4 @@
-import type { Projection } from './projection.js';
+import type { Projection } from '../application/feedConsumer.js';
 
 /**
  * One row per stream: its category (the name before the first `-`: `batch`, `payment`, `dfsp`),

@@ -1,5 +1,10 @@
+import type {
+  DfspView,
+  PaymentStatusView,
+  PaymentView,
+  ReconciliationView,
+} from '../application/readModels.js';
 import { formatAmount } from '../domain/money.js';
-import type { DfspView, PaymentStatusView, PaymentView, ReconciliationView } from './readModels.js';
 
 /**
  * A timestamp column as the API shows instants: ISO 8601 in UTC with milliseconds, the spelling

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchProcessor } from '../../src/adapters/batchProcessor.js';
-import { createLedgerCommands } from '../../src/adapters/commands/ledger.js';
-import type { LedgerCommands } from '../../src/adapters/commands/ledgerCommands.js';
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
 import {
   createDfspSecrets,
   dfspSecretsMigrations,
 } from '../../src/adapters/postgres/dfspSecrets.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import { batchProcessor } from '../../src/application/batchProcessor.js';
+import type { EventStore } from '../../src/application/eventStore.js';
+import { createLedgerCommands } from '../../src/application/ledger.js';
+import type { LedgerCommands } from '../../src/application/ledgerCommands.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import { catchUpProjection, runProjection } from '../../src/projections/projectionRunner.js';
 import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
 import { readModelMigrations } from '../../src/projections/readModelSchema.js';

@@ -3,12 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeCliError, parseCliArgs } from '../../src/adapters/dfsp/simulator/cliArgs.js';
-import type { SimulatorOptions } from '../../src/adapters/dfsp/simulator/options.js';
-import {
-  type RunningSimulator,
-  startSimulator,
-} from '../../src/adapters/dfsp/simulator/simulator.js';
+import { describeCliError, parseCliArgs } from '../../src/simulator/cliArgs.js';
+import type { SimulatorOptions } from '../../src/simulator/options.js';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 
 const secret = 'test-secret-0123456789abcdef';
 

@@ -3,12 +3,9 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { SaxesParser } from 'saxes';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCliArgs } from '../../src/adapters/dfsp/simulator/cliArgs.js';
-import type { SimulatorOptions } from '../../src/adapters/dfsp/simulator/options.js';
-import {
-  type RunningSimulator,
-  startSimulator,
-} from '../../src/adapters/dfsp/simulator/simulator.js';
+import { parseCliArgs } from '../../src/simulator/cliArgs.js';
+import type { SimulatorOptions } from '../../src/simulator/options.js';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 
 const secret = 'test-secret-0123456789abcdef';
 const payerFa = 'account:9000000001@bank-a';

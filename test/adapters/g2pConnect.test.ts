@@ -3,13 +3,13 @@ import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, test } from 'vitest';
+import { createG2pConnectConnector } from '../../src/adapters/dfsp/g2pConnect.js';
+import { fromG2pAmount, toG2pAmount } from '../../src/adapters/dfsp/g2pConnectMessages.js';
 import {
   DfspMessageError,
   DfspQueryError,
   type DisbursementGroup,
-} from '../../src/adapters/dfsp/connector.js';
-import { createG2pConnectConnector } from '../../src/adapters/dfsp/g2pConnect.js';
-import { fromG2pAmount, toG2pAmount } from '../../src/adapters/dfsp/g2pConnectMessages.js';
+} from '../../src/application/dfspConnector.js';
 import {
   acknowledgementValidator,
   requestBodyValidator,

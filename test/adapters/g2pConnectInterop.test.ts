@@ -4,12 +4,10 @@ import { Hono } from 'hono';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCallback } from '../../src/adapters/dfsp/callbackSignature.js';
-import type { DfspEndpoint, StatusReport } from '../../src/adapters/dfsp/connector.js';
 import { createG2pConnectConnector } from '../../src/adapters/dfsp/g2pConnect.js';
-import {
-  type RunningSimulator,
-  startSimulator,
-} from '../../src/adapters/dfsp/simulator/simulator.js';
+import type { DfspEndpoint } from '../../src/application/dfspConnector.js';
+import type { StatusReport } from '../../src/domain/statusReport.js';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 
 /**
  * The ledger's connector against the project's DFSP simulator, over real HTTP on loopback: the

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type MigrationSet, migrate } from '../../src/adapters/postgres/migrations.js';
+import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPgliteDatabase } from '../../src/adapters/postgres/pgliteDatabase.js';
 import { createPostgresDatabase } from '../../src/adapters/postgres/postgresDatabase.js';
+import type { MigrationSet } from '../../src/application/sqlDatabase.js';
 import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
 
 const notes: MigrationSet = {

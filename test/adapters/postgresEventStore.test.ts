@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore, RecordedEvent } from '../../src/adapters/eventStore/eventStore.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import type { EventStore, RecordedEvent } from '../../src/application/eventStore.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import {
   createMigratedPglite,
   createMigratedPostgres,

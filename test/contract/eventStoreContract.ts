@@ -4,7 +4,7 @@ import {
   type EventStore,
   type RecordedEvent,
   WrongExpectedRevisionError,
-} from '../../src/adapters/eventStore/eventStore.js';
+} from '../../src/application/eventStore.js';
 import { anEvent } from '../support/events.js';
 
 /** What a contract run needs from an adapter. */

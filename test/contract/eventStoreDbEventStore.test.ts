@@ -1,5 +1,5 @@
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
 import { createEventStoreDbEventStore } from '../../src/adapters/eventStore/eventStoreDbEventStore.js';
+import type { EventStore } from '../../src/application/eventStore.js';
 import { describeEventStoreContract, type StoreHarness } from './eventStoreContract.js';
 
 const url = process.env.EVENTSTORE_URL;

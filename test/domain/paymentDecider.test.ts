@@ -4,11 +4,11 @@ import { DomainError } from '../../src/domain/domainError.js';
 import { assertValidEvent } from '../../src/domain/eventRegistry.js';
 import {
   type PaymentCommand,
-  type PaymentState,
   paymentDecider,
   type SubmissionFailure,
 } from '../../src/domain/paymentDecider.js';
 import type { PaymentEvent } from '../../src/domain/paymentEvents.js';
+import type { PaymentState } from '../../src/domain/paymentState.js';
 import type { RoutingDecision } from '../../src/domain/routing.js';
 
 /**

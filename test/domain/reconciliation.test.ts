@@ -1,8 +1,9 @@
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { assertValidEvent } from '../../src/domain/eventRegistry.js';
-import { type PaymentState, paymentDecider } from '../../src/domain/paymentDecider.js';
+import { paymentDecider } from '../../src/domain/paymentDecider.js';
 import type { PaymentEvent } from '../../src/domain/paymentEvents.js';
+import type { PaymentState } from '../../src/domain/paymentState.js';
 import { type LineToReconcile, reconcileLine } from '../../src/domain/reconciliation.js';
 
 /** What a statement line means for the payment it names: given the payment, when the line, then. */

@@ -2,10 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type RunningSimulator,
-  startSimulator,
-} from '../../src/adapters/dfsp/simulator/simulator.js';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
 import {
   callbackUrlOf,

@@ -227,7 +227,7 @@ export async function spawnSimulator(
     [
       '--import',
       'tsx',
-      'src/adapters/dfsp/simulator/main.ts',
+      'src/simulator/main.ts',
       '--port',
       '0',
       '--dfsp-id',

@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type RunningSimulator,
-  startSimulator,
-} from '../../src/adapters/dfsp/simulator/simulator.js';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import {
   callbackUrlOf,
   DFSP_IDS,

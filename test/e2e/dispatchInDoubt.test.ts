@@ -2,10 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type RunningSimulator,
-  startSimulator,
-} from '../../src/adapters/dfsp/simulator/simulator.js';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import { callbackUrlOf, FAST_DISPATCH, secretOf, simulatorLedger } from './disbursement.js';
 import { call, eventually, expectCall, startSuiteService, type TestService } from './support.js';
 

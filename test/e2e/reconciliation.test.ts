@@ -1,10 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCallback } from '../../src/adapters/dfsp/callbackSignature.js';
-import {
-  type RunningSimulator,
-  startSimulator,
-} from '../../src/adapters/dfsp/simulator/simulator.js';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import {
   callbackUrlOf,
   DFSP_IDS,

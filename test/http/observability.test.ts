@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import type { EventStore } from '../../src/application/eventStore.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import {
   as,
   capturingLogger,

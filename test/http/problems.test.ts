@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
-import { WrongExpectedRevisionError } from '../../src/adapters/eventStore/eventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import type { EventStore } from '../../src/application/eventStore.js';
+import { WrongExpectedRevisionError } from '../../src/application/eventStore.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import { DomainError } from '../../src/domain/domainError.js';
 import { formatPath, statusForDomainCode } from '../../src/http/problems.js';
 import {

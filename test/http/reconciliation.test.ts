@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
-import { MAX_CSV_ROWS } from '../../src/http/routes/reconciliation.js';
+import type { EventStore } from '../../src/application/eventStore.js';
 import type {
   DiscrepancyView,
   ReadModelQueries,
   StatementView,
-} from '../../src/projections/readModels.js';
+} from '../../src/application/readModels.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
+import { MAX_CSV_ROWS } from '../../src/http/routes/reconciliation.js';
 import { as, fixedQueries, pgliteEventStore, TOKENS, testApp } from './support.js';
 
 const STATEMENT_ID = '7Q2M0W5K3Z9X8C1V4B6N2R7T5Y';

@@ -2,15 +2,10 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ulid } from 'ulid';
-import type { CommandContext, LedgerCommands } from '../../src/adapters/commands/ledgerCommands.js';
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
-import { DomainError } from '../../src/domain/domainError.js';
-import type { PublishedRule } from '../../src/domain/routingRulesEvents.js';
-import { type AppDependencies, createApp } from '../../src/http/app.js';
-import { parseApiTokens } from '../../src/http/auth.js';
-import type { Logger } from '../../src/logger.js';
+import type { EventStore } from '../../src/application/eventStore.js';
+import type { CommandContext, LedgerCommands } from '../../src/application/ledgerCommands.js';
+import type { Logger } from '../../src/application/logger.js';
 import {
   type BatchSummaryView,
   type DfspView,
@@ -20,7 +15,12 @@ import {
   type PaymentView,
   type ReadModelQueries,
   type StatementView,
-} from '../../src/projections/readModels.js';
+} from '../../src/application/readModels.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
+import { DomainError } from '../../src/domain/domainError.js';
+import type { PublishedRule } from '../../src/domain/routingRulesEvents.js';
+import { type AppDependencies, createApp } from '../../src/http/app.js';
+import { parseApiTokens } from '../../src/http/auth.js';
 import { createMigratedPglite } from '../support/databases.js';
 
 // TEMPORARY: `recordingCommands` and `fixedQueries` stand in for the real LedgerCommands and

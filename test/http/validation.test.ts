@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import type { EventStore } from '../../src/application/eventStore.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import { as, pgliteEventStore, recordingCommands, TOKENS, testApp } from './support.js';
 
 const BATCH_ID = '01JB4Z6Q0X8Y7W3V2T1S0R9P8N';

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPostgresDatabase } from '../../src/adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import type { EventStore } from '../../src/application/eventStore.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import {
   catchUpProjection,
   readCheckpoint,

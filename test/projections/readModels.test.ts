@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/adapters/eventStore/eventStore.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import type { EventStore } from '../../src/application/eventStore.js';
+import type {
+  DiscrepancyView,
+  PaymentToSend,
+  PaymentView,
+  ReadModelQueries,
+} from '../../src/application/readModels.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import { DomainError } from '../../src/domain/domainError.js';
 import { formatAmount } from '../../src/domain/money.js';
 import { dfspsProjection } from '../../src/projections/dfspsProjection.js';
@@ -11,12 +17,6 @@ import { paymentsProjection } from '../../src/projections/paymentsProjection.js'
 import { catchUpProjection, rebuildProjection } from '../../src/projections/projectionRunner.js';
 import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
 import { readModelMigrations } from '../../src/projections/readModelSchema.js';
-import type {
-  DiscrepancyView,
-  PaymentToSend,
-  PaymentView,
-  ReadModelQueries,
-} from '../../src/projections/readModels.js';
 import { statementsProjection } from '../../src/projections/statementsProjection.js';
 import { isoTimestamp } from '../../src/projections/viewColumns.js';
 import {

@@ -1,6 +1,6 @@
-import type { RecordedEvent } from '../../src/adapters/eventStore/eventStore.js';
-import type { SqlExecutor } from '../../src/adapters/postgres/sqlDatabase.js';
-import type { Projection } from '../../src/projections/projection.js';
+import type { RecordedEvent } from '../../src/application/eventStore.js';
+import type { Projection } from '../../src/application/feedConsumer.js';
+import type { SqlExecutor } from '../../src/application/sqlDatabase.js';
 
 /**
  * A projection that records every application of every event, with no uniqueness constraint, so

@@ -4,7 +4,7 @@ import { eventStoreMigrations } from '../../src/adapters/postgres/eventStoreSche
 import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPgliteDatabase } from '../../src/adapters/postgres/pgliteDatabase.js';
 import { createPostgresDatabase } from '../../src/adapters/postgres/postgresDatabase.js';
-import type { SqlDatabase } from '../../src/adapters/postgres/sqlDatabase.js';
+import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 
 /** The Postgres server the suite may use; unset, Postgres-only tests report themselves skipped. */
 export const databaseUrl = process.env.DATABASE_URL;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ulid } from 'ulid';
-import type { JsonValue, NewEvent } from '../../src/adapters/eventStore/eventStore.js';
+import type { JsonValue, NewEvent } from '../../src/application/eventStore.js';
 
 /** A well-formed event for store tests. */
 export function anEvent(type = 'ThingHappened', data: JsonValue = {}): NewEvent {

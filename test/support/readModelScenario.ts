@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { z } from 'zod';
-import type { EventStore, JsonValue, NewEvent } from '../../src/adapters/eventStore/eventStore.js';
+import type { EventStore, JsonValue, NewEvent } from '../../src/application/eventStore.js';
 import {
   BatchApproved,
   BatchCancelled,

@@ -1,4 +1,4 @@
-import type { DfspView, ReadModelQueries } from '../../projections/readModels.js';
+import type { DfspView, ReadModelQueries } from '../../application/readModels.js';
 
 /** DFSPs read at most this often; a registration change reaches the dispatcher within it. */
 const MAX_AGE_MS = 1_000;

@@ -1,19 +1,20 @@
 import { bufferCount, defaultIfEmpty, from, groupBy, lastValueFrom, mergeMap } from 'rxjs';
 import { ulid } from 'ulid';
-import { dfspDecider } from '../../domain/dfspDecider.js';
-import { dfspStream } from '../../domain/dfspEvents.js';
-import { paymentDecider, type SubmissionFailure } from '../../domain/paymentDecider.js';
-import { paymentStream } from '../../domain/paymentEvents.js';
-import type { Logger } from '../../logger.js';
-import type { DfspView, PaymentToSend, ReadModelQueries } from '../../projections/readModels.js';
-import { abortableSleep } from '../abortableSleep.js';
-import { handleCommand, loadState } from '../commands/commandHandler.js';
-import type { CommandContext } from '../commands/ledgerCommands.js';
-import { loadRoutingContext } from '../commands/routingContext.js';
-import type { EventStore } from '../eventStore/eventStore.js';
-import { mapInChunks } from '../inChunks.js';
+import { abortableSleep } from '../../application/abortableSleep.js';
+import {
+  type DfspConnector,
+  DfspQueryError,
+  type SubmitOutcome,
+} from '../../application/dfspConnector.js';
+import type { EventStore } from '../../application/eventStore.js';
+import { mapInChunks } from '../../application/inChunks.js';
+import type { CommandContext } from '../../application/ledgerCommands.js';
+import { ledgerStreams } from '../../application/ledgerStreams.js';
+import type { Logger } from '../../application/logger.js';
+import type { DfspView, PaymentToSend, ReadModelQueries } from '../../application/readModels.js';
+import { loadRoutingContext } from '../../application/routingContext.js';
+import type { SubmissionFailure } from '../../domain/paymentDecider.js';
 import { type CircuitSettings, createCircuitBreakers } from './circuitBreaker.js';
-import { type DfspConnector, DfspQueryError, type SubmitOutcome } from './connector.js';
 import { createDfspDirectory, endpointOf } from './dfspDirectory.js';
 import type { DispatchMetrics } from './dispatchMetrics.js';
 
@@ -88,6 +89,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   const { store, queries, connector, settings } = deps;
   const logger = deps.logger;
   const random = deps.random ?? Math.random;
+  const streams = ledgerStreams(store);
   const directory = createDfspDirectory(queries);
   const breakers = createCircuitBreakers(settings.circuit);
   /** Payments this dispatcher handed over lately, by id: skipped while the read model lags. */
@@ -174,21 +176,14 @@ export function createDispatcher(deps: DispatcherDeps) {
     lastMovedAway.set(dfsp.dfspId, nowMs);
     const ids = await queries.listRoutedPaymentIds(dfsp.dfspId, MOVE_AWAY_PAGE);
     if (ids.length === 0) return;
-    const routing = await loadRoutingContext(store);
+    const routing = await loadRoutingContext(streams);
     const moved = await mapInChunks(ids, STREAM_CONCURRENCY, async (paymentId) => {
-      const stream = paymentStream(paymentId);
-      const { state } = await loadState(store, paymentDecider, stream);
+      const { state } = await streams.payments.load(paymentId);
       const payment = state.instructed;
       if (state.status !== 'routed' || payment === undefined) return 0;
       const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
       const command = { type: 'RoutePayment' as const, decision };
-      const { appended } = await handleCommand(
-        store,
-        paymentDecider,
-        stream,
-        command,
-        context(paymentId),
-      );
+      const { appended } = await streams.payments(paymentId, command, context(paymentId));
       return appended.length;
     });
     const count = moved.filter((events) => events > 0).length;
@@ -206,10 +201,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     const messageId = ulid();
     const at = new Date().toISOString();
     const taken = await mapInChunks(payments, STREAM_CONCURRENCY, async (payment) => {
-      const { appended, state } = await handleCommand(
-        store,
-        paymentDecider,
-        paymentStream(payment.paymentId),
+      const { appended, state } = await streams.payments(
+        payment.paymentId,
         { type: 'SubmitPayment', dfspId, transactionId, messageId, at },
         context(transactionId),
       );
@@ -271,10 +264,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     await mapInChunks(submitted, STREAM_CONCURRENCY, async ({ payment, attempt }) => {
       const failure = failureOf(outcome, problems.get(payment.paymentId));
       const retryInMs = backoffMs(attempt);
-      const { state } = await handleCommand(
-        store,
-        paymentDecider,
-        paymentStream(payment.paymentId),
+      const { state } = await streams.payments(
+        payment.paymentId,
         {
           type: 'RecordSubmissionFailure',
           ...failure,
@@ -299,10 +290,8 @@ export function createDispatcher(deps: DispatcherDeps) {
   }
 
   async function recordHealth(dfspId: string, health: 'healthy' | 'unhealthy', reason: string) {
-    await handleCommand(
-      store,
-      dfspDecider,
-      dfspStream(dfspId),
+    await streams.dfsps(
+      dfspId,
       { type: 'RecordHealth', health, reason },
       context(`circuit-${dfspId}`),
     );

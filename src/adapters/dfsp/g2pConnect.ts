@@ -5,10 +5,10 @@ import {
   DfspMessageError,
   DfspQueryError,
   type DisbursementGroup,
-  type StatusReport,
   type SubmitOutcome,
   type UnsendablePayment,
-} from './connector.js';
+} from '../../application/dfspConnector.js';
+import type { StatusReport } from '../../domain/statusReport.js';
 import {
   buildDisburseRequest,
   buildStatusQuery,

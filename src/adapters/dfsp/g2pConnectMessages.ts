@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { DfspMessageError, type DisbursementGroup } from '../../application/dfspConnector.js';
 import { formatAmount, minorUnitsOf } from '../../domain/money.js';
-import { DfspMessageError, type DisbursementGroup, type StatusReport } from './connector.js';
+import type { StatusReport } from '../../domain/statusReport.js';
 
 /**
  * The G2P Connect disburse messages (`../shared/specs/g2p-connect/`, v1.0.0): building the

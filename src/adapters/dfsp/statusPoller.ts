@@ -1,8 +1,8 @@
-import type { Logger } from '../../logger.js';
-import type { ReadModelQueries } from '../../projections/readModels.js';
-import type { LedgerCommands } from '../commands/ledgerCommands.js';
-import { everyInterval } from '../everyInterval.js';
-import { type DfspConnector, DfspQueryError } from './connector.js';
+import { type DfspConnector, DfspQueryError } from '../../application/dfspConnector.js';
+import { everyInterval } from '../../application/everyInterval.js';
+import type { LedgerCommands } from '../../application/ledgerCommands.js';
+import type { Logger } from '../../application/logger.js';
+import type { ReadModelQueries } from '../../application/readModels.js';
 import { createDfspDirectory, endpointOf } from './dfspDirectory.js';
 import type { DispatchMetrics } from './dispatchMetrics.js';
 

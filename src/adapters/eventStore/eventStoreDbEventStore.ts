@@ -18,7 +18,6 @@ import {
   streamNameFilter,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { EventMetadata } from '../../domain/eventMetadata.js';
 import {
   assertAppendable,
   type EventStore,
@@ -31,7 +30,8 @@ import {
   readCount,
   type SubscribeOptions,
   WrongExpectedRevisionError,
-} from './eventStore.js';
+} from '../../application/eventStore.js';
+import { EventMetadata } from '../../domain/eventMetadata.js';
 
 export interface EventStoreDbOptions {
   /**

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { MigrationSet } from './migrations.js';
-import type { SqlExecutor } from './sqlDatabase.js';
+import type { DfspSecrets } from '../../application/dfspSecrets.js';
+import type { MigrationSet, SqlExecutor } from '../../application/sqlDatabase.js';
 
 /**
  * DFSP secrets (the callback secret that signs status reports) live here, outside the event log:
@@ -22,11 +21,6 @@ export const dfspSecretsMigrations: MigrationSet = {
   ],
 };
 
-export interface DfspSecrets {
-  save(dfspId: string, callbackSecret: string): Promise<void>;
-  callbackSecret(dfspId: string): Promise<string | undefined>;
-}
-
 /** The secrets table as a small store. */
 export function createDfspSecrets(sql: SqlExecutor): DfspSecrets {
   return {
@@ -46,9 +40,4 @@ export function createDfspSecrets(sql: SqlExecutor): DfspSecrets {
       return rows[0]?.callback_secret;
     },
   };
-}
-
-/** The first 16 hex digits of the secret's SHA-256: enough to see it changed, useless to forge. */
-export function secretFingerprint(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }

@@ -1,4 +1,4 @@
-import type { MigrationSet } from './migrations.js';
+import type { MigrationSet } from '../../application/sqlDatabase.js';
 
 /**
  * The Postgres event store's tables.

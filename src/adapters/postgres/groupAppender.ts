@@ -3,8 +3,8 @@ import {
   type ExpectedRevision,
   type NewEvent,
   WrongExpectedRevisionError,
-} from '../eventStore/eventStore.js';
-import type { SqlDatabase, SqlExecutor } from './sqlDatabase.js';
+} from '../../application/eventStore.js';
+import type { SqlDatabase, SqlExecutor } from '../../application/sqlDatabase.js';
 
 export interface GroupAppenderOptions {
   /** Most events written by one transaction; default 2,000. */

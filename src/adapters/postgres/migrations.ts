@@ -1,22 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SqlDatabase } from './sqlDatabase.js';
-
-/**
- * One versioned schema change. A migration is never edited once released: its checksum is
- * recorded, and a changed migration stops start-up instead of leaving two databases that claim
- * the same version with different schemas.
- */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
-/** An ordered list of migrations owned by one part of the service (`event-store`, `read-models`). */
-export interface MigrationSet {
-  readonly component: string;
-  readonly migrations: readonly Migration[];
-}
+import type { Migration, MigrationSet, SqlDatabase } from '../../application/sqlDatabase.js';
 
 // Any fixed 64-bit key works; all that matters is that every process uses the same one.
 const MIGRATION_LOCK_KEY = 7_347_001;

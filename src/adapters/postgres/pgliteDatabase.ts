@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { SqlDatabase, SqlExecutor } from './sqlDatabase.js';
+import type { SqlDatabase, SqlExecutor } from '../../application/sqlDatabase.js';
 
 /**
  * A {@link SqlDatabase} on PGlite, in-process. `dataDir` is a folder that keeps the data across

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { SqlDatabase, SqlExecutor, SqlSession } from './sqlDatabase.js';
+import type { SqlDatabase, SqlExecutor, SqlSession } from '../../application/sqlDatabase.js';
 
 export interface PostgresDatabaseOptions {
   /** Pool size; default 10. */

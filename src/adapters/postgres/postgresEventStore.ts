@@ -1,4 +1,3 @@
-import type { EventMetadata } from '../../domain/eventMetadata.js';
 import {
   assertAppendable,
   type EventStore,
@@ -7,11 +6,12 @@ import {
   MAX_READ_COUNT,
   type RecordedEvent,
   readCount,
-} from '../eventStore/eventStore.js';
+} from '../../application/eventStore.js';
+import type { SqlDatabase } from '../../application/sqlDatabase.js';
+import type { EventMetadata } from '../../domain/eventMetadata.js';
 import { createFeedSignal } from '../eventStore/feedSignal.js';
 import { EVENTS_CHANNEL } from './eventStoreSchema.js';
 import { createGroupAppender, type GroupAppenderOptions } from './groupAppender.js';
-import type { SqlDatabase } from './sqlDatabase.js';
 
 export interface PostgresEventStoreOptions extends GroupAppenderOptions {
   /**

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { LedgerCommands } from '../../adapters/commands/ledgerCommands.js';
+import type { LedgerCommands } from '../../application/ledgerCommands.js';
+import type { ReadModelQueries } from '../../application/readModels.js';
 import { DomainError } from '../../domain/domainError.js';
-import type { ReadModelQueries } from '../../projections/readModels.js';
 import { requireRoles } from '../auth.js';
 import { commandContext } from '../requestContext.js';
 import {

@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { verifyCallback } from '../../adapters/dfsp/callbackSignature.js';
+import { MAX_DISBURSEMENTS, parseOnDisburse } from '../../adapters/dfsp/g2pConnectMessages.js';
+import { DfspMessageError } from '../../application/dfspConnector.js';
 import type {
   CommandContext,
   LedgerCommands,
   StatusReportOutcome,
-} from '../../adapters/commands/ledgerCommands.js';
-import { verifyCallback } from '../../adapters/dfsp/callbackSignature.js';
-import { DfspMessageError, type StatusReport } from '../../adapters/dfsp/connector.js';
-import { MAX_DISBURSEMENTS, parseOnDisburse } from '../../adapters/dfsp/g2pConnectMessages.js';
+} from '../../application/ledgerCommands.js';
+import type { Logger } from '../../application/logger.js';
 import { DomainError } from '../../domain/domainError.js';
-import type { Logger } from '../../logger.js';
+import type { StatusReport } from '../../domain/statusReport.js';
 import { maskAddresses } from '../masking.js';
 import { formatPath, PROBLEM_CONTENT_TYPE, problem, respondProblem } from '../problems.js';
 import { DfspIdSchema, ProblemSchema } from '../schemas/common.js';

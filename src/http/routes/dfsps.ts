@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { LedgerCommands } from '../../adapters/commands/ledgerCommands.js';
-import type { ReadModelQueries } from '../../projections/readModels.js';
+import type { LedgerCommands } from '../../application/ledgerCommands.js';
+import type { ReadModelQueries } from '../../application/readModels.js';
 import { requireRoles } from '../auth.js';
 import { commandContext } from '../requestContext.js';
 import { BEARER_SECURITY, problemResponses, ReasonBodySchema } from '../schemas/common.js';

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { EventStore } from '../../adapters/eventStore/eventStore.js';
+import type { EventStore } from '../../application/eventStore.js';
 
 import { requireRoles } from '../auth.js';
 import { toEventJson } from '../recordedEvents.js';

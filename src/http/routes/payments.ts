@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { LedgerCommands } from '../../adapters/commands/ledgerCommands.js';
-import { type EventStore, MAX_READ_COUNT } from '../../adapters/eventStore/eventStore.js';
+import { type EventStore, MAX_READ_COUNT } from '../../application/eventStore.js';
+import type { LedgerCommands } from '../../application/ledgerCommands.js';
+import type { PaymentView, ReadModelQueries } from '../../application/readModels.js';
 import { DomainError } from '../../domain/domainError.js';
 import { paymentStream } from '../../domain/paymentEvents.js';
-import type { PaymentView, ReadModelQueries } from '../../projections/readModels.js';
 import { requireRoles } from '../auth.js';
 import { ProblemError, problem } from '../problems.js';
 import { toEventJson } from '../recordedEvents.js';

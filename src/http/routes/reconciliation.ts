@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  type DiscrepancyFilter,
+  type DiscrepancyView,
+  MAX_PAGE_SIZE,
+  type ReadModelQueries,
+} from '../../application/readModels.js';
 import { DomainError } from '../../domain/domainError.js';
-import { MAX_PAGE_SIZE } from '../../projections/pageCursor.js';
-import type {
-  DiscrepancyFilter,
-  DiscrepancyView,
-  ReadModelQueries,
-} from '../../projections/readModels.js';
 import { requireRoles } from '../auth.js';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problem } from '../problems.js';
 import { BEARER_SECURITY, ProblemSchema, problemResponses } from '../schemas/common.js';

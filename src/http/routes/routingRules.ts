@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { LedgerCommands } from '../../adapters/commands/ledgerCommands.js';
+import type { LedgerCommands } from '../../application/ledgerCommands.js';
 import { requireRoles } from '../auth.js';
 import { commandContext } from '../requestContext.js';
 import { BEARER_SECURITY, problemResponses } from '../schemas/common.js';

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { CommandContext, LedgerCommands } from '../../adapters/commands/ledgerCommands.js';
 import {
   type StreamingVerification,
   startVerification,
@@ -12,6 +11,7 @@ import {
   UnsupportedStatementType,
 } from '../../adapters/statements/statementFormat.js';
 import { StatementFormatError } from '../../adapters/statements/statementInput.js';
+import type { CommandContext, LedgerCommands } from '../../application/ledgerCommands.js';
 import type { ParsedStatement } from '../../domain/statement.js';
 import { PROBLEM_CONTENT_TYPE, problem, respondProblem } from '../problems.js';
 import { DfspIdSchema, ProblemSchema } from '../schemas/common.js';

@@ -3,7 +3,7 @@ import {
   BATCH_STATUSES,
   PAYMENT_STATUSES,
   RECONCILIATION_STATUSES,
-} from '../../projections/readModels.js';
+} from '../../application/readModels.js';
 import {
   AmountSchema,
   AttributesSchema,

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PAYMENT_STATUSES, RECONCILIATION_STATUSES } from '../../projections/readModels.js';
+import { PAYMENT_STATUSES, RECONCILIATION_STATUSES } from '../../application/readModels.js';
 import { DfspIdSchema, InstantSchema, pageOf, pageQueryShape, UlidSchema } from './common.js';
 
 /** `{paymentId}` in a path. */

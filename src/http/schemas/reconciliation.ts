@@ -3,7 +3,7 @@ import {
   BALANCE_CHECKS,
   DISCREPANCY_KINDS,
   DISCREPANCY_SEVERITIES,
-} from '../../projections/readModels.js';
+} from '../../application/readModels.js';
 import { DfspIdSchema, pageOf, pageQueryShape, UlidSchema } from './common.js';
 
 /** A statement id: 26 Crockford base 32 characters derived from the DFSP and the content. */

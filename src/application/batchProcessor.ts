@@ -1,0 +1,192 @@
+import type { BatchState } from '../domain/batchDecider.js';
+import type { PaymentLine } from '../domain/batchEvents.js';
+import { DomainError } from '../domain/domainError.js';
+import { paymentDecider } from '../domain/paymentDecider.js';
+import { paymentStream } from '../domain/paymentEvents.js';
+import { deterministicEventId, toNewEvents } from './commandHandler.js';
+import type { EventStore, RecordedEvent } from './eventStore.js';
+import type { Reactor } from './feedConsumer.js';
+import { mapInChunks } from './inChunks.js';
+import type { CommandContext } from './ledgerCommands.js';
+import { type LedgerStreams, ledgerStreams } from './ledgerStreams.js';
+import type { ReadModelQueries } from './readModels.js';
+import { loadRoutingContext, type RoutingContext } from './routingContext.js';
+
+/** Payment streams written at once: enough to fill group commits, few enough to bound memory. */
+const FAN_OUT_CONCURRENCY = 250;
+const REROUTE_PAGE = 1_000;
+
+/**
+ * The batch processor reacts to the feed: an approved batch fans out into one `payment-{id}`
+ * stream per payment, each instructed and routed in one append; a cancelled batch cancels every
+ * payment not yet sent; a change of DFSPs or rules routes `unroutable` payments again. Its
+ * effects are appends, idempotent by deterministic event ids or by the deciders, so a crash
+ * between an append and the checkpoint redoes the work without duplicating it.
+ */
+export function batchProcessor(store: EventStore, queries: ReadModelQueries): Reactor {
+  const streams = ledgerStreams(store);
+  return {
+    name: 'batch-processor',
+    filter: {
+      eventTypes: [
+        'BatchApproved',
+        'BatchCancelled',
+        'DfspRegistered',
+        'DfspUpdated',
+        'DfspResumed',
+        'DfspHealthChanged',
+        'RoutingRulesPublished',
+      ],
+    },
+    async react(events, signal) {
+      for (const event of events) {
+        const context = contextOf(event);
+        if (event.type === 'BatchApproved')
+          await fanOut(store, streams, batchIdOf(event), context, signal);
+        else if (event.type === 'BatchCancelled')
+          await cancelUnsent(streams, batchIdOf(event), context, signal);
+        else await rerouteUnroutable(streams, queries, context, signal);
+      }
+    },
+  };
+}
+
+async function fanOut(
+  store: EventStore,
+  streams: LedgerStreams,
+  batchId: string,
+  context: CommandContext,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { state } = await streams.batches.load(batchId);
+  if (state.status !== 'approved' || state.opened === undefined) return;
+  const routing = await loadRoutingContext(streams);
+  await inChunks(
+    state.chunks.flat(),
+    (line) => instructAndRoute(store, state, line, routing, context),
+    signal,
+  );
+}
+
+/** The payment's first append: instructed and routed together, under ids derived from its id. */
+async function instructAndRoute(
+  store: EventStore,
+  batch: BatchState,
+  line: PaymentLine,
+  routing: RoutingContext,
+  context: CommandContext,
+): Promise<void> {
+  const opened = batch.opened;
+  if (opened === undefined) return;
+  const { paymentId, amountMinor, ...rest } = line;
+  const instructed = paymentDecider.decide(
+    {
+      type: 'InstructPayment',
+      data: {
+        ...rest,
+        paymentId,
+        amountMinor,
+        batchId: opened.batchId,
+        programId: opened.programId,
+        currency: opened.currency,
+      },
+    },
+    paymentDecider.initialState(),
+  );
+  const state = instructed.reduce(paymentDecider.evolve, paymentDecider.initialState());
+  const decision = routing.route({
+    ...line,
+    amountMinor: BigInt(amountMinor),
+    currency: opened.currency,
+    programId: opened.programId,
+  });
+  const routed = paymentDecider.decide({ type: 'RoutePayment', decision }, state);
+  const events = [...instructed, ...routed];
+  // A redo appends the same ids to a stream that has them: the store answers the first result.
+  await store.append(
+    paymentStream(paymentId),
+    'no_stream',
+    toNewEvents(events, context, {
+      eventId: (_event, index) => deterministicEventId(`${paymentId}:fan-out:${index}`),
+    }),
+  );
+}
+
+async function cancelUnsent(
+  streams: LedgerStreams,
+  batchId: string,
+  context: CommandContext,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { state } = await streams.batches.load(batchId);
+  await inChunks(
+    state.chunks.flat(),
+    async (line) => {
+      try {
+        await streams.payments(
+          line.paymentId,
+          { type: 'CancelPayment', by: context.actor },
+          context,
+        );
+      } catch (error) {
+        // Never instructed (cancelled before approval) or already with a DFSP: nothing to cancel.
+        if (
+          error instanceof DomainError &&
+          ['payment_not_found', 'payment_already_sent'].includes(error.code)
+        )
+          return;
+        throw error;
+      }
+    },
+    signal,
+  );
+}
+
+async function rerouteUnroutable(
+  streams: LedgerStreams,
+  queries: ReadModelQueries,
+  context: CommandContext,
+  signal: AbortSignal | undefined,
+) {
+  const routing = await loadRoutingContext(streams);
+  let after: string | undefined;
+  for (;;) {
+    const ids = await queries.listUnroutablePaymentIds(REROUTE_PAGE, after);
+    await inChunks(
+      ids,
+      async (paymentId) => {
+        const { state } = await streams.payments.load(paymentId);
+        const payment = state.instructed;
+        if (state.status !== 'unroutable' || payment === undefined) return;
+        const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
+        await streams.payments(paymentId, { type: 'RoutePayment', decision }, context);
+      },
+      signal,
+    );
+    if (ids.length < REROUTE_PAGE) return;
+    after = ids[ids.length - 1];
+  }
+}
+
+/** `work` on every item, a chunk at a time; stops between chunks when `signal` aborts. */
+async function inChunks<T>(
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await mapInChunks(items, FAN_OUT_CONCURRENCY, work, signal);
+}
+
+function contextOf(event: RecordedEvent): CommandContext {
+  return {
+    actor: 'process:batch-processor',
+    correlationId: event.metadata.correlationId,
+    causationId: event.id,
+  };
+}
+
+function batchIdOf(event: RecordedEvent): string {
+  const data = event.data as { readonly batchId?: unknown };
+  if (typeof data.batchId !== 'string') throw new Error(`${event.type} ${event.id} has no batchId`);
+  return data.batchId;
+}

@@ -1,0 +1,137 @@
+import type { PaymentInstruction } from '../domain/batchDecider.js';
+import type { RoutingDecision } from '../domain/routing.js';
+import type { PublishedRule } from '../domain/routingRulesEvents.js';
+import type { ParsedStatement } from '../domain/statement.js';
+import type { StatusReport } from '../domain/statusReport.js';
+
+/** Who acts, and the ids that tie their request to the events it causes. */
+export interface CommandContext {
+  /** The principal (`user:alice`) or process (`process:fan-out`). */
+  readonly actor: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+}
+
+/** A DFSP registration as an administrator sends it (PUT /v1/dfsps/{dfspId}). */
+export interface DfspRegistration {
+  readonly name: string;
+  readonly connector: 'g2p-connect';
+  readonly baseUrl: string;
+  readonly payerFa: string;
+  readonly currencies: readonly string[];
+  readonly faTypes: readonly string[];
+  readonly maxAmount?: string;
+  readonly maxBatchSize?: number;
+  /** Write-only: kept outside the event log, never returned. */
+  readonly callbackSecret: string;
+}
+
+export interface OpenBatchInput {
+  readonly batchId?: string;
+  readonly programId: string;
+  readonly cycleId: string;
+  readonly currency: string;
+  readonly declaredCount: number;
+  readonly declaredTotal: string;
+  readonly scheduledFor?: string;
+  readonly description?: string;
+}
+
+/** A payment to route, as a dry run receives it. */
+export interface DryRunPayment {
+  readonly paymentId?: string;
+  readonly amount: string;
+  readonly currency: string;
+  readonly payeeFa: string;
+  readonly region?: string;
+  readonly programId: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Everything the HTTP layer can ask the ledger to do. Each call validates with the domain
+ * (throwing `DomainError` on a refusal, which the HTTP layer maps to a problem), appends the
+ * resulting events, and is idempotent: repeating a call with the same input changes nothing and
+ * answers the same.
+ */
+export interface LedgerCommands {
+  registerDfsp(
+    dfspId: string,
+    registration: DfspRegistration,
+    context: CommandContext,
+  ): Promise<{ readonly created: boolean }>;
+  suspendDfsp(dfspId: string, reason: string | undefined, context: CommandContext): Promise<void>;
+  resumeDfsp(dfspId: string, context: CommandContext): Promise<void>;
+  publishRoutingRules(
+    rules: readonly PublishedRule[],
+    context: CommandContext,
+  ): Promise<{ readonly version: number }>;
+  /** The rule set in force (version 0 and no rules before the first publication). */
+  currentRoutingRules(): Promise<{
+    readonly version: number;
+    readonly rules: readonly PublishedRule[];
+  }>;
+  dryRunRouting(payment: DryRunPayment): Promise<RoutingDecision>;
+  openBatch(
+    input: OpenBatchInput,
+    context: CommandContext,
+  ): Promise<{ readonly batchId: string; readonly created: boolean }>;
+  addPayments(
+    batchId: string,
+    payments: readonly PaymentInstruction[],
+    context: CommandContext,
+  ): Promise<{ readonly payments: readonly { reference: string; paymentId: string }[] }>;
+  submitBatch(batchId: string, context: CommandContext): Promise<void>;
+  approveBatch(batchId: string, context: CommandContext): Promise<void>;
+  cancelBatch(batchId: string, reason: string | undefined, context: CommandContext): Promise<void>;
+  cancelPayment(
+    paymentId: string,
+    reason: string | undefined,
+    context: CommandContext,
+  ): Promise<void>;
+  /**
+   * Sends a failed payment round again under the same reference id: it is routed afresh by the
+   * rules in force. Refused (`payment_not_failed`) unless the payment is `failed`.
+   */
+  retryPayment(paymentId: string, context: CommandContext): Promise<void>;
+  /**
+   * Applies a DFSP's status reports, from its callback or a status query, one payment at a time.
+   * Never throws for a report's content: each one answers what became of it.
+   */
+  applyStatusReports(
+    dfspId: string,
+    reports: readonly StatusReport[],
+    source: 'callback' | 'status_query',
+    context: CommandContext,
+  ): Promise<readonly StatusReportOutcome[]>;
+  /**
+   * Reconciles a DFSP's statement against the ledger and records it (see `importStatement`). The
+   * same content again answers the same statement id with `created: false` and appends nothing.
+   */
+  importStatement(
+    dfspId: string,
+    statement: ParsedStatement,
+    contentSha256: string,
+    context: CommandContext,
+  ): Promise<{ readonly statementId: string; readonly created: boolean }>;
+}
+
+/**
+ * What became of one status report:
+ * - `applied`: the payment took the reported status;
+ * - `unchanged`: the ledger already held it (the same report again);
+ * - `conflict`: it contradicts the ledger and was recorded as a conflict, not applied;
+ * - `unknown_reference`: no payment has this id; nothing was recorded;
+ * - `not_held`: a status query said the DFSP does not hold the payment; it goes back to `routed`;
+ * - `ignored`: nothing to record (`pending`; a duplicate, which the status poller settles).
+ */
+export interface StatusReportOutcome {
+  readonly referenceId: string;
+  readonly outcome:
+    | 'applied'
+    | 'unchanged'
+    | 'conflict'
+    | 'unknown_reference'
+    | 'not_held'
+    | 'ignored';
+}

@@ -1,0 +1,29 @@
+import { batchDecider } from '../domain/batchDecider.js';
+import { batchStream } from '../domain/batchEvents.js';
+import { dfspDecider } from '../domain/dfspDecider.js';
+import { dfspStream } from '../domain/dfspEvents.js';
+import { paymentDecider } from '../domain/paymentDecider.js';
+import { paymentStream } from '../domain/paymentEvents.js';
+import { routingRulesDecider } from '../domain/routingRulesDecider.js';
+import { ROUTING_RULES_STREAM } from '../domain/routingRulesEvents.js';
+import { commandHandlerFor } from './commandHandler.js';
+import type { EventStore } from './eventStore.js';
+
+/**
+ * The ledger's kinds of stream, each decider bound to the store once. Commands name a stream by
+ * its business id; the routing rules are one stream (`ROUTING_RULES_STREAM` is its id).
+ *
+ * @example
+ * const { payments } = ledgerStreams(store);
+ * const { state } = await payments.load(paymentId);
+ */
+export function ledgerStreams(store: EventStore) {
+  return {
+    batches: commandHandlerFor(store, batchDecider, batchStream),
+    payments: commandHandlerFor(store, paymentDecider, paymentStream),
+    dfsps: commandHandlerFor(store, dfspDecider, dfspStream),
+    routingRules: commandHandlerFor(store, routingRulesDecider, () => ROUTING_RULES_STREAM),
+  };
+}
+
+export type LedgerStreams = ReturnType<typeof ledgerStreams>;

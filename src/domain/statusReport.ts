@@ -1,0 +1,13 @@
+/**
+ * A DFSP's word on one payment. `duplicate` (`rjct.reference_id.duplicate`) means the DFSP
+ * already holds the payment: it is never a failure. `unknown_reference` means the DFSP answered
+ * a status query without listing the payment: it does not hold it.
+ */
+export interface StatusReport {
+  readonly referenceId: string;
+  readonly status: 'succeeded' | 'failed' | 'pending' | 'unknown_reference' | 'duplicate';
+  readonly reasonCode?: string;
+  readonly reasonMessage?: string;
+  /** The DFSP's ISO 8601 timestamp of the status, as it sent it. */
+  readonly timestamp?: string;
+}
