@@ -26,6 +26,7 @@ import { migrate } from '../src/adapters/postgres/migrations.js';
 import { createPostgresDatabase } from '../src/adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from '../src/adapters/postgres/postgresEventStore.js';
 import type { SqlExecutor } from '../src/application/sqlDatabase.js';
+import { optional } from '../src/domain/optional.js';
 import {
   createBenchDatabase,
   formatRate,
@@ -202,7 +203,7 @@ async function runOurs(options: B2Options, eventsPerStream: number) {
     for (;;) {
       const page = await store.readAll({
         limit: options.page,
-        ...(after === undefined ? {} : { after }),
+        ...optional('after', after),
       });
       for (const event of page.events) {
         if (event.position <= previous) throw new Error(`feed out of order at ${event.position}`);

@@ -30,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
+import { optional } from '../src/domain/optional.js';
 import { projections } from '../src/projections/projections.js';
 import { openStores } from '../src/stores.js';
 import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
@@ -160,7 +161,7 @@ export async function runB4(options: B4Options): Promise<ScenarioResult> {
       seedSeconds,
       results: measured,
       harnessFloor: floor,
-      ...(cpuProfile === undefined ? {} : { cpuProfile }),
+      ...optional('cpuProfile', cpuProfile),
       figures,
     });
     process.stdout.write(`result: ${resultFile}\n`);

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/domainError.js';
+import { optional } from '../domain/optional.js';
 import type { EventStore } from './eventStore.js';
 import { everyInterval } from './everyInterval.js';
 import { ledgerStreams } from './ledgerStreams.js';
@@ -33,7 +34,7 @@ export function createBatchCompleter(deps: {
       const page = await queries.listBatches({
         status: 'processing',
         limit: PAGE,
-        ...(cursor === undefined ? {} : { cursor }),
+        ...optional('cursor', cursor),
       });
       for (const batch of page.items) {
         const finalCount = finalPayments(batch);

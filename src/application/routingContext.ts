@@ -1,6 +1,7 @@
 import type { DfspState } from '../domain/dfspDecider.js';
 import { parseFinancialAddress } from '../domain/financialAddress.js';
 import { parseAmount } from '../domain/money.js';
+import { optional } from '../domain/optional.js';
 import {
   type DfspForRouting,
   type PaymentForRouting,
@@ -74,7 +75,7 @@ export async function loadRoutingContext(
         faProvider: fa.provider,
         programId: payment.programId,
         attributes: payment.attributes ?? {},
-        ...(payment.region === undefined ? {} : { region: payment.region }),
+        ...optional('region', payment.region),
       };
       return routePayment(routable, ruleSet, dfspsFor(payment.currency));
     },
@@ -94,7 +95,7 @@ function forRouting(dfspId: string, state: DfspState, currency: string): DfspFor
     healthy: state.health === 'healthy',
     currencies: profile?.currencies ?? [],
     faTypes: profile?.faTypes ?? [],
-    ...(maxAmount === undefined ? {} : { maxAmountMinor: maxAmount }),
+    ...optional('maxAmountMinor', maxAmount),
   };
 }
 

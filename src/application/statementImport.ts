@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../domain/domainError.js';
+import { ULID_PATTERN } from '../domain/eventSchemas.js';
+import { optional } from '../domain/optional.js';
 import { reconcileLine } from '../domain/reconciliation.js';
 import type { ParsedStatement, StatementLine } from '../domain/statement.js';
 import {
@@ -39,7 +41,6 @@ export interface StatementImportResult {
   readonly created: boolean;
 }
 
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const LINES_PER_EVENT = 1_000;
 const STREAM_CONCURRENCY = 100;
@@ -165,7 +166,7 @@ async function reconcileOne(
   const reference = line.reference;
   const isPaymentLine = line.direction === 'debit' ? !line.reversal : line.reversal;
   if (!isPaymentLine) return { ...recorded, outcome: 'not_a_payment' };
-  if (reference === null || !ULID.test(reference)) return recorded;
+  if (reference === null || !ULID_PATTERN.test(reference)) return recorded;
   const toReconcile = {
     statementId,
     dfspId,
@@ -272,12 +273,4 @@ function chunks<T>(items: readonly T[]): T[][] {
     out.push(items.slice(start, start + LINES_PER_EVENT));
   }
   return out;
-}
-
-/** `{ [key]: value }`, or nothing when the value is undefined (strict optional fields). */
-function optional<Key extends string, Value>(
-  key: Key,
-  value: Value | undefined,
-): { [K in Key]?: Value } {
-  return value === undefined ? {} : ({ [key]: value } as { [K in Key]: Value });
 }

@@ -4,6 +4,7 @@ import { sameJson } from './canonicalJson.js';
 import { DomainError, withPath } from './domainError.js';
 import { parseFinancialAddress } from './financialAddress.js';
 import { formatAmount, parseAmount } from './money.js';
+import { optional } from './optional.js';
 
 /** A payment as the programme sends it: the amount still a decimal string in the batch's currency. */
 export interface PaymentInstruction {
@@ -147,8 +148,8 @@ function open(command: Extract<BatchCommand, { type: 'OpenBatch' }>, state: Batc
     currency: command.currency,
     declaredCount: command.declaredCount,
     declaredTotalMinor: String(declaredTotalMinor),
-    ...(command.scheduledFor === undefined ? {} : { scheduledFor: command.scheduledFor }),
-    ...(command.description === undefined ? {} : { description: command.description }),
+    ...optional('scheduledFor', command.scheduledFor),
+    ...optional('description', command.description),
   };
   if (state.status === 'none') return [{ type: 'BatchOpened' as const, data }];
   if (sameJson(state.opened, data)) return [];
@@ -226,9 +227,9 @@ function toLine(
     beneficiaryId: payment.beneficiaryId,
     payeeFa: payeeFa.normalized,
     amountMinor: String(amountMinor),
-    ...(payment.payeeName === undefined ? {} : { payeeName: payment.payeeName }),
-    ...(payment.region === undefined ? {} : { region: payment.region }),
-    ...(payment.purpose === undefined ? {} : { purpose: payment.purpose }),
+    ...optional('payeeName', payment.payeeName),
+    ...optional('region', payment.region),
+    ...optional('purpose', payment.purpose),
     ...(payment.attributes === undefined ? {} : { attributes: { ...payment.attributes } }),
   };
 }
@@ -287,7 +288,7 @@ function cancel(command: Extract<BatchCommand, { type: 'CancelBatch' }>, state: 
       data: {
         batchId: opened.batchId,
         by: command.by,
-        ...(command.reason === undefined ? {} : { reason: command.reason }),
+        ...optional('reason', command.reason),
       },
     },
   ];

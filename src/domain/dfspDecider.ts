@@ -4,6 +4,7 @@ import type { DfspEvent, DfspProfile } from './dfspEvents.js';
 import { DomainError, withPath } from './domainError.js';
 import { parseFinancialAddress } from './financialAddress.js';
 import { isKnownCurrency, parseAmount } from './money.js';
+import { optional } from './optional.js';
 
 export type DfspCommand =
   | { readonly type: 'RegisterDfsp'; readonly profile: DfspProfile; readonly by: string }
@@ -64,7 +65,7 @@ export const dfspDecider = {
       case 'SuspendDfsp': {
         const { dfspId } = requireRegistered(state);
         if (state.suspended) return [];
-        const reason = command.reason === undefined ? {} : { reason: command.reason };
+        const reason = optional('reason', command.reason);
         return [{ type: 'DfspSuspended', data: { dfspId, by: command.by, ...reason } }];
       }
       case 'ResumeDfsp': {

@@ -8,7 +8,9 @@ import { z } from 'zod';
 export const MinorUnits = z.string().regex(/^\d{1,20}$/, 'minor units as a decimal string');
 export const CurrencyCode = z.string().regex(/^[A-Z]{3}$/);
 export const Principal = z.string().min(1).max(200);
-export const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'a ULID');
+/** A ULID: 26 characters of Crockford base 32 (business ids: batches, payments, statements). */
+export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+export const Ulid = z.string().regex(ULID_PATTERN, 'a ULID');
 export const Instant = z.iso.datetime({ offset: true });
 
 /**

@@ -1,5 +1,6 @@
 import { assertNever } from './assertNever.js';
 import { DomainError } from './domainError.js';
+import { optional } from './optional.js';
 import type { PaymentEvent } from './paymentEvents.js';
 import type { PaymentState, PaymentStatus } from './paymentState.js';
 import { type LineToReconcile, reconcileLine } from './reconciliation.js';
@@ -120,7 +121,7 @@ export const paymentDecider = {
           ...state,
           status: event.data.dfspMayHold ? 'submitted' : 'routed',
           statusReason: event.data.reason,
-          ...(event.data.retryAt === undefined ? {} : { retryAt: event.data.retryAt }),
+          ...optional('retryAt', event.data.retryAt),
         };
       case 'PaymentSucceeded': {
         const { statusReason: _reason, ...rest } = state;
@@ -221,7 +222,7 @@ function cancel(command: Extract<PaymentCommand, { type: 'CancelPayment' }>, sta
       data: {
         paymentId,
         by: command.by,
-        ...(command.reason === undefined ? {} : { reason: command.reason }),
+        ...optional('reason', command.reason),
       },
     },
   ];
@@ -267,7 +268,7 @@ function recordFailure(failure: SubmissionFailure, state: PaymentState): Payment
       dfspMayHold,
       retryable,
       reason,
-      ...(failure.code === undefined ? {} : { code: failure.code }),
+      ...optional('code', failure.code),
       ...(final || dfspMayHold ? {} : { retryAt: failure.retryAt }),
     },
   };
@@ -325,7 +326,7 @@ function applyReport(report: DfspStatusReport, state: PaymentState): PaymentEven
   const paymentId = requireInstructed(state).paymentId;
   const { dfspId, source } = report;
   const withDfsp = state.dfspId === dfspId;
-  const reportedAt = report.reportedAt === undefined ? {} : { reportedAt: report.reportedAt };
+  const reportedAt = optional('reportedAt', report.reportedAt);
   if (withDfsp && (state.status === 'routed' || state.status === 'submitted')) {
     if (report.status === 'succeeded') {
       return [{ type: 'PaymentSucceeded', data: { paymentId, dfspId, source, ...reportedAt } }];
@@ -335,7 +336,7 @@ function applyReport(report: DfspStatusReport, state: PaymentState): PaymentEven
       dfspId,
       reasonCode: report.reasonCode ?? 'rjct.unspecified',
       source,
-      ...(report.reasonMessage === undefined ? {} : { reasonMessage: report.reasonMessage }),
+      ...optional('reasonMessage', report.reasonMessage),
       ...reportedAt,
     };
     return [{ type: 'PaymentFailed', data }];
@@ -352,8 +353,8 @@ function applyReport(report: DfspStatusReport, state: PaymentState): PaymentEven
     reported: report.status,
     source,
     ledgerStatus: state.status,
-    ...(report.reasonCode === undefined ? {} : { reasonCode: report.reasonCode }),
-    ...(state.dfspId === undefined ? {} : { ledgerDfspId: state.dfspId }),
+    ...optional('reasonCode', report.reasonCode),
+    ...optional('ledgerDfspId', state.dfspId),
     ...reportedAt,
   };
   if (state.conflicts.includes(conflictKey(conflict))) return [];

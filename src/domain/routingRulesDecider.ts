@@ -1,6 +1,7 @@
 import { sameJson } from './canonicalJson.js';
 import { DomainError, type DomainProblem } from './domainError.js';
 import { parseAmount } from './money.js';
+import { optional } from './optional.js';
 import type { RoutingRule, RoutingRuleSet } from './routingRules.js';
 import { validateRuleSet } from './routingRules.js';
 import type { PublishedRule, RoutingRulesEvent } from './routingRulesEvents.js';
@@ -89,14 +90,14 @@ export function toRoutingRuleSet(
     return {
       id: rule.id,
       when: {
-        ...(regions === undefined ? {} : { regions }),
-        ...(faTypes === undefined ? {} : { faTypes }),
-        ...(providers === undefined ? {} : { providers }),
-        ...(programs === undefined ? {} : { programs }),
-        ...(attributes === undefined ? {} : { attributes }),
-        ...(currency === undefined ? {} : { currency }),
-        ...(minAmountMinor === undefined ? {} : { minAmountMinor }),
-        ...(maxAmountMinor === undefined ? {} : { maxAmountMinor }),
+        ...optional('regions', regions),
+        ...optional('faTypes', faTypes),
+        ...optional('providers', providers),
+        ...optional('programs', programs),
+        ...optional('attributes', attributes),
+        ...optional('currency', currency),
+        ...optional('minAmountMinor', minAmountMinor),
+        ...optional('maxAmountMinor', maxAmountMinor),
       },
       route: rule.route,
       fallback: rule.fallback,

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { DfspId } from './dfspEvents.js';
-import { CurrencyCode, defineEvent, type EventOf, MinorUnits, Principal } from './eventSchemas.js';
+import {
+  CurrencyCode,
+  defineEvent,
+  type EventOf,
+  MinorUnits,
+  Principal,
+  ULID_PATTERN,
+} from './eventSchemas.js';
 
 /** Signed minor units as a decimal string (a balance may be negative). */
 const SignedMinorUnits = z.string().regex(/^-?\d{1,20}$/, 'signed minor units');
 /** A statement id: 26 Crockford base32 characters derived from the DFSP and the content. */
-export const StatementId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'a statement id');
+export const StatementId = z.string().regex(ULID_PATTERN, 'a statement id');
 /** A date (`2026-11-28`) or an instant, as the statement gave it. */
 const DateOrInstant = z.string().max(40);
 

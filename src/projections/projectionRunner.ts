@@ -1,6 +1,7 @@
 import type { EventStore, RecordedEvent } from '../application/eventStore.js';
 import type { FeedConsumer, Projection } from '../application/feedConsumer.js';
 import type { SqlDatabase, SqlExecutor, SqlSession } from '../application/sqlDatabase.js';
+import { optional } from '../domain/optional.js';
 
 export interface ProjectionRunOptions {
   /** Events per transaction; default 500. */
@@ -43,7 +44,7 @@ export async function runProjection(
   await withProjectionLock(db, projection, options, async () => {
     let checkpoint = await readCheckpoint(db, projection);
     const batches = store.subscribeToAll({
-      ...(checkpoint === undefined ? {} : { after: checkpoint }),
+      ...optional('after', checkpoint),
       ...(projection.filter ? { filter: projection.filter } : {}),
       batchSize: options.batchSize ?? 500,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -112,7 +113,7 @@ async function applyAvailable(
   const readPage = (after: bigint | undefined) => {
     const page = store.readAll({
       limit: batchSize,
-      ...(after === undefined ? {} : { after }),
+      ...optional('after', after),
       ...(projection.filter ? { filter: projection.filter } : {}),
     });
     // Awaited below, or dropped when the run ends first: never an unhandled rejection.

@@ -10,6 +10,7 @@ import {
   DfspQueryError,
   type DisbursementGroup,
 } from '../../src/application/dfspConnector.js';
+import { optional } from '../../src/domain/optional.js';
 import {
   acknowledgementValidator,
   requestBodyValidator,
@@ -78,7 +79,7 @@ function groupFor(baseUrl: string, timeoutMs?: number): DisbursementGroup {
       dfspId: 'bank-a',
       baseUrl,
       payerFa: 'account:100200300@bank-a',
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...optional('timeoutMs', timeoutMs),
     },
     transactionId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
     callbackUrl: 'http://127.0.0.1:3000/v1/dfsps/bank-a/on-disburse',
@@ -108,7 +109,7 @@ function ack(status: 'ACK' | 'NACK' | 'ERR', error?: { code: string; message: st
       ack_status: status,
       timestamp: '2024-05-01T10:00:00Z',
       correlation_id: 'corr-1',
-      ...(error === undefined ? {} : { error }),
+      ...optional('error', error),
     },
   };
 }

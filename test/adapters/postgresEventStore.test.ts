@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
 import type { EventStore, RecordedEvent } from '../../src/application/eventStore.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
+import { optional } from '../../src/domain/optional.js';
 import {
   createMigratedPglite,
   createMigratedPostgres,
@@ -179,7 +180,7 @@ describe.each(engines)('Postgres event store on $name', ({ skip, open }) => {
     // cluster another session's open transaction delays it (never reorders it), so keep reading.
     const deadline = Date.now() + 10_000;
     while (positions.length < head && Date.now() < deadline) {
-      const page = await store.readAll({ limit: 97, ...(after === undefined ? {} : { after }) });
+      const page = await store.readAll({ limit: 97, ...optional('after', after) });
       if (page.events.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
       positions.push(...page.events.map((event) => event.position));
       after = page.next;

@@ -5,6 +5,7 @@ import {
   type RecordedEvent,
   WrongExpectedRevisionError,
 } from '../../src/application/eventStore.js';
+import { optional } from '../../src/domain/optional.js';
 import { anEvent } from '../support/events.js';
 
 /** What a contract run needs from an adapter. */
@@ -67,7 +68,7 @@ export function describeEventStoreContract(
         const page = await store.readAll({
           limit: batch,
           filter: { streamPrefixes: [`${category}-`] },
-          ...(after === undefined ? {} : { after }),
+          ...optional('after', after),
         });
         all.push(...page.events);
         if (page.events.length === 0 && page.next === after) return all;
@@ -302,7 +303,7 @@ export function describeEventStoreContract(
         for await (const batch of store.subscribeToAll({
           filter: { streamPrefixes: [`${category}-`] },
           signal: controller.signal,
-          ...(checkpoint === undefined ? {} : { after: checkpoint }),
+          ...optional('after', checkpoint),
         })) {
           resumed.push(...batch);
           if (resumed.length >= 3) controller.abort();

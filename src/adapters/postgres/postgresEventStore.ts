@@ -9,6 +9,7 @@ import {
 } from '../../application/eventStore.js';
 import type { SqlDatabase } from '../../application/sqlDatabase.js';
 import type { EventMetadata } from '../../domain/eventMetadata.js';
+import { optional } from '../../domain/optional.js';
 import { createFeedSignal } from '../eventStore/feedSignal.js';
 import { EVENTS_CHANNEL } from './eventStoreSchema.js';
 import { createGroupAppender, type GroupAppenderOptions } from './groupAppender.js';
@@ -119,7 +120,7 @@ export function createPostgresEventStore(
         const seen = feedSignal.version;
         const page = await readAll({
           limit,
-          ...(position === undefined ? {} : { after: position }),
+          ...optional('after', position),
           ...(filter ? { filter } : {}),
         });
         position = page.next;
