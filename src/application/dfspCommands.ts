@@ -1,0 +1,51 @@
+import { DfspProfile } from '../domain/dfspEvents.js';
+import { DomainError } from '../domain/domainError.js';
+import { optional } from '../domain/optional.js';
+import { type DfspSecrets, secretFingerprint } from './dfspSecrets.js';
+import type { LedgerCommands } from './ledgerCommands.js';
+import type { LedgerStreams } from './ledgerStreams.js';
+
+/** Registering DFSPs and taking them out of routing and back: commands on `dfsp-{dfspId}`. */
+export function dfspCommands(
+  streams: LedgerStreams,
+  secrets: DfspSecrets,
+): Pick<LedgerCommands, 'registerDfsp' | 'suspendDfsp' | 'resumeDfsp'> {
+  return {
+    async registerDfsp(dfspId, registration, context) {
+      const { callbackSecret, ...rest } = registration;
+      const parsed = DfspProfile.safeParse({
+        ...rest,
+        dfspId,
+        secretFingerprint: secretFingerprint(callbackSecret),
+      });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new DomainError(
+          'invalid_dfsp',
+          issue?.message ?? 'invalid DFSP',
+          issue?.path.map(String) ?? [],
+        );
+      }
+      await secrets.save(dfspId, callbackSecret);
+      const { appended } = await streams.dfsps(
+        dfspId,
+        { type: 'RegisterDfsp', profile: parsed.data, by: context.actor },
+        context,
+      );
+      return { created: appended.some((event) => event.type === 'DfspRegistered') };
+    },
+
+    async suspendDfsp(dfspId, reason, context) {
+      const command = {
+        type: 'SuspendDfsp' as const,
+        by: context.actor,
+        ...optional('reason', reason),
+      };
+      await streams.dfsps(dfspId, command, context);
+    },
+
+    async resumeDfsp(dfspId, context) {
+      await streams.dfsps(dfspId, { type: 'ResumeDfsp', by: context.actor }, context);
+    },
+  };
+}
