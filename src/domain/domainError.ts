@@ -1,3 +1,9 @@
+/** One thing wrong with a command, and where (a rule set can have several at once). */
+export interface DomainProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
 /**
  * A rule of the domain refused something: a malformed amount, a batch whose totals do not
  * match, an approval by the submitter. `code` is stable and machine-readable (the HTTP layer maps
@@ -6,11 +12,6 @@
  * @example
  * throw new DomainError('amount_too_precise', 'KES allows 2 decimals, got "1.005"', ['amount']);
  */
-export interface DomainProblem {
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-}
-
 export class DomainError extends Error {
   override readonly name = 'DomainError';
 
