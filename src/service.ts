@@ -1,10 +1,12 @@
 import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
+import { createSignatureAuthenticator } from './adapters/dfsp/callbackSignature.js';
 import { createDispatcher } from './adapters/dfsp/dispatcher.js';
 import { createDispatchMetrics } from './adapters/dfsp/dispatchMetrics.js';
 import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
 import { createDfspSecrets } from './adapters/postgres/dfspSecrets.js';
+import { createStatementReader } from './adapters/statements/statementReader.js';
 import { createBatchCompleter } from './application/batchCompleter.js';
 import { batchProcessor } from './application/batchProcessor.js';
 import type { EventStore } from './application/eventStore.js';
@@ -81,7 +83,9 @@ export async function startService(
     logger,
     checkReady: () => stores.checkReady(),
     replay: (paymentId, asOf) => paymentAsOf(stores.events, paymentId, asOf),
-    callbackSecret: (dfspId) => secrets.callbackSecret(dfspId),
+    dfspAuthenticator: createSignatureAuthenticator((dfspId) => secrets.callbackSecret(dfspId)),
+    statusCallbacks: connectorFor(config),
+    statements: createStatementReader(),
     registry,
   });
   return {
@@ -113,10 +117,7 @@ function startDispatch(
     logger.warn('DISPATCH_PAUSED: routed payments wait; nothing is sent to DFSPs');
     return [];
   }
-  const connector = createG2pConnectConnector({
-    senderId: config.SENDER_ID,
-    timeoutMs: config.DFSP_TIMEOUT_MS,
-  });
+  const connector = connectorFor(config);
   const publicUrl = publicUrlOf(config);
   const metrics = createDispatchMetrics(options.registry);
   const dispatcher = createDispatcher({
@@ -162,4 +163,12 @@ function startDispatch(
     poller.run(options.signal),
     completer.run(options.signal),
   ];
+}
+
+/** The DFSP connector: G2P Connect, the one protocol the ledger speaks today. */
+function connectorFor(config: Config) {
+  return createG2pConnectConnector({
+    senderId: config.SENDER_ID,
+    timeoutMs: config.DFSP_TIMEOUT_MS,
+  });
 }

@@ -1,3 +1,4 @@
+import type { ZodType } from 'zod';
 import type { StatusReport } from '../domain/statusReport.js';
 /**
  * The port between the dispatcher and a DFSP's API. A connector translates a group of routed
@@ -122,7 +123,10 @@ export class DfspMessageError extends Error {
  * @example
  * const outcome = await connector.submit(group);
  * if (outcome.kind === 'unknown') {
- *   const reports = await connector.queryStatus(group.dfsp, group.payments.map((p) => p.paymentId));
+ *   const reports = await connector.queryStatus(
+ *     group.dfsp,
+ *     group.payments.map((p) => p.paymentId),
+ *   );
  * }
  */
 export interface DfspConnector {
@@ -139,4 +143,6 @@ export interface DfspConnector {
   queryStatus(dfsp: DfspEndpoint, referenceIds: readonly string[]): Promise<StatusReport[]>;
   /** Parses a status callback body; throws `DfspMessageError` naming the field if malformed. */
   parseStatusReport(body: unknown): StatusReport[];
+  /** The schema of a status callback's body, as the API document shows it. */
+  readonly statusCallbackSchema: ZodType;
 }

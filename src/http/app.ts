@@ -1,15 +1,17 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { BlankEnv } from 'hono/types';
 import type { Registry } from 'prom-client';
-import { DEFAULT_STATEMENT_LIMITS } from '../adapters/statements/statementInput.js';
+import type { DfspConnector } from '../application/dfspConnector.js';
+import type { DfspRequestAuthenticator } from '../application/dfspRequestAuthentication.js';
 import type { EventStore } from '../application/eventStore.js';
 import type { LedgerCommands } from '../application/ledgerCommands.js';
 import type { Logger } from '../application/logger.js';
 import type { ReadModelQueries } from '../application/readModels.js';
-import { type ApiTokens, authenticate, DFSP_CALLBACK_PATH, DFSP_STATEMENTS_PATH } from './auth.js';
+import type { StatementReader } from '../application/statementReader.js';
+import { type ApiTokens, authenticate } from './auth.js';
+import { mountBodyLimits } from './bodyLimits.js';
 import { correlation } from './correlation.js';
 import { maskAddresses } from './masking.js';
 import { createHttpMetrics } from './metrics.js';
@@ -25,23 +27,6 @@ import { registerReconciliationRoutes } from './routes/reconciliation.js';
 import { registerRoutingRuleRoutes } from './routes/routingRules.js';
 import { registerStatementRoutes } from './routes/statements.js';
 
-/** The largest request body, except on the payments and DFSP callback routes. */
-export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
-/**
- * The largest body of `POST /v1/batches/{batchId}/payments`: 1,000 payments with every field at
- * its longest (about 2.7 KB each as ASCII JSON, 10 attributes included) fit.
- */
-export const PAYMENTS_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
-/**
- * The largest body of `POST /v1/dfsps/{dfspId}/on-disburse`: 10,000 statuses (the most one
- * report may hold) with every field the ledger reads at its longest (reference 256, timestamp 64,
- * reason code 99, reason message 999 characters: about 1.5 KB each as ASCII JSON) fit.
- */
-export const CALLBACK_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
-/** DFSP statements: the statement parsers' own byte limit. */
-export const STATEMENT_BODY_LIMIT_BYTES = DEFAULT_STATEMENT_LIMITS.maxBytes;
-
-const PAYMENTS_ROUTE = /^\/v1\/batches\/[^/]+\/payments\/?$/;
 const VALIDATED_PART = {
   json: 'request body',
   query: 'query',
@@ -68,11 +53,12 @@ export interface AppDependencies {
   readonly registry?: Registry;
   /** A payment as it was at an instant, for `?asOf=`; without it `asOf` answers 501. */
   readonly replay?: PaymentReplay;
-  /**
-   * Each DFSP's callback secret, to check the `X-Signature` of its callbacks; without it every
-   * callback answers 401.
-   */
-  readonly callbackSecret?: (dfspId: string) => Promise<string | undefined>;
+  /** Checks that a callback or statement without a bearer token was signed by its DFSP. */
+  readonly dfspAuthenticator: DfspRequestAuthenticator;
+  /** The schema and parser of a DFSP's status callback body (`on-disburse`). */
+  readonly statusCallbacks: Pick<DfspConnector, 'parseStatusReport' | 'statusCallbackSchema'>;
+  /** Reads, verifies and parses a DFSP statement's body; its `maxBytes` is the body limit. */
+  readonly statements: StatementReader;
 }
 
 /**
@@ -97,14 +83,8 @@ export function createApp(deps: AppDependencies): Hono {
   });
   const metrics = createHttpMetrics(deps.registry);
 
-  app.use(
-    '*',
-    correlation(deps.logger),
-    requestLog(),
-    metrics.record,
-    authenticate(deps.tokens),
-    limitBodies(),
-  );
+  app.use('*', correlation(deps.logger), requestLog(), metrics.record, authenticate(deps.tokens));
+  mountBodyLimits(app, deps.statements.maxBytes);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200));
   app.get('/readyz', async (c) => {
@@ -133,44 +113,6 @@ export function createApp(deps: AppDependencies): Hono {
   );
   app.onError((error, c) => answerError(error, c));
   return app;
-}
-
-/**
- * A 413 problem instead of hono's plain-text one; the payments and DFSP callback routes get their
- * larger limits.
- */
-function limitBodies(): MiddlewareHandler {
-  // The rest of the body is never read, so the connection cannot carry another request: say so,
-  // or a client reusing it loses its next request.
-  const tooLarge = (limit: number) => (c: Context) =>
-    respondProblem(c, problem('body_too_large', 413, `the request body exceeds ${limit} bytes`), {
-      connection: 'close',
-    });
-  const standard = bodyLimit({
-    maxSize: DEFAULT_BODY_LIMIT_BYTES,
-    onError: tooLarge(DEFAULT_BODY_LIMIT_BYTES),
-  });
-  const payments = bodyLimit({
-    maxSize: PAYMENTS_BODY_LIMIT_BYTES,
-    onError: tooLarge(PAYMENTS_BODY_LIMIT_BYTES),
-  });
-  const callbacks = bodyLimit({
-    maxSize: CALLBACK_BODY_LIMIT_BYTES,
-    onError: tooLarge(CALLBACK_BODY_LIMIT_BYTES),
-  });
-  const statements = bodyLimit({
-    maxSize: STATEMENT_BODY_LIMIT_BYTES,
-    onError: tooLarge(STATEMENT_BODY_LIMIT_BYTES),
-  });
-  return (c, next) => {
-    // A GET or HEAD has no body to limit (a fetch Request never holds one), and asking for it
-    // would build a whole web Request, with its stream and abort signal, on every read.
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    if (PAYMENTS_ROUTE.test(c.req.path)) return payments(c, next);
-    if (DFSP_CALLBACK_PATH.test(c.req.path)) return callbacks(c, next);
-    if (DFSP_STATEMENTS_PATH.test(c.req.path)) return statements(c, next);
-    return standard(c, next);
-  };
 }
 
 function answerError(error: Error, c: Context): Response {

@@ -18,6 +18,8 @@ declare module 'hono' {
     log: Logger;
     /** Set by `authenticate`; undefined on public paths only. */
     principal: RequestPrincipal | undefined;
+    /** Set by `dfspSignature`: the exact bytes of a body whose DFSP signature was checked. */
+    signedBody: Uint8Array;
   }
 }
 

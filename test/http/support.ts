@@ -2,7 +2,10 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ulid } from 'ulid';
+import { createSignatureAuthenticator } from '../../src/adapters/dfsp/callbackSignature.js';
+import { onDisburseSchema, parseOnDisburse } from '../../src/adapters/dfsp/g2pConnectMessages.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
+import { createStatementReader } from '../../src/adapters/statements/statementReader.js';
 import type { EventStore } from '../../src/application/eventStore.js';
 import type { CommandContext, LedgerCommands } from '../../src/application/ledgerCommands.js';
 import type { Logger } from '../../src/application/logger.js';
@@ -23,9 +26,9 @@ import { type AppDependencies, createApp } from '../../src/http/app.js';
 import { parseApiTokens } from '../../src/http/auth.js';
 import { createMigratedPglite } from '../support/databases.js';
 
-// TEMPORARY: `recordingCommands` and `fixedQueries` stand in for the real LedgerCommands and
-// ReadModelQueries while those are being written. The integration suite replaces them; they are
-// deliberately minimal and test only what the HTTP layer does with its collaborators.
+// `recordingCommands` and `fixedQueries` stand in for the real LedgerCommands and
+// ReadModelQueries, so that these suites test only what the HTTP layer does with its
+// collaborators; the end-to-end suites (test/e2e) drive the real ones.
 
 /** One bearer token per role, plus one principal holding two roles. */
 export const TOKENS = {
@@ -318,6 +321,10 @@ export function testApp(
     logger: pino({ level: 'silent' }),
     checkReady: async () => {},
     registry: new Registry(),
+    // No DFSP has a secret: every signed callback or statement answers 401.
+    dfspAuthenticator: createSignatureAuthenticator(async () => undefined),
+    statusCallbacks: { parseStatusReport: parseOnDisburse, statusCallbackSchema: onDisburseSchema },
+    statements: createStatementReader(),
     ...deps,
   });
 }

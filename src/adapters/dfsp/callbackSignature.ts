@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { DfspRequestAuthenticator } from '../../application/dfspRequestAuthentication.js';
 
 /**
  * DFSP callback signatures (DESIGN, "DFSP interop"): the `X-Signature` header is
@@ -137,4 +138,35 @@ function parseHeader(header: string): { timestamp: string; signatures: string[] 
     return undefined;
   }
   return { timestamp, signatures };
+}
+
+/**
+ * The DFSP request authenticator over `X-Signature` HMACs: each DFSP's callback secret from
+ * `secretOf`, and for a DFSP without one a random decoy secret, checked all the same.
+ *
+ * @example
+ * const authenticator = createSignatureAuthenticator((dfspId) => secrets.callbackSecret(dfspId));
+ */
+export function createSignatureAuthenticator(
+  secretOf: (dfspId: string) => Promise<string | undefined>,
+  nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+): DfspRequestAuthenticator {
+  const decoy = randomBytes(32).toString('hex');
+  return {
+    async start(dfspId, signatureHeader, options = {}) {
+      const secret = dfspId === undefined ? undefined : await secretOf(dfspId);
+      const known = secret !== undefined && secret !== '';
+      if (!known && options.unknownDfsp === 'refuse-at-once') return { refused: 'unknown_dfsp' };
+      const started = startVerification(signatureHeader, known ? secret : decoy, nowSeconds());
+      if ('ok' in started) return { refused: known ? started.reason : 'unknown_dfsp' };
+      return {
+        update: (chunk) => started.update(chunk),
+        refusal() {
+          const verdict = started.verdict();
+          if (!known) return 'unknown_dfsp';
+          return verdict.ok ? undefined : verdict.reason;
+        },
+      };
+    },
+  };
 }

@@ -15,6 +15,7 @@ import {
   errorOf,
   G2P_FINANCIAL_ADDRESS,
   MAX_DISBURSEMENTS,
+  onDisburseSchema,
   parseAcknowledgement,
   parseOnDisburse,
   parseStatusAnswer,
@@ -171,6 +172,7 @@ export function createG2pConnectConnector(options: G2pConnectOptions): DfspConne
     },
 
     parseStatusReport: parseOnDisburse,
+    statusCallbackSchema: onDisburseSchema,
   };
 }
 

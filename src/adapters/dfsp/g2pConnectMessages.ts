@@ -204,10 +204,18 @@ const encryptionFlag = z.object({
   is_msg_encrypted: z.literal(false, { error: 'encrypted messages are not supported' }).optional(),
 });
 
-const onDisburseSchema = z.object({
-  header: encryptionFlag.optional(),
-  message: disburseStatusSchema,
-});
+/** The body of an `on-disburse` callback, as the ledger reads it (other fields are ignored). */
+export const onDisburseSchema = z
+  .object({
+    header: encryptionFlag.optional(),
+    message: disburseStatusSchema,
+  })
+  .meta({
+    id: 'OnDisburse',
+    description:
+      'A G2P Connect `on-disburse` callback (disburse API v1.0.0); other fields of the spec are ' +
+      'accepted and ignored, encrypted messages are not supported.',
+  });
 
 const statusAnswerSchema = z.object({
   header: encryptionFlag

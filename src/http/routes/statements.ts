@@ -1,24 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import {
-  type StreamingVerification,
-  startVerification,
-} from '../../adapters/dfsp/callbackSignature.js';
-import {
-  detectStatementFormat,
-  parseStatement,
-  UnsupportedStatementType,
-} from '../../adapters/statements/statementFormat.js';
-import { StatementFormatError } from '../../adapters/statements/statementInput.js';
+import type {
+  DfspRequestAuthenticator,
+  SignatureCheck,
+} from '../../application/dfspRequestAuthentication.js';
 import type { CommandContext, LedgerCommands } from '../../application/ledgerCommands.js';
-import type { ParsedStatement } from '../../domain/statement.js';
+import type { StatementReader, StatementRefusal } from '../../application/statementReader.js';
+import { assertNever } from '../../domain/assertNever.js';
+import { optional } from '../../domain/optional.js';
 import { PROBLEM_CONTENT_TYPE, problem, respondProblem } from '../problems.js';
 import { DfspIdSchema, ProblemSchema } from '../schemas/common.js';
 import { DfspParamsSchema } from '../schemas/dfsps.js';
-
-/** Verifies the signature of an unknown DFSP all the same, so the refusal takes as long. */
-const DECOY_SECRET = randomBytes(32).toString('hex');
 
 const ImportedSchema = z
   .object({
@@ -60,16 +52,17 @@ const importStatementRoute = createRoute({
 });
 
 /**
- * `POST /v1/dfsps/{dfspId}/statements`. The body is read once, as a stream: it is hashed (the
- * statement's identity), checked against the DFSP's signature when there is no bearer token, and
- * parsed, all in one pass and within the parsers' limits; a signature is judged before anything
- * is recorded. Served as a plain route, documented by hand, because the body is no JSON.
+ * `POST /v1/dfsps/{dfspId}/statements`. The statement reader reads the body once, as a stream:
+ * hashed (the statement's identity), checked against the DFSP's signature when there is no bearer
+ * token, and parsed, all in one pass and within the readers' limits; a signature is judged before
+ * anything is recorded. Served as a plain route, documented by hand, because the body is no JSON.
  */
 export function registerStatementRoutes(
   app: OpenAPIHono,
   deps: {
     readonly commands: LedgerCommands;
-    readonly callbackSecret?: (dfspId: string) => Promise<string | undefined>;
+    readonly statements: StatementReader;
+    readonly dfspAuthenticator: DfspRequestAuthenticator;
   },
 ): void {
   app.openAPIRegistry.registerPath(importStatementRoute);
@@ -77,72 +70,41 @@ export function registerStatementRoutes(
   app.post(importStatementRoute.getRoutingPath(), async (c) => {
     const dfspId = c.req.param('dfspId');
     const principal = c.get('principal');
-    let verification: StreamingVerification | undefined;
+    let signature: SignatureCheck | undefined;
     if (principal === undefined) {
-      const started = await signatureCheck(c, dfspId, deps.callbackSecret);
-      if (started === undefined) return unauthorized(c);
-      verification = started;
+      signature = await signatureCheck(c, dfspId, deps.dfspAuthenticator);
+      if (signature === undefined) return unauthorized(c);
     } else if (!principal.roles.includes('operator')) {
       return respondProblem(
         c,
         problem('forbidden', 403, 'importing a statement needs the operator role'),
       );
     }
-    const raw = c.req.raw.body;
-    if (raw === null) {
+    const body = c.req.raw.body;
+    if (body === null) {
       return respondProblem(c, problem('empty_statement', 400, 'the request has no body'));
     }
-    const sha256 = createHash('sha256');
-    const body = tap(raw, (chunk) => {
-      sha256.update(chunk);
-      verification?.update(chunk);
+    const read = await deps.statements.read({
+      contentType: c.req.header('content-type'),
+      body,
+      ...optional('signature', signature),
     });
-
-    let parsed: ParsedStatement;
-    try {
-      const { format, body: whole } = await detectStatementFormat(
-        c.req.header('content-type'),
-        body,
-      );
-      parsed = await parseStatement(format, whole);
-      await drain(body); // the hash and the signature cover every byte
-    } catch (error) {
-      if (error instanceof UnsupportedStatementType) {
-        return respondProblem(c, problem('unsupported_media_type', 415, error.message));
-      }
-      if (!(error instanceof StatementFormatError)) throw error;
-      if (error.tooLarge) {
-        return respondProblem(c, problem('statement_too_large', 413, error.message), {
-          connection: 'close',
-        });
-      }
-      // A signed request is judged on its signature first: the rest of it is read to check it.
-      if (verification !== undefined) {
-        await drain(body); // bounded by the body limit
-        if (!verification.verdict().ok) return unauthorized(c);
-      }
-      return respondProblem(
-        c,
-        problem('invalid_statement', 400, error.message, [
-          { path: error.location, message: error.message },
-        ]),
-      );
-    }
-    if (verification !== undefined && !verification.verdict().ok) return unauthorized(c);
+    if (!read.ok) return refuse(c, read.refusal);
 
     const context: CommandContext = {
       actor: principal?.actor ?? `dfsp:${dfspId}`,
       correlationId: c.get('correlationId'),
       causationId: null,
     };
+    const { statement, contentSha256 } = read;
     const { statementId, created } = await deps.commands.importStatement(
       dfspId,
-      parsed,
-      sha256.digest('hex'),
+      statement,
+      contentSha256,
       context,
     );
     c.get('log').info(
-      { dfspId, statementId, created, format: parsed.format, lines: parsed.lines.length },
+      { dfspId, statementId, created, format: statement.format, lines: statement.lines.length },
       created ? 'statement imported' : 'statement imported before',
     );
     return c.json({ statementId }, 201, {
@@ -151,25 +113,48 @@ export function registerStatementRoutes(
   });
 }
 
-/** The DFSP's signature check, started on the header; undefined when refused at once. */
+/**
+ * The DFSP's signature check, started on the header; undefined when refused at once. A statement
+ * streams up to 50 MiB, so an unknown DFSP's is refused before its body is read.
+ */
 async function signatureCheck(
   c: Context,
   dfspId: string,
-  callbackSecret: ((dfspId: string) => Promise<string | undefined>) | undefined,
-): Promise<StreamingVerification | undefined> {
+  authenticator: DfspRequestAuthenticator,
+): Promise<SignatureCheck | undefined> {
   const wellFormed = DfspIdSchema.safeParse(dfspId).success;
-  const secret = wellFormed ? await callbackSecret?.(dfspId) : undefined;
-  const known = secret !== undefined && secret !== '';
-  const started = startVerification(
+  const started = await authenticator.start(
+    wellFormed ? dfspId : undefined,
     c.req.header('x-signature'),
-    known ? secret : DECOY_SECRET,
-    Math.floor(Date.now() / 1000),
+    { unknownDfsp: 'refuse-at-once' },
   );
-  if (!known || 'ok' in started) {
+  if ('refused' in started) {
     c.get('log').warn({ dfspId: wellFormed ? dfspId : '(malformed)' }, 'statement refused');
     return undefined;
   }
   return started;
+}
+
+function refuse(c: Context, refusal: StatementRefusal): Response {
+  switch (refusal.kind) {
+    case 'unsupported_type':
+      return respondProblem(c, problem('unsupported_media_type', 415, refusal.message));
+    case 'too_large':
+      return respondProblem(c, problem('statement_too_large', 413, refusal.message), {
+        connection: 'close',
+      });
+    case 'unsigned':
+      return unauthorized(c);
+    case 'invalid':
+      return respondProblem(
+        c,
+        problem('invalid_statement', 400, refusal.message, [
+          { path: refusal.location, message: refusal.message },
+        ]),
+      );
+    default:
+      return assertNever(refusal);
+  }
 }
 
 function unauthorized(c: Context): Response {
@@ -182,34 +167,4 @@ function unauthorized(c: Context): Response {
     ),
     { 'www-authenticate': 'Bearer, Signature realm="g2p-ledger"' },
   );
-}
-
-/**
- * The stream's chunks, each shown to `see` as it passes. Ending an iteration early (a parser that
- * stops at an error) does not cancel the stream: {@link drain} can still read the rest.
- */
-function tap(
-  stream: ReadableStream<Uint8Array>,
-  see: (chunk: Uint8Array) => void,
-): AsyncIterableIterator<Uint8Array> {
-  const reader = stream.getReader();
-  const iterator: AsyncIterableIterator<Uint8Array> = {
-    [Symbol.asyncIterator]: () => iterator,
-    async next() {
-      const read = await reader.read();
-      if (read.done) return { done: true, value: undefined };
-      see(read.value);
-      return { done: false, value: read.value };
-    },
-    async return() {
-      return { done: true, value: undefined };
-    },
-  };
-  return iterator;
-}
-
-async function drain(body: AsyncIterator<Uint8Array>): Promise<void> {
-  for (;;) {
-    if ((await body.next()).done) return;
-  }
 }
