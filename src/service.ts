@@ -121,7 +121,8 @@ function startDispatch(
   const publicUrl = publicUrlOf(config);
   const metrics = createDispatchMetrics(options.registry);
   const dispatcher = createDispatcher({
-    ...deps,
+    store: deps.store,
+    workQueue: deps.queries,
     connector,
     logger,
     metrics,
@@ -142,7 +143,8 @@ function startDispatch(
     },
   });
   const poller = createStatusPoller({
-    ...deps,
+    workQueue: deps.queries,
+    commands: deps.commands,
     connector,
     logger: logger.child({ loop: 'status-poller' }),
     metrics,

@@ -20,3 +20,41 @@ export async function mapInChunks<T, R>(
   }
   return results;
 }
+
+/**
+ * Runs `work` on every item with at most `maxInFlight` running at once, the next one starting as
+ * soon as one settles, and answers the results in item order: a bound on requests in flight that
+ * does not wait for the slowest of a chunk. Once an item has failed, or `signal` has aborted, no
+ * further item starts and it rejects (those already running are not stopped).
+ *
+ * @example
+ * await mapConcurrently(groups, 4, (group) => send(group));
+ */
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  maxInFlight: number,
+  work: (item: T) => Promise<R>,
+  signal?: AbortSignal,
+): Promise<R[]> {
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+    throw new RangeError('maxInFlight must be ≥ 1');
+  }
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      signal?.throwIfAborted();
+      const index = next;
+      next += 1;
+      try {
+        results[index] = await work(items[index] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(maxInFlight, items.length) }, worker));
+  return results;
+}

@@ -1,3 +1,5 @@
+import type { WorkQueue } from './workQueue.js';
+
 /**
  * The read models as the HTTP API v1 shows them (DESIGN.md, "Shapes that clients rely on").
  * Amounts are decimal strings in the batch's or payment's currency; ids are strings.
@@ -225,8 +227,9 @@ export interface PaymentFilter {
 /**
  * The read side: every GET of batches, payments, DFSPs and reconciliation answers from these,
  * never from the event log. A cursor that is not one this API issued is a `DomainError('invalid_cursor')`.
+ * It includes the dispatch loops' {@link WorkQueue}, on the same tables.
  */
-export interface ReadModelQueries {
+export interface ReadModelQueries extends WorkQueue {
   getPayment(paymentId: string): Promise<PaymentView | undefined>;
   listPayments(filter: PaymentFilter): Promise<Page<PaymentView>>;
   getBatch(batchId: string): Promise<BatchSummaryView | undefined>;
@@ -238,26 +241,6 @@ export interface ReadModelQueries {
   listDfsps(filter: { readonly limit?: number; readonly cursor?: string }): Promise<Page<DfspView>>;
   /** Payments now `unroutable`, oldest first, for re-routing when DFSPs or rules change. */
   listUnroutablePaymentIds(limit: number, after?: string): Promise<readonly string[]>;
-  /**
-   * Payments `routed` and due for sending (no retry time, or one at or before `now`), in payment
-   * id order, at most `limit` (1 to 10,000), leaving out the DFSPs in `excludeDfspIds` (those
-   * whose circuit is open). The dispatcher's work queue.
-   */
-  listPaymentsToSend(options: {
-    readonly now: Date;
-    readonly limit: number;
-    readonly excludeDfspIds?: readonly string[];
-  }): Promise<readonly PaymentToSend[]>;
-  /**
-   * Payments `submitted` whose last change is before `before`, longest-waiting first, at most
-   * `limit`: the status poller asks their DFSPs about them.
-   */
-  listSubmittedBefore(
-    before: Date,
-    limit: number,
-  ): Promise<readonly { readonly paymentId: string; readonly dfspId: string }[]>;
-  /** Ids of payments `routed` to a DFSP, in id order after `after`: moved when its circuit opens. */
-  listRoutedPaymentIds(dfspId: string, limit: number, after?: string): Promise<readonly string[]>;
   /**
    * Payments `succeeded` (or since `returned`) at `dfspId` in `currency` whose success falls in
    * `[from, to)`, in payment id order: those a statement of that period must list. At most
@@ -277,16 +260,3 @@ export interface ReadModelQueries {
 
 /** The most payments {@link ReadModelQueries.listSucceededPayments} answers in one call. */
 export const MAX_SUCCEEDED_PAYMENTS = 1_000_000;
-
-/** A routed payment as the dispatcher sends it. */
-export interface PaymentToSend {
-  readonly paymentId: string;
-  readonly dfspId: string;
-  readonly payeeFa: string;
-  readonly payeeName: string | null;
-  readonly amountMinor: bigint;
-  readonly currency: string;
-  readonly purpose: string | null;
-  /** When the row last changed (ms since the epoch): tells a stale row from a fresh one. */
-  readonly updatedAtMs: number;
-}

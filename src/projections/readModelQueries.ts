@@ -1,10 +1,10 @@
 import {
   MAX_SUCCEEDED_PAYMENTS,
-  type PaymentToSend,
   type ReadModelQueries,
   type SucceededPaymentRow,
 } from '../application/readModels.js';
 import type { SqlExecutor } from '../application/sqlDatabase.js';
+import type { PaymentToSend } from '../application/workQueue.js';
 import { DomainError } from '../domain/domainError.js';
 import { type BatchRow, batchSummaryColumns, toBatchSummary } from './batchSummary.js';
 import { decodeCursor, pageSize, toPage } from './pageCursor.js';
@@ -29,7 +29,8 @@ import {
 const MAX_WORK_PAGE = 10_000;
 
 /**
- * The read side on the read-model tables (see {@link ReadModelQueries}). Lists are keyset
+ * The read side on the read-model tables (see {@link ReadModelQueries}), the dispatch loops' work
+ * queue included: the object it answers serves as their `WorkQueue` too. Lists are keyset
  * paginated: payments, DFSPs and discrepancies by id ascending, batches by id descending (newest
  * first: batch ids are ULIDs). A batch summary reads the batch's totals rows, never its payments.
  *
@@ -39,6 +40,8 @@ const MAX_WORK_PAGE = 10_000;
  */
 export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
   return {
+    ...paymentQueues(db),
+
     async getPayment(paymentId) {
       const { rows } = await db.query<PaymentRow>(
         `SELECT ${paymentColumns} FROM payments p WHERE p.payment_id = $1`,
@@ -104,52 +107,6 @@ export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
       return toPage('dfsps', rows, size, (row) => row.dfsp_id, toDfspView);
     },
 
-    async listUnroutablePaymentIds(limit, after) {
-      const { rows } = await db.query<{ payment_id: string }>(
-        `SELECT payment_id FROM payments
-         WHERE status = 'unroutable' AND ($1::text IS NULL OR payment_id > $1)
-         ORDER BY payment_id LIMIT $2`,
-        [after ?? null, workPage(limit)],
-      );
-      return rows.map((row) => row.payment_id);
-    },
-
-    async listPaymentsToSend({ now, limit, excludeDfspIds = [] }) {
-      const { rows } = await db.query<PaymentToSendRow>(
-        `SELECT payment_id, dfsp_id, payee_fa, payee_name, amount_minor::text AS amount_minor,
-           currency, purpose, (extract(epoch FROM updated_at) * 1000)::bigint::text AS updated_at_ms
-         FROM payments
-         WHERE status = 'routed' AND dfsp_id IS NOT NULL AND dfsp_id <> ALL($1::text[])
-           AND (next_attempt_at IS NULL OR next_attempt_at <= $2::timestamptz)
-         ORDER BY payment_id LIMIT $3`,
-        [excludeDfspIds, instant(now, 'now'), workPage(limit)],
-      );
-      return rows.map(toPaymentToSend);
-    },
-
-    async listSubmittedBefore(before, limit) {
-      const { rows } = await db.query<{ payment_id: string; dfsp_id: string | null }>(
-        `SELECT payment_id, dfsp_id FROM payments
-         WHERE status = 'submitted' AND updated_at < $1::timestamptz
-         ORDER BY updated_at, payment_id LIMIT $2`,
-        [instant(before, 'before'), workPage(limit)],
-      );
-      return rows.map((row) => ({
-        paymentId: row.payment_id,
-        dfspId: withDfsp(row.payment_id, row.dfsp_id),
-      }));
-    },
-
-    async listRoutedPaymentIds(dfspId, limit, after) {
-      const { rows } = await db.query<{ payment_id: string }>(
-        `SELECT payment_id FROM payments
-         WHERE status = 'routed' AND dfsp_id = $1 AND ($2::text IS NULL OR payment_id > $2)
-         ORDER BY payment_id LIMIT $3`,
-        [dfspId, after ?? null, workPage(limit)],
-      );
-      return rows.map((row) => row.payment_id);
-    },
-
     async listSucceededPayments({ dfspId, currency, from, to }) {
       const { rows } = await db.query<{
         payment_id: string;
@@ -202,6 +159,66 @@ export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
         [filter.dfspId ?? null, filter.batchId ?? null, filter.kind ?? null, after, size + 1],
       );
       return toPage('discrepancies', rows, size, (row) => row.discrepancy_id, toDiscrepancyView);
+    },
+  };
+}
+
+/**
+ * The work queues on the payments table, each a page of at most {@link MAX_WORK_PAGE} rows in a
+ * fixed order: unroutable (for the batch processor), to send, submitted and routed (the
+ * dispatcher's and status poller's `WorkQueue`).
+ */
+function paymentQueues(
+  db: SqlExecutor,
+): Pick<
+  ReadModelQueries,
+  'listUnroutablePaymentIds' | 'listPaymentsToSend' | 'listSubmittedBefore' | 'listRoutedPaymentIds'
+> {
+  return {
+    async listUnroutablePaymentIds(limit, after) {
+      const { rows } = await db.query<{ payment_id: string }>(
+        `SELECT payment_id FROM payments
+         WHERE status = 'unroutable' AND ($1::text IS NULL OR payment_id > $1)
+         ORDER BY payment_id LIMIT $2`,
+        [after ?? null, workPage(limit)],
+      );
+      return rows.map((row) => row.payment_id);
+    },
+
+    async listPaymentsToSend({ now, limit, excludeDfspIds = [] }) {
+      const { rows } = await db.query<PaymentToSendRow>(
+        `SELECT payment_id, dfsp_id, payee_fa, payee_name, amount_minor::text AS amount_minor,
+           currency, purpose, (extract(epoch FROM updated_at) * 1000)::bigint::text AS updated_at_ms
+         FROM payments
+         WHERE status = 'routed' AND dfsp_id IS NOT NULL AND dfsp_id <> ALL($1::text[])
+           AND (next_attempt_at IS NULL OR next_attempt_at <= $2::timestamptz)
+         ORDER BY payment_id LIMIT $3`,
+        [excludeDfspIds, instant(now, 'now'), workPage(limit)],
+      );
+      return rows.map(toPaymentToSend);
+    },
+
+    async listSubmittedBefore(before, limit) {
+      const { rows } = await db.query<{ payment_id: string; dfsp_id: string | null }>(
+        `SELECT payment_id, dfsp_id FROM payments
+         WHERE status = 'submitted' AND updated_at < $1::timestamptz
+         ORDER BY updated_at, payment_id LIMIT $2`,
+        [instant(before, 'before'), workPage(limit)],
+      );
+      return rows.map((row) => ({
+        paymentId: row.payment_id,
+        dfspId: withDfsp(row.payment_id, row.dfsp_id),
+      }));
+    },
+
+    async listRoutedPaymentIds(dfspId, limit, after) {
+      const { rows } = await db.query<{ payment_id: string }>(
+        `SELECT payment_id FROM payments
+         WHERE status = 'routed' AND dfsp_id = $1 AND ($2::text IS NULL OR payment_id > $2)
+         ORDER BY payment_id LIMIT $3`,
+        [dfspId, after ?? null, workPage(limit)],
+      );
+      return rows.map((row) => row.payment_id);
     },
   };
 }

@@ -2,7 +2,7 @@ import { type DfspConnector, DfspQueryError } from '../../application/dfspConnec
 import { everyInterval } from '../../application/everyInterval.js';
 import type { LedgerCommands } from '../../application/ledgerCommands.js';
 import type { Logger } from '../../application/logger.js';
-import type { ReadModelQueries } from '../../application/readModels.js';
+import type { WorkQueue } from '../../application/workQueue.js';
 import { createDfspDirectory, endpointOf } from './dfspDirectory.js';
 import type { DispatchMetrics } from './dispatchMetrics.js';
 
@@ -19,7 +19,8 @@ export interface StatusPollerSettings {
 }
 
 export interface StatusPollerDeps {
-  readonly queries: ReadModelQueries;
+  /** The payments left `submitted`, and the DFSPs to ask. */
+  readonly workQueue: WorkQueue;
   readonly connector: DfspConnector;
   readonly commands: Pick<LedgerCommands, 'applyStatusReports'>;
   readonly logger: Logger;
@@ -41,14 +42,14 @@ const MAX_IDS_PER_QUERY = 1_000;
  * for one the DFSP does not hold.
  *
  * @example
- * await createStatusPoller({ queries, connector, commands, logger, settings }).run(signal);
+ * await createStatusPoller({ workQueue, connector, commands, logger, settings }).run(signal);
  */
 export function createStatusPoller(deps: StatusPollerDeps) {
-  const { queries, connector, commands, logger, settings } = deps;
+  const { workQueue, connector, commands, logger, settings } = deps;
   if (settings.pollAfterMs <= settings.dfspTimeoutMs) {
     throw new RangeError('pollAfterMs must exceed dfspTimeoutMs');
   }
-  const directory = createDfspDirectory(queries);
+  const directory = createDfspDirectory(workQueue);
   const context = (dfspId: string) => ({
     actor: 'process:status-poller',
     correlationId: `status-poll-${dfspId}`,
@@ -57,7 +58,7 @@ export function createStatusPoller(deps: StatusPollerDeps) {
 
   async function round(): Promise<void> {
     const before = new Date(Date.now() - settings.pollAfterMs);
-    const waiting = await queries.listSubmittedBefore(before, settings.maxPerRound);
+    const waiting = await workQueue.listSubmittedBefore(before, settings.maxPerRound);
     if (waiting.length === 0) return;
     const dfsps = await directory.current();
     const byDfsp = new Map<string, string[]>();

@@ -1,0 +1,219 @@
+import { ulid } from 'ulid';
+import type {
+  DfspConnector,
+  DisbursementPayment,
+  SubmitOutcome,
+} from '../../application/dfspConnector.js';
+import { mapInChunks } from '../../application/inChunks.js';
+import type { CommandContext } from '../../application/ledgerCommands.js';
+import type { LedgerStreams } from '../../application/ledgerStreams.js';
+import type { Logger } from '../../application/logger.js';
+import type { DfspToSendTo, PaymentToSend } from '../../application/workQueue.js';
+import { optional } from '../../domain/optional.js';
+import type { SubmissionFailure } from '../../domain/paymentDecider.js';
+import type { CircuitWatch } from './circuitWatch.js';
+import { endpointOf } from './dfspDirectory.js';
+import type { DispatcherSettings } from './dispatcherSettings.js';
+import type { DispatchMetrics } from './dispatchMetrics.js';
+
+export interface GroupSenderDeps {
+  readonly streams: Pick<LedgerStreams, 'payments'>;
+  readonly connector: Pick<DfspConnector, 'submit'>;
+  /** Told what every sending came to. */
+  readonly circuit: Pick<CircuitWatch, 'noteSending'>;
+  /** Where a DFSP sends its status callbacks. */
+  readonly callbackUrl: (dfspId: string) => string;
+  readonly settings: Pick<
+    DispatcherSettings,
+    'maxAttemptsPerRoute' | 'retryBaseMs' | 'retryMaxMs' | 'dfspTimeoutMs'
+  >;
+  /** The metadata of the commands it runs, by correlation id. */
+  readonly context: (correlationId: string) => CommandContext;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  /** In [0, 1): the retry jitter. */
+  readonly random: () => number;
+  /**
+   * Called for each payment of a group that is back in the queue: one this sending did not take
+   * (not routed to this DFSP any more, or not due yet), or one its failure sent back to `routed`.
+   */
+  readonly requeued: (paymentId: string) => void;
+  readonly logger: Logger;
+  readonly metrics: DispatchMetrics | undefined;
+}
+
+/** Payment streams appended to at once when recording a group's sending or its outcome. */
+const STREAM_CONCURRENCY = 250;
+
+/** A payment this sending took, with the attempt its `PaymentSubmitted` recorded. */
+interface Taken {
+  readonly payment: PaymentToSend;
+  readonly attempt: number;
+}
+
+/**
+ * Sends one group of payments to their DFSP in one request. It first records `PaymentSubmitted`
+ * on each payment's stream, at the revision it read, so two dispatchers never both send a
+ * payment, and a crash after sending leaves the payment `submitted` for the status poller to
+ * settle, never `routed` to be sent elsewhere. Then it tells the DFSP's circuit what the sending
+ * came to and, unless the DFSP acknowledged it, records `PaymentSubmissionFailed` on each
+ * payment (see `failureOf`) with a retry time after a jittered, doubling backoff.
+ *
+ * @example
+ * const sender = createGroupSender({ streams, connector, circuit, callbackUrl, settings, ... });
+ * await sender.send(dfsp, group);
+ */
+export function createGroupSender(deps: GroupSenderDeps) {
+  const { streams, settings, context, now, logger, metrics } = deps;
+
+  /** Records the sending on each payment's stream; answers those it was recorded on. */
+  async function take(
+    dfspId: string,
+    payments: readonly PaymentToSend[],
+    transactionId: string,
+    messageId: string,
+  ): Promise<Taken[]> {
+    const at = new Date(now()).toISOString();
+    const taken = await mapInChunks(payments, STREAM_CONCURRENCY, async (payment) => {
+      const { appended, state } = await streams.payments(
+        payment.paymentId,
+        { type: 'SubmitPayment', dfspId, transactionId, messageId, at },
+        context(transactionId),
+      );
+      if (appended.length > 0) return { payment, attempt: state.attempts };
+      // Not routed here any more, or not due yet: the next rounds look again.
+      deps.requeued(payment.paymentId);
+      return undefined;
+    });
+    return taken.filter((entry) => entry !== undefined);
+  }
+
+  /** Records what the sending of a group came to, and tells the DFSP's circuit. */
+  async function settle(
+    dfspId: string,
+    transactionId: string,
+    submitted: readonly Taken[],
+    outcome: SubmitOutcome,
+  ): Promise<void> {
+    await deps.circuit.noteSending(dfspId, outcome);
+    if (outcome.kind === 'accepted') return;
+    if (outcome.kind !== 'unsendable') {
+      logger.warn({ dfspId, transactionId, outcome }, 'sending failed');
+    }
+    const problems = new Map(
+      outcome.kind === 'unsendable'
+        ? outcome.problems.map((problem) => [problem.paymentId, problem])
+        : [],
+    );
+    await mapInChunks(submitted, STREAM_CONCURRENCY, async ({ payment, attempt }) => {
+      const failure = failureOf(outcome, problems.get(payment.paymentId));
+      const retryInMs = backoffMs(attempt, settings, deps.random);
+      const { state } = await streams.payments(
+        payment.paymentId,
+        {
+          type: 'RecordSubmissionFailure',
+          ...failure,
+          dfspId,
+          attempt,
+          retryAt: new Date(now() + retryInMs).toISOString(),
+          maxAttemptsPerRoute: settings.maxAttemptsPerRoute,
+        },
+        context(transactionId),
+      );
+      // Back in the queue: the next round takes it once it is due.
+      if (state.status === 'routed') deps.requeued(payment.paymentId);
+    });
+  }
+
+  return {
+    async send(dfsp: DfspToSendTo, payments: readonly PaymentToSend[]): Promise<void> {
+      const { dfspId } = dfsp;
+      const transactionId = ulid(now());
+      const messageId = ulid(now());
+      const submitted = await take(dfspId, payments, transactionId, messageId);
+      if (submitted.length === 0) return;
+      const outcome = await deps.connector.submit({
+        dfsp: endpointOf(dfsp, settings.dfspTimeoutMs),
+        transactionId,
+        messageId,
+        callbackUrl: deps.callbackUrl(dfspId),
+        payments: submitted.map(({ payment }) => toDisbursement(payment)),
+      });
+      logger.debug(
+        { dfspId, transactionId, payments: submitted.length, outcome: outcome.kind },
+        'sent',
+      );
+      metrics?.requests.inc({ dfsp: dfspId, outcome: outcome.kind });
+      metrics?.payments.inc({ dfsp: dfspId, outcome: outcome.kind }, submitted.length);
+      await settle(dfspId, transactionId, submitted, outcome);
+    },
+  };
+}
+
+export type GroupSender = ReturnType<typeof createGroupSender>;
+
+/** Equal jitter: half the doubled delay for sure, the other half drawn at random. */
+function backoffMs(
+  attempt: number,
+  settings: Pick<DispatcherSettings, 'retryBaseMs' | 'retryMaxMs'>,
+  random: () => number,
+): number {
+  const ceiling = Math.min(
+    settings.retryMaxMs,
+    settings.retryBaseMs * 2 ** Math.min(attempt - 1, 20),
+  );
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** A payment as the connector sends it. */
+function toDisbursement(payment: PaymentToSend): DisbursementPayment {
+  return {
+    paymentId: payment.paymentId,
+    payeeFa: payment.payeeFa,
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    ...optional('payeeName', payment.payeeName ?? undefined),
+    ...optional('purpose', payment.purpose ?? undefined),
+  };
+}
+
+type FailureFields = Pick<SubmissionFailure, 'outcome' | 'dfspMayHold' | 'retryable' | 'reason'> & {
+  readonly code?: string;
+};
+
+/** What a failed sending means for one payment of the group. */
+function failureOf(
+  outcome: Exclude<SubmitOutcome, { kind: 'accepted' }>,
+  problem: { readonly code: string; readonly message: string } | undefined,
+): FailureFields {
+  switch (outcome.kind) {
+    case 'rejected': {
+      const { code, message: reason, retryable } = outcome;
+      return { outcome: 'rejected', dfspMayHold: false, retryable, code, reason };
+    }
+    case 'unreachable':
+      return {
+        outcome: 'unreachable',
+        dfspMayHold: false,
+        retryable: true,
+        reason: outcome.reason,
+      };
+    case 'unknown':
+      return { outcome: 'unknown', dfspMayHold: true, retryable: true, reason: outcome.reason };
+    case 'unsendable':
+      return problem === undefined
+        ? {
+            outcome: 'unsendable',
+            dfspMayHold: false,
+            retryable: true,
+            reason: 'not sent: another payment of its group cannot be expressed',
+          }
+        : {
+            outcome: 'unsendable',
+            dfspMayHold: false,
+            retryable: false,
+            code: problem.code,
+            reason: problem.message,
+          };
+  }
+}
