@@ -1,13 +1,19 @@
 import { ulid } from 'ulid';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import {
   type BatchCommand,
-  type BatchState,
   batchDecider,
   type PaymentInstruction,
 } from '../../src/domain/batchDecider.js';
-import type { BatchEvent } from '../../src/domain/batchEvents.js';
-import { DomainError } from '../../src/domain/domainError.js';
+import type { BatchEvent, PaymentLine } from '../../src/domain/batchEvents.js';
+import { deciderSpecification } from '../support/deciderSpecification.js';
+
+/**
+ * The batch decider's rules, as specifications: given these past events, when this command, then
+ * these events (or this refusal).
+ */
+
+const { given } = deciderSpecification(batchDecider);
 
 const batchId = ulid();
 const opened: BatchEvent = {
@@ -22,10 +28,7 @@ const opened: BatchEvent = {
   },
 };
 
-function given(...events: BatchEvent[]): BatchState {
-  return events.reduce(batchDecider.evolve, batchDecider.initialState());
-}
-
+/** A payment as the programme sends it, its amount a decimal string. */
 function payment(reference: string, amount: string): PaymentInstruction {
   return {
     reference,
@@ -35,184 +38,196 @@ function payment(reference: string, amount: string): PaymentInstruction {
   };
 }
 
+/** The line the batch records for `payment(reference, …)`, its amount in minor units. */
+function line(reference: string, amountMinor: string): PaymentLine {
+  return {
+    paymentId: ulid(),
+    reference,
+    beneficiaryId: `b-${reference}`,
+    payeeFa: `account:${reference}00@bank-a`,
+    amountMinor,
+  };
+}
+
+const added = (...lines: PaymentLine[]): BatchEvent => ({
+  type: 'PaymentsAdded',
+  data: { batchId, payments: lines },
+});
+const submitted: BatchEvent = {
+  type: 'BatchSubmitted',
+  data: { batchId, by: 'user:alice', count: 2, totalMinor: '300000' },
+};
+const approved: BatchEvent = { type: 'BatchApproved', data: { batchId, by: 'user:bob' } };
+
+/** Opened, and holding the two payments (1000.00 and 2000.00) it declares. */
+const full = [opened, added(line('r1', '100000'), line('r2', '200000'))];
+const awaitingApproval = [...full, submitted];
+const approvedBatch = [...awaitingApproval, approved];
+
 function add(...payments: PaymentInstruction[]): BatchCommand {
   return { type: 'AddPayments', payments, newPaymentIds: payments.map(() => ulid()) };
 }
 
-function refusal(command: BatchCommand, state: BatchState): DomainError {
-  try {
-    batchDecider.decide(command, state);
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('the command was not refused');
-}
+const submit: BatchCommand = { type: 'SubmitBatch', by: 'user:alice' };
+const approveBy = (by: string): BatchCommand => ({ type: 'ApproveBatch', by });
+const cancel: BatchCommand = { type: 'CancelBatch', by: 'user:alice' };
+const complete = (finalCount: number): BatchCommand => ({ type: 'CompleteBatch', finalCount });
 
-const added = (state: BatchState, ...payments: PaymentInstruction[]) =>
-  batchDecider.decide(add(...payments), state);
+describe('opening a batch', () => {
+  const open: BatchCommand = {
+    type: 'OpenBatch',
+    batchId,
+    programId: 'CT-OVC',
+    cycleId: '2026-11',
+    currency: 'KES',
+    declaredCount: 2,
+    declaredTotal: '3000.00',
+  };
 
-describe('batch decider', () => {
-  it('opens a batch once; the same request again changes nothing', () => {
-    const command: BatchCommand = {
-      type: 'OpenBatch',
-      batchId,
-      programId: 'CT-OVC',
-      cycleId: '2026-11',
-      currency: 'KES',
-      declaredCount: 2,
-      declaredTotal: '3000.00',
-    };
-    expect(batchDecider.decide(command, given())).toEqual([opened]);
-    expect(batchDecider.decide(command, given(opened))).toEqual([]);
-    expect(refusal({ ...command, declaredCount: 3 }, given(opened)).code).toBe('batch_exists');
+  it('opens a new batch with its declared total in minor units', () => {
+    given([]).when(open).then([opened]);
   });
 
+  it('changes nothing when the same request comes again', () => {
+    given([opened]).when(open).thenNothingHappened();
+  });
+
+  it('refuses to open a batch again with other details', () => {
+    given([opened])
+      .when({ ...open, declaredCount: 3 })
+      .thenThrows('batch_exists');
+  });
+});
+
+describe('adding payments', () => {
   it('adds payments with amounts in minor units and normalised addresses', () => {
-    const [event] = added(given(opened), {
-      ...payment('r1', '1000.50'),
-      payeeFa: 'ACCOUNT:r100@Bank-A',
-    });
-    expect(event?.type).toBe('PaymentsAdded');
-    const line = event?.type === 'PaymentsAdded' ? event.data.payments[0] : undefined;
-    expect(line).toMatchObject({
-      reference: 'r1',
-      amountMinor: '100050',
-      payeeFa: 'account:r100@bank-a',
-    });
+    given([opened])
+      .when(add({ ...payment('r1', '1000.50'), payeeFa: 'ACCOUNT:r100@Bank-A' }))
+      .thenMatches([
+        {
+          type: 'PaymentsAdded',
+          data: {
+            payments: [{ reference: 'r1', amountMinor: '100050', payeeFa: 'account:r100@bank-a' }],
+          },
+        },
+      ]);
   });
 
-  it('names the field of a bad amount or address', () => {
-    expect(refusal(add(payment('r1', '10.005')), given(opened))).toMatchObject({
-      code: 'amount_too_precise',
-      path: ['payments', 0, 'amount'],
-    });
-    expect(
-      refusal(
-        add(payment('r1', '10.00'), { ...payment('r2', '1'), payeeFa: 'nope' }),
-        given(opened),
-      ),
-    ).toMatchObject({
-      code: 'fa_malformed',
-      path: ['payments', 1, 'payeeFa'],
-    });
+  it('names the field of an amount more precise than the currency allows', () => {
+    given([opened])
+      .when(add(payment('r1', '10.005')))
+      .thenThrows('amount_too_precise', { path: ['payments', 0, 'amount'] });
   });
 
-  it('answers a re-sent reference with nothing new, and refuses one re-sent with other data', () => {
-    const state = given(opened, ...added(given(opened), payment('r1', '1000.00')));
-    expect(added(state, payment('r1', '1000.00'))).toEqual([]);
-    expect(refusal(add(payment('r1', '1000.01')), state)).toMatchObject({
-      code: 'reference_conflict',
-      path: ['payments', 0, 'reference'],
-    });
+  it('names the field of a malformed financial address', () => {
+    given([opened])
+      .when(add(payment('r1', '10.00'), { ...payment('r2', '1'), payeeFa: 'nope' }))
+      .thenThrows('fa_malformed', { path: ['payments', 1, 'payeeFa'] });
   });
 
-  it('refuses a reference twice in one chunk and more payments than declared', () => {
-    expect(refusal(add(payment('r1', '1'), payment('r1', '1')), given(opened)).code).toBe(
-      'duplicate_reference',
-    );
-    expect(
-      refusal(add(payment('r1', '1'), payment('r2', '1'), payment('r3', '1')), given(opened)).code,
-    ).toBe('declared_count_exceeded');
+  it('answers a re-sent reference with nothing new', () => {
+    given([opened, added(line('r1', '100000'))])
+      .when(add(payment('r1', '1000.00')))
+      .thenNothingHappened();
   });
 
-  it('submits only when count and total both match', () => {
-    const one = given(opened, ...added(given(opened), payment('r1', '1000.00')));
-    expect(refusal({ type: 'SubmitBatch', by: 'user:alice' }, one)).toMatchObject({
-      code: 'control_totals_mismatch',
-      message: 'declared 2 payments totalling 3000.00 KES; received 1 totalling 1000.00 KES',
-    });
-    const wrongTotal = given(
-      opened,
-      ...added(given(opened), payment('r1', '1000.00'), payment('r2', '1999.99')),
-    );
-    expect(refusal({ type: 'SubmitBatch', by: 'user:alice' }, wrongTotal).code).toBe(
-      'control_totals_mismatch',
-    );
-    const right = given(
-      opened,
-      ...added(given(opened), payment('r1', '1000.00'), payment('r2', '2000.00')),
-    );
-    expect(batchDecider.decide({ type: 'SubmitBatch', by: 'user:alice' }, right)).toEqual([
-      {
-        type: 'BatchSubmitted',
-        data: { batchId, by: 'user:alice', count: 2, totalMinor: '300000' },
-      },
-    ]);
+  it('refuses a reference re-sent with other data', () => {
+    given([opened, added(line('r1', '100000'))])
+      .when(add(payment('r1', '1000.01')))
+      .thenThrows('reference_conflict', { path: ['payments', 0, 'reference'] });
   });
 
-  it('is approved only by someone other than the submitter', () => {
-    const full = given(
-      opened,
-      ...added(given(opened), payment('r1', '1000.00'), payment('r2', '2000.00')),
-    );
-    const submitted = given(
-      opened,
-      ...added(given(opened), payment('r1', '1000.00'), payment('r2', '2000.00')),
-      ...batchDecider.decide({ type: 'SubmitBatch', by: 'user:alice' }, full),
-    );
-    expect(refusal({ type: 'ApproveBatch', by: 'user:alice' }, submitted).code).toBe('four_eyes');
-    const approved = batchDecider.decide({ type: 'ApproveBatch', by: 'user:bob' }, submitted);
-    expect(approved).toEqual([{ type: 'BatchApproved', data: { batchId, by: 'user:bob' } }]);
-    expect(
-      batchDecider.decide(
-        { type: 'ApproveBatch', by: 'user:bob' },
-        given(...[], ...[opened], ...approved),
-      ),
-    ).toEqual([]);
+  it('refuses a reference twice in one chunk', () => {
+    given([opened])
+      .when(add(payment('r1', '1'), payment('r1', '1')))
+      .thenThrows('duplicate_reference');
   });
 
-  it('refuses approval of a batch not submitted, and payments after submission', () => {
-    expect(refusal({ type: 'ApproveBatch', by: 'user:bob' }, given(opened)).code).toBe(
-      'batch_not_submitted',
-    );
-    const submitted = given(opened, {
-      type: 'BatchSubmitted',
-      data: { batchId, by: 'user:alice', count: 0, totalMinor: '0' },
-    });
-    expect(refusal(add(payment('r9', '1')), submitted).code).toBe('batch_not_open');
+  it('refuses more payments than the batch declares', () => {
+    given([opened])
+      .when(add(payment('r1', '1'), payment('r2', '1'), payment('r3', '1')))
+      .thenThrows('declared_count_exceeded');
   });
 
-  it('cancels once, and never a batch that does not exist', () => {
-    const cancelled = batchDecider.decide({ type: 'CancelBatch', by: 'user:alice' }, given(opened));
-    expect(cancelled).toEqual([{ type: 'BatchCancelled', data: { batchId, by: 'user:alice' } }]);
-    expect(
-      batchDecider.decide({ type: 'CancelBatch', by: 'user:alice' }, given(opened, ...cancelled)),
-    ).toEqual([]);
-    expect(refusal({ type: 'CancelBatch', by: 'user:alice' }, given()).code).toBe(
-      'batch_not_found',
-    );
+  it('refuses payments once the batch is submitted', () => {
+    given(awaitingApproval)
+      .when(add(payment('r9', '1')))
+      .thenThrows('batch_not_open');
+  });
+});
+
+describe('submitting a batch', () => {
+  it('refuses a batch with fewer payments than declared, saying what it declared and received', () => {
+    given([opened, added(line('r1', '100000'))])
+      .when(submit)
+      .thenThrows('control_totals_mismatch', {
+        message: 'declared 2 payments totalling 3000.00 KES; received 1 totalling 1000.00 KES',
+      });
   });
 
-  it('completes an approved batch once every payment is final, and only then', () => {
-    const lines = added(given(opened), payment('r1', '1000.00'), payment('r2', '2000.00'));
-    const submitted = {
-      type: 'BatchSubmitted' as const,
-      data: { batchId, by: 'user:alice', count: 2, totalMinor: '300000' },
-    };
-    const approved = given(opened, ...lines, submitted, {
-      type: 'BatchApproved',
-      data: { batchId, by: 'user:bob' },
-    });
-    expect(refusal({ type: 'CompleteBatch', finalCount: 1 }, approved).code).toBe(
-      'batch_not_final',
-    );
-    const completed = batchDecider.decide({ type: 'CompleteBatch', finalCount: 2 }, approved);
-    expect(completed).toEqual([{ type: 'BatchCompleted', data: { batchId } }]);
-    expect(
-      batchDecider.decide(
-        { type: 'CompleteBatch', finalCount: 2 },
-        given(
-          opened,
-          ...lines,
-          submitted,
-          { type: 'BatchApproved', data: { batchId, by: 'user:bob' } },
-          ...completed,
-        ),
-      ),
-    ).toEqual([]);
-    expect(refusal({ type: 'CompleteBatch', finalCount: 0 }, given(opened)).code).toBe(
-      'batch_not_approved',
-    );
+  it('refuses a batch whose total differs from the declared one', () => {
+    given([opened, added(line('r1', '100000'), line('r2', '199999'))])
+      .when(submit)
+      .thenThrows('control_totals_mismatch');
+  });
+
+  it('submits a batch whose count and total both match', () => {
+    given(full).when(submit).then([submitted]);
+  });
+});
+
+describe('approving a batch', () => {
+  it('refuses approval by the submitter', () => {
+    given(awaitingApproval).when(approveBy('user:alice')).thenThrows('four_eyes');
+  });
+
+  it('is approved by someone other than the submitter', () => {
+    given(awaitingApproval).when(approveBy('user:bob')).then([approved]);
+  });
+
+  it('changes nothing when the batch is approved again', () => {
+    given(approvedBatch).when(approveBy('user:bob')).thenNothingHappened();
+  });
+
+  it('refuses approval of a batch not submitted', () => {
+    given([opened]).when(approveBy('user:bob')).thenThrows('batch_not_submitted');
+  });
+});
+
+describe('cancelling a batch', () => {
+  const cancelled: BatchEvent = { type: 'BatchCancelled', data: { batchId, by: 'user:alice' } };
+
+  it('cancels an open batch', () => {
+    given([opened]).when(cancel).then([cancelled]);
+  });
+
+  it('cancels once: a cancelled batch again changes nothing', () => {
+    given([opened, cancelled]).when(cancel).thenNothingHappened();
+  });
+
+  it('never cancels a batch that does not exist', () => {
+    given([]).when(cancel).thenThrows('batch_not_found');
+  });
+});
+
+describe('completing a batch', () => {
+  const completed: BatchEvent = { type: 'BatchCompleted', data: { batchId } };
+
+  it('refuses while a payment is not final', () => {
+    given(approvedBatch).when(complete(1)).thenThrows('batch_not_final');
+  });
+
+  it('completes an approved batch once every payment is final', () => {
+    given(approvedBatch).when(complete(2)).then([completed]);
+  });
+
+  it('completes once: a completed batch again changes nothing', () => {
+    given([...approvedBatch, completed])
+      .when(complete(2))
+      .thenNothingHappened();
+  });
+
+  it('refuses a batch not approved', () => {
+    given([opened]).when(complete(0)).thenThrows('batch_not_approved');
   });
 });

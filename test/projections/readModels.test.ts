@@ -4,11 +4,11 @@ import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEv
 import type { EventStore } from '../../src/application/eventStore.js';
 import type {
   DiscrepancyView,
-  PaymentToSend,
   PaymentView,
   ReadModelQueries,
 } from '../../src/application/readModels.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
+import type { PaymentToSend } from '../../src/application/workQueue.js';
 import { DomainError } from '../../src/domain/domainError.js';
 import { formatAmount } from '../../src/domain/money.js';
 import { dfspsProjection } from '../../src/projections/dfspsProjection.js';
@@ -31,6 +31,7 @@ import {
   REPORTED_INSTANT,
   RETRY_DUE_AT,
   RETRY_LATER_AT,
+  type ReconciledPayment,
   type ReconciliationScenario,
   type Scenario,
   type ScenarioBatch,
@@ -209,7 +210,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
 
   it.skipIf(skip)('shows a payment with its route and its history times', async () => {
     const { main } = scenario;
-    const paymentId = main.paymentIds[0] ?? '';
+    const paymentId = main.payments.reroutedAfterUnroutable;
     expect(await queries.getPayment(paymentId)).toEqual({
       paymentId,
       batchId: main.batchId,
@@ -230,7 +231,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
       createdAt: main.addedAt[0],
       updatedAt: main.lastChangedAt.get(paymentId),
     });
-    expect(await queries.getPayment(main.paymentIds[23] ?? '')).toMatchObject({
+    expect(await queries.getPayment(main.payments.unroutable)).toMatchObject({
       payeeName: null,
       region: null,
       status: 'unroutable',
@@ -277,7 +278,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
     );
     expect(await ids({ status: 'unroutable', limit: 3 })).toEqual([
       ...of(main, range(22, 26)),
-      ...of(sending, [10]),
+      sending.payments.notSentThenUnroutable,
     ]);
     expect(await ids({ dfspId: 'mobile-x', status: 'routed' })).toEqual(of(main, range(12, 22)));
     expect(await ids({ dfspId: 'bank-a', limit: 4 })).toEqual(
@@ -346,7 +347,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
       });
     }
     // A route decided after the cancellation does not bring the payment back.
-    expect(await queries.getPayment(cancelled.paymentIds[3] ?? '')).toMatchObject({
+    expect(await queries.getPayment(cancelled.payments.routedAfterCancellation)).toMatchObject({
       status: 'cancelled',
       dfspId: null,
     });
@@ -404,7 +405,10 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
 
   it.skipIf(skip)('lists unroutable payment ids oldest first, after a given id', async () => {
     const { main, sending } = scenario;
-    const unroutable = [...range(22, 26).map((i) => main.paymentIds[i]), sending.paymentIds[10]];
+    const unroutable = [
+      ...range(22, 26).map((i) => main.paymentIds[i]),
+      sending.payments.notSentThenUnroutable,
+    ];
     const first = await queries.listUnroutablePaymentIds(3);
     expect(first).toEqual(unroutable.slice(0, 3));
     expect(await queries.listUnroutablePaymentIds(3, first[2])).toEqual(unroutable.slice(3));
@@ -412,29 +416,26 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
   });
 
   it.skipIf(skip)('records a sending, its attempt and the DFSP that holds it', async () => {
-    const { sending } = scenario;
-    const payment = (i: number) => queries.getPayment(sending.paymentIds[i] ?? '');
-    // Sent, not sent (retry due), sent again, succeeded.
-    expect(await payment(0)).toMatchObject({
+    const { succeededOnSecondAttempt, awaitingBankC } = scenario.sending.payments;
+    expect(await queries.getPayment(succeededOnSecondAttempt)).toMatchObject({
       status: 'succeeded',
       statusReason: null,
       dfspId: 'bank-a',
       ruleId: 'banks',
       attempts: 2,
-      updatedAt: sending.lastChangedAt.get(sending.paymentIds[0] ?? ''),
+      updatedAt: scenario.sending.lastChangedAt.get(succeededOnSecondAttempt),
     });
-    expect(await hiddenColumns(setup.db, sending.paymentIds[0] ?? '')).toEqual({
+    expect(await hiddenColumns(setup.db, succeededOnSecondAttempt)).toEqual({
       purpose: PURPOSE,
       next_attempt_at: null,
     });
-    // Sent and not yet answered.
-    expect(await payment(9)).toMatchObject({
+    expect(await queries.getPayment(awaitingBankC)).toMatchObject({
       status: 'submitted',
       statusReason: null,
       dfspId: 'bank-c',
       attempts: 1,
     });
-    expect(await hiddenColumns(setup.db, sending.paymentIds[9] ?? '')).toEqual({
+    expect(await hiddenColumns(setup.db, awaitingBankC)).toEqual({
       purpose: null,
       next_attempt_at: null,
     });
@@ -444,14 +445,15 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
     'records a failure with its reason code, from a DFSP or the dispatcher',
     async () => {
       const { sending } = scenario;
-      expect(await queries.getPayment(sending.paymentIds[1] ?? '')).toMatchObject({
+      const { failedAtBankA, refusedByBankC } = sending.payments;
+      expect(await queries.getPayment(failedAtBankA)).toMatchObject({
         status: 'failed',
         statusReason: 'rjct.payee_fa.invalid',
         dfspId: 'bank-a',
         attempts: 1,
-        updatedAt: sending.lastChangedAt.get(sending.paymentIds[1] ?? ''),
+        updatedAt: sending.lastChangedAt.get(failedAtBankA),
       });
-      expect(await queries.getPayment(sending.paymentIds[7] ?? '')).toMatchObject({
+      expect(await queries.getPayment(refusedByBankC)).toMatchObject({
         status: 'failed',
         statusReason: 'rjct.payer_fa.invalid',
         dfspId: 'bank-c',
@@ -461,7 +463,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
 
   it.skipIf(skip)('keeps a payment the DFSP may hold submitted, with the reason', async () => {
     const { sending } = scenario;
-    const paymentId = sending.paymentIds[2] ?? '';
+    const paymentId = sending.payments.inDoubtAtBankA;
     expect(await queries.getPayment(paymentId)).toMatchObject({
       status: 'submitted',
       statusReason: 'no answer within 30000 ms',
@@ -475,20 +477,20 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
   it.skipIf(skip)(
     'routes a payment the DFSP does not hold again, due at its retry time',
     async () => {
-      const { sending } = scenario;
-      for (const [i, retryAt] of [
-        [3, RETRY_LATER_AT],
-        [4, RETRY_DUE_AT],
+      const { notSentRetryLater, notSentRetryDue } = scenario.sending.payments;
+      for (const [paymentId, retryAt, purpose] of [
+        [notSentRetryLater, RETRY_LATER_AT, null],
+        [notSentRetryDue, RETRY_DUE_AT, PURPOSE],
       ] as const) {
-        expect(await queries.getPayment(sending.paymentIds[i] ?? '')).toMatchObject({
+        expect(await queries.getPayment(paymentId)).toMatchObject({
           status: 'routed',
           statusReason: 'connection refused',
           dfspId: 'bank-a',
           ruleId: 'banks',
           attempts: 1,
         });
-        expect(await hiddenColumns(setup.db, sending.paymentIds[i] ?? '')).toEqual({
-          purpose: i % 2 === 0 ? PURPOSE : null,
+        expect(await hiddenColumns(setup.db, paymentId)).toEqual({
+          purpose,
           next_attempt_at: retryAt,
         });
       }
@@ -498,29 +500,27 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
   it.skipIf(skip)(
     'clears the retry time when the payment is routed again or unroutable',
     async () => {
-      const { sending } = scenario;
-      expect(await queries.getPayment(sending.paymentIds[8] ?? '')).toMatchObject({
+      const { notSentThenRoutedToBankC, notSentThenUnroutable } = scenario.sending.payments;
+      expect(await queries.getPayment(notSentThenRoutedToBankC)).toMatchObject({
         status: 'routed',
         statusReason: null,
         dfspId: 'bank-c',
       });
-      expect(await queries.getPayment(sending.paymentIds[10] ?? '')).toMatchObject({
+      expect(await queries.getPayment(notSentThenUnroutable)).toMatchObject({
         status: 'unroutable',
         statusReason: 'no eligible DFSP',
         dfspId: null,
         rulesVersion: 2,
       });
-      for (const i of [8, 10]) {
-        expect((await hiddenColumns(setup.db, sending.paymentIds[i] ?? ''))?.next_attempt_at).toBe(
-          null,
-        );
+      for (const paymentId of [notSentThenRoutedToBankC, notSentThenUnroutable]) {
+        expect((await hiddenColumns(setup.db, paymentId))?.next_attempt_at).toBe(null);
       }
     },
   );
 
   it.skipIf(skip)('leaves a payment as it was when a DFSP report contradicts it', async () => {
     const { sending } = scenario;
-    const paymentId = sending.paymentIds[5] ?? '';
+    const paymentId = sending.payments.succeededThenContradicted;
     // The conflict is the payment's last event; its row keeps the success and its time.
     expect(await queries.getPayment(paymentId)).toMatchObject({
       status: 'succeeded',
@@ -532,7 +532,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
 
   it.skipIf(skip)('puts a retried payment back to pending, off its route', async () => {
     const { sending } = scenario;
-    const paymentId = sending.paymentIds[13] ?? '';
+    const paymentId = sending.payments.retriedNotYetRouted;
     expect(await queries.getPayment(paymentId)).toMatchObject({
       status: 'pending',
       statusReason: null,
@@ -543,7 +543,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
       updatedAt: sending.lastChangedAt.get(paymentId),
     });
     // Retried, then routed afresh.
-    expect(await queries.getPayment(sending.paymentIds[6] ?? '')).toMatchObject({
+    expect(await queries.getPayment(sending.payments.retriedToBankC)).toMatchObject({
       status: 'routed',
       statusReason: null,
       dfspId: 'bank-c',
@@ -632,31 +632,30 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
   });
 
   it.skipIf(skip)('holds a payment back from sending until its retry time', async () => {
-    const { sending } = scenario;
+    const { notSentRetryLater, notSentRetryDue } = scenario.sending.payments;
     const retried = async (now: string) =>
       (await queries.listPaymentsToSend({ now: new Date(now), limit: 10_000 }))
         .map((payment) => payment.paymentId)
-        .filter((id) => id === sending.paymentIds[3] || id === sending.paymentIds[4]);
+        .filter((id) => id === notSentRetryLater || id === notSentRetryDue);
     expect(await retried('2026-11-28T10:59:59.999Z')).toEqual([]);
-    expect(await retried(RETRY_DUE_AT)).toEqual(idsOf(sending, [4]));
-    expect(await retried(RETRY_LATER_AT)).toEqual(idsOf(sending, [3, 4]));
+    expect(await retried(RETRY_DUE_AT)).toEqual([notSentRetryDue]);
+    expect(await retried(RETRY_LATER_AT)).toEqual([notSentRetryLater, notSentRetryDue].sort());
   });
 
   it.skipIf(skip)(
     'lists submitted payments waiting since before an instant, longest first',
     async () => {
       const { sending } = scenario;
-      const [waitingLonger, waitingLess] = [9, 2].map((i) => ({
-        paymentId: sending.paymentIds[i] ?? '',
-        dfspId: i === 9 ? 'bank-c' : 'bank-a',
-      }));
-      // Payment 2 has the smaller id, but its last change (a sending it may hold) came later.
+      const waitingLonger = { paymentId: sending.payments.awaitingBankC, dfspId: 'bank-c' };
+      const waitingLess = { paymentId: sending.payments.inDoubtAtBankA, dfspId: 'bank-a' };
+      // The payment in doubt has the smaller id, but its last change (a sending bank-a may hold)
+      // came later.
       expect(await queries.listSubmittedBefore(new Date(RETRY_DUE_AT), 10)).toEqual([
         waitingLonger,
         waitingLess,
       ]);
       expect(await queries.listSubmittedBefore(new Date(RETRY_DUE_AT), 1)).toEqual([waitingLonger]);
-      const secondChangedAt = sending.lastChangedAt.get(waitingLess?.paymentId ?? '') ?? '';
+      const secondChangedAt = sending.lastChangedAt.get(waitingLess.paymentId) ?? '';
       expect(await queries.listSubmittedBefore(new Date(secondChangedAt), 10)).toEqual([
         waitingLonger,
       ]);
@@ -731,9 +730,11 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
   let setup: Setup;
   let scenario: ReconciliationScenario;
   let queries: ReadModelQueries;
-  /** Payment `i` of the scenario's batch. */
-  const id = (i: number) => scenario.batch.paymentIds[i] ?? '';
-  const kes = (i: number) => formatAmount(scenario.batch.amountsMinor[i] ?? 0n, 'KES');
+  /** A payment of the scenario's batch, named for what the statements show of it. */
+  const id = (name: ReconciledPayment) => scenario.batch.payments[name];
+  const amountMinor = (name: ReconciledPayment) =>
+    scenario.batch.amountsMinor[scenario.batch.paymentIds.indexOf(id(name))] ?? 0n;
+  const kes = (name: ReconciledPayment) => formatAmount(amountMinor(name), 'KES');
   beforeAll(async () => {
     if (skip) return;
     setup = await open();
@@ -751,23 +752,23 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
   afterAll(async () => setup?.close());
 
   it.skipIf(skip)('marks payments matched, mismatched or returned as statements show', async () => {
-    const expected: [number, PaymentView['status'], PaymentView['reconciliation']][] = [
-      [0, 'succeeded', 'matched'],
-      [1, 'succeeded', 'mismatched'],
-      [2, 'returned', 'matched'],
-      [3, 'failed', 'mismatched'],
-      [4, 'succeeded', 'unreconciled'],
-      [5, 'succeeded', 'matched'],
-      [6, 'succeeded', 'unreconciled'],
-      [7, 'succeeded', 'mismatched'],
+    const expected: [ReconciledPayment, PaymentView['status'], PaymentView['reconciliation']][] = [
+      ['matched', 'succeeded', 'matched'],
+      ['amountMismatched', 'succeeded', 'mismatched'],
+      ['returned', 'returned', 'matched'],
+      ['paidButFailed', 'failed', 'mismatched'],
+      ['missingFromStatement', 'succeeded', 'unreconciled'],
+      ['paidByBankC', 'succeeded', 'matched'],
+      ['reportedAfterPeriod', 'succeeded', 'unreconciled'],
+      ['paidTwice', 'succeeded', 'mismatched'],
     ];
-    for (const [i, status, reconciliation] of expected) {
-      expect(await queries.getPayment(id(i)), `payment ${i}`).toMatchObject({
+    for (const [name, status, reconciliation] of expected) {
+      expect(await queries.getPayment(id(name)), name).toMatchObject({
         status,
         reconciliation,
-        statusReason: i === 3 ? 'rjct.payee_fa.invalid' : null,
-        dfspId: i === 5 ? 'bank-c' : 'bank-a',
-        updatedAt: scenario.batch.lastChangedAt.get(id(i)),
+        statusReason: name === 'paidButFailed' ? 'rjct.payee_fa.invalid' : null,
+        dfspId: name === 'paidByBankC' ? 'bank-c' : 'bank-a',
+        updatedAt: scenario.batch.lastChangedAt.get(id(name)),
       });
     }
   });
@@ -820,12 +821,12 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
         [scenario.batch.batchId],
       );
       const held = new Map(rows.map((row) => [row.payment_id, row.succeeded_at]));
-      expect(held.get(id(0))).toBe(REPORTED_INSTANT);
-      expect(held.get(id(6))).toBe(LATE_REPORTED_INSTANT);
+      expect(held.get(id('matched'))).toBe(REPORTED_INSTANT);
+      expect(held.get(id('reportedAfterPeriod'))).toBe(LATE_REPORTED_INSTANT);
       // A date alone is no instant: the time the ledger recorded the success stands.
-      expect(held.get(id(2))).toBe(scenario.succeededAt.get(id(2)));
-      expect(held.get(id(2))).toMatch(/^2026-11-28T10:/);
-      expect(held.get(id(3))).toBeNull();
+      expect(held.get(id('returned'))).toBe(scenario.succeededAt.get(id('returned')));
+      expect(held.get(id('returned'))).toMatch(/^2026-11-28T10:/);
+      expect(held.get(id('paidButFailed'))).toBeNull();
       for (const [paymentId, at] of scenario.succeededAt) expect(held.get(paymentId)).toBe(at);
     },
   );
@@ -839,23 +840,31 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
         to: new Date(query.to),
       });
     const day = { from: '2026-11-28T00:00:00Z', to: '2026-11-29T00:00:00Z' };
+    /** What bank-a paid that day: all its successes but the one reported after the period. */
+    const paidThatDay = [
+      'matched',
+      'amountMismatched',
+      'returned',
+      'missingFromStatement',
+      'paidTwice',
+    ] as const;
     const paid = await list(day);
     expect(paid).toEqual(
-      [0, 1, 2, 4, 7].map((i) => ({
-        paymentId: id(i),
+      paidThatDay.map((name) => ({
+        paymentId: id(name),
         batchId: scenario.batch.batchId,
-        amountMinor: scenario.batch.amountsMinor[i],
+        amountMinor: amountMinor(name),
         currency: 'KES',
       })),
     );
     // `from` is inclusive, `to` exclusive.
     expect((await list({ from: REPORTED_INSTANT, to: day.to })).map((p) => p.paymentId)).toEqual(
-      [0, 1, 2, 4, 7].map(id),
+      paidThatDay.map(id),
     );
     expect(await list({ from: day.from, to: REPORTED_INSTANT })).toEqual([]);
     expect((await list({ from: day.from, to: '2026-12-01T00:00:00Z' })).length).toBe(6);
     expect(await list({ ...day, dfspId: 'bank-c' })).toEqual([
-      expect.objectContaining({ paymentId: id(5) }),
+      expect.objectContaining({ paymentId: id('paidByBankC') }),
     ]);
     expect(await list({ ...day, currency: 'JPY' })).toEqual([]);
     await expect(list({ from: 'not a date', to: day.to })).rejects.toThrow(RangeError);
@@ -929,7 +938,7 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
       lineNumber: number,
       kind: DiscrepancyView['kind'],
       severity: DiscrepancyView['severity'],
-      i: number,
+      payment: ReconciledPayment,
       statementAmount: string,
       ledgerStatus: string,
     ): DiscrepancyView => ({
@@ -939,11 +948,11 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
       statementId,
       dfspId: 'bank-a',
       batchId: batch.batchId,
-      paymentId: id(i),
-      reference: id(i),
+      paymentId: id(payment),
+      reference: id(payment),
       lineNumber,
       statement: { amount: statementAmount, currency: 'KES' },
-      ledger: { amount: kes(i), currency: 'KES', status: ledgerStatus },
+      ledger: { amount: kes(payment), currency: 'KES', status: ledgerStatus },
       detectedAt: (lineNumber <= 6 ? firstLinesAt : secondLinesAt) ?? '',
     });
     const page = await queries.listDiscrepancies({});
@@ -963,10 +972,10 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
         ledger: null,
         detectedAt: bankA.balanceAt,
       },
-      line(2, 'mismatched', 'warning', 1, '101.50', 'succeeded'),
-      line(4, 'returned', 'info', 2, kes(2), 'succeeded'),
-      line(5, 'paid_but_failed', 'critical', 3, kes(3), 'failed'),
-      line(6, 'other_dfsp', 'warning', 5, kes(5), 'succeeded'),
+      line(2, 'mismatched', 'warning', 'amountMismatched', '101.50', 'succeeded'),
+      line(4, 'returned', 'info', 'returned', kes('returned'), 'succeeded'),
+      line(5, 'paid_but_failed', 'critical', 'paidButFailed', kes('paidButFailed'), 'failed'),
+      line(6, 'other_dfsp', 'warning', 'paidByBankC', kes('paidByBankC'), 'succeeded'),
       {
         discrepancyId: `${statementId}:L0000007`,
         kind: 'unknown_line',
@@ -981,19 +990,19 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
         ledger: null,
         detectedAt: secondLinesAt,
       },
-      line(10, 'paid_twice', 'critical', 7, kes(7), 'succeeded'),
+      line(10, 'paid_twice', 'critical', 'paidTwice', kes('paidTwice'), 'succeeded'),
       {
-        discrepancyId: `${statementId}:M:${id(4)}`,
+        discrepancyId: `${statementId}:M:${id('missingFromStatement')}`,
         kind: 'missing_from_statement',
         severity: 'warning',
         statementId,
         dfspId: 'bank-a',
         batchId: batch.batchId,
-        paymentId: id(4),
+        paymentId: id('missingFromStatement'),
         reference: null,
         lineNumber: null,
         statement: null,
-        ledger: { amount: kes(4), currency: 'KES', status: null },
+        ledger: { amount: kes('missingFromStatement'), currency: 'KES', status: null },
         detectedAt: bankA.missingAt,
       },
     ]);
@@ -1023,7 +1032,7 @@ describe.each(engines)('reconciliation read models on $name', ({ skip, open }) =
       `${scenario.bankA.statementId}:L0000010`,
     ]);
     expect((await ids({ kind: 'paid_twice', dfspId: 'bank-c' })).seen).toEqual([]);
-    const paymentsCursor = encodeCursor('payments', id(0));
+    const paymentsCursor = encodeCursor('payments', id('matched'));
     await expect(queries.listDiscrepancies({ cursor: paymentsCursor })).rejects.toMatchObject({
       code: 'invalid_cursor',
     });

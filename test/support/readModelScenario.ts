@@ -58,6 +58,49 @@ export interface ScenarioBatch {
   readonly lastChangedAt: Map<string, string>;
 }
 
+/**
+ * A batch's payments that tests single out, by names that say what the scenario did to them
+ * (the rest are read by their index in the batch, as groups).
+ */
+export interface NamedPayments<Name extends string> {
+  readonly payments: Readonly<Record<Name, string>>;
+}
+
+/**
+ * The sending batch's 14 payments in batch order (the index in the comment), named for what the
+ * scenario does to each; even-numbered ones carry a {@link PURPOSE}.
+ */
+const SENDING_PAYMENTS = [
+  /** 0: bank-a, not sent (retry due), sent again (attempt 2), succeeded. */
+  'succeededOnSecondAttempt',
+  /** 1: bank-a, sent, failed (`rjct.payee_fa.invalid`). */
+  'failedAtBankA',
+  /** 2: bank-a, sent, then (last of all its batch) a sending bank-a may hold: submitted. */
+  'inDoubtAtBankA',
+  /** 3: bank-a, sent, not sent: routed, retry at {@link RETRY_LATER_AT}. */
+  'notSentRetryLater',
+  /** 4: bank-a, sent, not sent: routed, retry at {@link RETRY_DUE_AT}. */
+  'notSentRetryDue',
+  /** 5: bank-c, sent, succeeded, then a contradicting failure report (a conflict). */
+  'succeededThenContradicted',
+  /** 6: bank-a, sent, failed, retried, routed to bank-c. */
+  'retriedToBankC',
+  /** 7: bank-c, sent, refused for good (`rjct.payer_fa.invalid`): failed by the dispatcher. */
+  'refusedByBankC',
+  /** 8: bank-a, sent, not sent (retry later), routed to bank-c. */
+  'notSentThenRoutedToBankC',
+  /** 9: bank-c, sent: submitted, not yet answered. */
+  'awaitingBankC',
+  /** 10: bank-a, sent, not sent (retry later), unroutable. */
+  'notSentThenUnroutable',
+  /** 11 and 12: routed to bank-c. */
+  'routedToBankC',
+  'alsoRoutedToBankC',
+  /** 13: bank-a, sent, failed, retried: pending (its routing decision not yet recorded). */
+  'retriedNotYetRouted',
+] as const;
+export type SendingPayment = (typeof SENDING_PAYMENTS)[number];
+
 /** When the sending batch's payments that were not sent may be sent again. */
 export const RETRY_DUE_AT = '2026-11-28T11:00:00.000Z';
 export const RETRY_LATER_AT = '2026-11-28T12:00:00.000Z';
@@ -65,29 +108,23 @@ export const RETRY_LATER_AT = '2026-11-28T12:00:00.000Z';
 export const PURPOSE = 'CT-OVC November transfer';
 
 export interface Scenario {
-  /** KES, 30 payments: 0–11 routed to bank-a (0 re-routed twice), 12–21 to mobile-x, 22–25 unroutable, 26 routed then cancelled, 27 cancelled while pending, 28–29 pending. */
-  readonly main: ScenarioBatch;
-  /** JPY, 6 payments approved, 0–1 routed to bank-a, 2 unroutable, then the batch cancelled; 3 is routed after the cancellation. */
-  readonly cancelled: ScenarioBatch & { readonly cancelledAt: string };
+  /**
+   * KES, 30 payments: 0–11 routed to bank-a, 12–21 to mobile-x, 22–25 unroutable, 26 routed then
+   * cancelled, 27 cancelled while pending, 28–29 pending. Named: payment 0, routed to bank-a,
+   * unroutable under rules version 2, routed to bank-a again under them; payment 23, unroutable
+   * (odd-numbered: no payee name or region).
+   */
+  readonly main: ScenarioBatch & NamedPayments<'reroutedAfterUnroutable' | 'unroutable'>;
+  /**
+   * JPY, 6 payments approved, 0–1 routed to bank-a, 2 unroutable, then the batch cancelled; 3
+   * (named) is routed after the cancellation.
+   */
+  readonly cancelled: ScenarioBatch &
+    NamedPayments<'routedAfterCancellation'> & { readonly cancelledAt: string };
   /** KES, one payment, submitted and rejected. */
   readonly rejected: ScenarioBatch;
-  /**
-   * KES, 14 payments sent to DFSPs, even-numbered ones with a {@link PURPOSE}:
-   * - 0: bank-a, not sent (retry due), sent again (attempt 2), succeeded;
-   * - 1: bank-a, sent, failed (`rjct.payee_fa.invalid`);
-   * - 2: bank-a, sent, then (last of all its batch) a sending bank-a may hold: submitted;
-   * - 3: bank-a, sent, not sent: routed, retry at {@link RETRY_LATER_AT};
-   * - 4: bank-a, sent, not sent: routed, retry at {@link RETRY_DUE_AT};
-   * - 5: bank-c, sent, succeeded, then a contradicting failure report (a conflict);
-   * - 6: bank-a, sent, failed, retried, routed to bank-c;
-   * - 7: bank-c, sent, refused for good (`rjct.payer_fa.invalid`): failed;
-   * - 8: bank-a, sent, not sent (retry later), routed to bank-c;
-   * - 9: bank-c, sent: submitted;
-   * - 10: bank-a, sent, not sent (retry later), unroutable;
-   * - 11, 12: routed to bank-c;
-   * - 13: bank-a, sent, failed, retried: pending (its routing decision not yet recorded).
-   */
-  readonly sending: ScenarioBatch;
+  /** KES, 14 payments sent to DFSPs, each named ({@link SENDING_PAYMENTS}). */
+  readonly sending: ScenarioBatch & NamedPayments<SendingPayment>;
   /** occurredAt of each DFSP's registration and last change. */
   readonly dfsps: Map<string, { registeredAt: string; updatedAt: string }>;
 }
@@ -226,6 +263,7 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
       return [];
     });
   }
+  const mainPayments = named(main.paymentIds, { reroutedAfterUnroutable: 0, unroutable: 23 });
 
   const cancelled = await batch('JPY', 6, (i) => 1_500n + BigInt(i));
   await cancelled.decide(true);
@@ -242,7 +280,8 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
     reason: 'funding withdrawn',
   });
   await append(batchStream(cancelled.batchId), batchCancelled);
-  const late = cancelled.paymentIds[3] ?? '';
+  const cancelledPayments = named(cancelled.paymentIds, { routedAfterCancellation: 3 });
+  const late = cancelledPayments.routedAfterCancellation;
   await append(paymentStream(late), routed(late, 'bank-a', 'banks'));
   // An event type no projection knows yet: it must be filtered out, not break anything.
   await append(paymentStream(late), { ...routed(late, 'bank-a', 'banks'), type: 'PaymentNoted' });
@@ -282,27 +321,32 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
     (i) => (i % 2 === 0 ? PURPOSE : undefined),
   );
   await sending.decide(true);
-  const sendings: ((id: string) => NewEvent[])[] = [
-    (id) => [
+  const sendings: Record<SendingPayment, (id: string) => NewEvent[]> = {
+    succeededOnSecondAttempt: (id) => [
       routed(id, 'bank-a', 'banks'),
       submitted(id, 'bank-a'),
       notSent(id, 'bank-a', RETRY_DUE_AT),
       submitted(id, 'bank-a', 2),
       succeeded(id, 'bank-a'),
     ],
-    (id) => [routed(id, 'bank-a', 'banks'), submitted(id, 'bank-a'), failed(id, 'bank-a')],
-    (id) => [routed(id, 'bank-a', 'banks'), submitted(id, 'bank-a')],
-    (id) => [
+    failedAtBankA: (id) => [
+      routed(id, 'bank-a', 'banks'),
+      submitted(id, 'bank-a'),
+      failed(id, 'bank-a'),
+    ],
+    // Its sending bank-a may hold comes last of all, below.
+    inDoubtAtBankA: (id) => [routed(id, 'bank-a', 'banks'), submitted(id, 'bank-a')],
+    notSentRetryLater: (id) => [
       routed(id, 'bank-a', 'banks'),
       submitted(id, 'bank-a'),
       notSent(id, 'bank-a', RETRY_LATER_AT),
     ],
-    (id) => [
+    notSentRetryDue: (id) => [
       routed(id, 'bank-a', 'banks'),
       submitted(id, 'bank-a'),
       notSent(id, 'bank-a', RETRY_DUE_AT),
     ],
-    (id) => [
+    succeededThenContradicted: (id) => [
       routed(id, 'bank-c', 'banks'),
       submitted(id, 'bank-c'),
       succeeded(id, 'bank-c'),
@@ -316,14 +360,14 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
         ledgerDfspId: 'bank-c',
       }),
     ],
-    (id) => [
+    retriedToBankC: (id) => [
       routed(id, 'bank-a', 'banks'),
       submitted(id, 'bank-a'),
       failed(id, 'bank-a', 'rjct.account.blocked'),
       retried(id),
       routed(id, 'bank-c', 'banks'),
     ],
-    (id) => [
+    refusedByBankC: (id) => [
       routed(id, 'bank-c', 'banks'),
       submitted(id, 'bank-c'),
       eventOf(PaymentSubmissionFailed, {
@@ -344,33 +388,35 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
         source: 'dispatcher',
       }),
     ],
-    (id) => [
+    notSentThenRoutedToBankC: (id) => [
       routed(id, 'bank-a', 'banks'),
       submitted(id, 'bank-a'),
       notSent(id, 'bank-a', RETRY_LATER_AT),
       routed(id, 'bank-c', 'banks'),
     ],
-    (id) => [routed(id, 'bank-c', 'banks'), submitted(id, 'bank-c')],
-    (id) => [
+    awaitingBankC: (id) => [routed(id, 'bank-c', 'banks'), submitted(id, 'bank-c')],
+    notSentThenUnroutable: (id) => [
       routed(id, 'bank-a', 'banks'),
       submitted(id, 'bank-a'),
       notSent(id, 'bank-a', RETRY_LATER_AT),
       unroutable(id, 2),
     ],
-    (id) => [routed(id, 'bank-c', 'banks')],
-    (id) => [routed(id, 'bank-c', 'banks')],
-    (id) => [
+    routedToBankC: (id) => [routed(id, 'bank-c', 'banks')],
+    alsoRoutedToBankC: (id) => [routed(id, 'bank-c', 'banks')],
+    retriedNotYetRouted: (id) => [
       routed(id, 'bank-a', 'banks'),
       submitted(id, 'bank-a'),
       failed(id, 'bank-a'),
       retried(id),
     ],
-  ];
-  for (const [i, then] of sendings.entries()) await sending.instruct(i, then);
+  };
+  const sendingIndex = indexesOf(SENDING_PAYMENTS);
+  for (const name of SENDING_PAYMENTS) await sending.instruct(sendingIndex[name], sendings[name]);
+  const sendingPayments = named(sending.paymentIds, sendingIndex);
   await sending.later(
-    2,
+    sendingIndex.inDoubtAtBankA,
     eventOf(PaymentSubmissionFailed, {
-      paymentId: sending.paymentIds[2] ?? '',
+      paymentId: sendingPayments.inDoubtAtBankA,
       dfspId: 'bank-a',
       attempt: 1,
       outcome: 'unknown',
@@ -381,38 +427,60 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
   );
 
   return {
-    main,
-    cancelled: { ...cancelled, cancelledAt: at(batchCancelled) },
+    main: { ...main, payments: mainPayments },
+    cancelled: { ...cancelled, payments: cancelledPayments, cancelledAt: at(batchCancelled) },
     rejected,
-    sending,
+    sending: { ...sending, payments: sendingPayments },
     dfsps,
   };
 }
 
 /** The reference of a bank-a statement line that names no payment of the ledger. */
 export const UNKNOWN_REFERENCE = 'INV-2026-0042';
-/** Payment 0's success as bank-a reported its time, and the instant that is. */
+/** The matched payment's success as bank-a reported its time, and the instant that is. */
 export const REPORTED_AT = '2026-11-28T09:15:00+03:00';
 export const REPORTED_INSTANT = '2026-11-28T06:15:00.000Z';
-/** Payment 6's success as bank-a reported its time: after the statements' period. */
+/** The success of the payment reported after the period, as bank-a reported its time. */
 export const LATE_REPORTED_INSTANT = '2026-11-30T12:00:00.000Z';
 
+/**
+ * The reconciliation batch's 8 payments in batch order (the index in the comment), all sent and
+ * answered, named for what the DFSPs reported and the statements show of them.
+ */
+const RECONCILED_PAYMENTS = [
+  /** 0: paid by bank-a, which reported its own instant of success; matched on its statement. */
+  'matched',
+  /** 1: paid by bank-a; its statement shows another amount. */
+  'amountMismatched',
+  /** 2: paid by bank-a, reported with a date alone; matched, then its debit reversed. */
+  'returned',
+  /** 3: failed at bank-a; its statement shows it paid. */
+  'paidButFailed',
+  /** 4: paid by bank-a; its statement leaves it out. */
+  'missingFromStatement',
+  /** 5: paid by bank-c: another DFSP's payment on bank-a's statement, matched on bank-c's. */
+  'paidByBankC',
+  /** 6: paid by bank-a, which reported an instant after the statements' period; on neither. */
+  'reportedAfterPeriod',
+  /** 7: paid by bank-a; matched, then debited again on the same statement. */
+  'paidTwice',
+] as const;
+export type ReconciledPayment = (typeof RECONCILED_PAYMENTS)[number];
+
 export interface ReconciliationScenario {
-  /**
-   * KES, 8 payments sent and answered: 5 paid by bank-c, 3 failed at bank-a, the rest paid by
-   * bank-a (0 and 6 with the DFSP's own time of success, 2 with a date alone).
-   */
-  readonly batch: ScenarioBatch;
+  /** KES, 8 payments sent and answered, each named ({@link RECONCILED_PAYMENTS}). */
+  readonly batch: ScenarioBatch & NamedPayments<ReconciledPayment>;
   /** When each paid payment succeeded, as `payments.succeeded_at` should hold it. */
   readonly succeededAt: ReadonlyMap<string, string>;
   /**
-   * bank-a's MT940 statement, 10 lines: 1 matched (payment 0), 2 another amount (1), 3 matched
-   * and 4 reversed (2: returned), 5 paid although failed (3), 6 a bank-c payment (5), 7 an
-   * unknown reference, 8 a credit to the funding account, 9 matched and 10 paid again (7);
-   * payment 4 left out; its closing balance (-25.00) does not add up.
+   * bank-a's MT940 statement, 10 lines: 1 matched (`matched`), 2 another amount
+   * (`amountMismatched`), 3 matched and 4 reversed (`returned`), 5 paid although failed
+   * (`paidButFailed`), 6 a bank-c payment (`paidByBankC`), 7 an unknown reference, 8 a credit to
+   * the funding account, 9 matched and 10 paid again (`paidTwice`); `missingFromStatement` left
+   * out; its closing balance (-25.00) does not add up.
    */
   readonly bankA: StatementTimes;
-  /** bank-c's CSV statement: payment 5 matched; no balances. */
+  /** bank-c's CSV statement: `paidByBankC` matched; no balances. */
   readonly bankC: StatementTimes;
 }
 
@@ -436,7 +504,7 @@ export async function writeReconciliationScenario(
 ): Promise<ReconciliationScenario> {
   const { append, eventOf, at } = scenarioWriter(store, startMs);
   const batchId = nextUlid();
-  const count = 8;
+  const count = RECONCILED_PAYMENTS.length;
   const paymentIds = Array.from({ length: count }, () => nextUlid());
   const amountsMinor = paymentIds.map((_, i) => 10_000n + BigInt(i) * 100n);
   const total = String(amountsMinor.reduce((sum, amount) => sum + amount, 0n));
@@ -464,26 +532,30 @@ export async function writeReconciliationScenario(
     eventOf(BatchApproved, { batchId, by: 'user:bob' }),
   );
 
-  const id = (i: number) => paymentIds[i] ?? '';
-  const amount = (i: number) => String(amountsMinor[i]);
+  const index = indexesOf(RECONCILED_PAYMENTS);
+  const payments = named(paymentIds, index);
+  const id = (name: ReconciledPayment) => payments[name];
+  const amount = (name: ReconciledPayment) => String(amountsMinor[index[name]]);
   const lastChangedAt = new Map<string, string>();
-  const later = async (i: number, ...events: NewEvent[]) => {
-    await append(paymentStream(id(i)), ...events);
+  const later = async (name: ReconciledPayment, ...events: NewEvent[]) => {
+    await append(paymentStream(id(name)), ...events);
     const last = events[events.length - 1];
-    if (last !== undefined) lastChangedAt.set(id(i), at(last));
+    if (last !== undefined) lastChangedAt.set(id(name), at(last));
   };
   const succeededAt = new Map<string, string>();
-  const reportedAt: Readonly<Record<number, string>> = {
-    0: REPORTED_AT,
-    2: '2026-11-28',
-    6: '2026-11-30T12:00:00Z',
+  const reportedAt: Partial<Record<ReconciledPayment, string>> = {
+    matched: REPORTED_AT,
+    returned: '2026-11-28',
+    reportedAfterPeriod: '2026-11-30T12:00:00Z',
   };
-  for (const [i, line] of lines.entries()) {
+  for (const name of RECONCILED_PAYMENTS) {
+    const line = lines[index[name]];
+    if (line === undefined) throw new Error(`no payment ${name}`);
     const { paymentId } = line;
-    const dfspId = i === 5 ? 'bank-c' : 'bank-a';
-    const reported = reportedAt[i];
+    const dfspId = name === 'paidByBankC' ? 'bank-c' : 'bank-a';
+    const reported = reportedAt[name];
     const answer =
-      i === 3
+      name === 'paidButFailed'
         ? eventOf(PaymentFailed, {
             paymentId,
             dfspId,
@@ -497,7 +569,7 @@ export async function writeReconciliationScenario(
             ...(reported === undefined ? {} : { reportedAt: reported }),
           });
     await later(
-      i,
+      name,
       eventOf(PaymentInstructed, { ...line, batchId, programId: 'CT-OVC', currency: 'KES' }),
       eventOf(PaymentRouted, { paymentId, dfspId, ruleId: 'banks', rulesVersion: 1, via: 'route' }),
       eventOf(PaymentSubmitted, {
@@ -509,57 +581,64 @@ export async function writeReconciliationScenario(
       }),
       answer,
     );
-    if (i === 0) succeededAt.set(paymentId, REPORTED_INSTANT);
-    else if (i === 6) succeededAt.set(paymentId, LATE_REPORTED_INSTANT);
-    else if (i !== 3) succeededAt.set(paymentId, at(answer));
+    if (name === 'matched') succeededAt.set(paymentId, REPORTED_INSTANT);
+    else if (name === 'reportedAfterPeriod') succeededAt.set(paymentId, LATE_REPORTED_INSTANT);
+    else if (name !== 'paidButFailed') succeededAt.set(paymentId, at(answer));
   }
 
   // What reconciling bank-a's statement appends to the payments' streams.
   const bankA = nextUlid();
   const onBankA = { statementId: bankA, dfspId: 'bank-a' };
-  const reconciled = (i: number, statementId = bankA, dfspId = 'bank-a') =>
+  const reconciled = (name: ReconciledPayment, statementId = bankA, dfspId = 'bank-a') =>
     eventOf(PaymentReconciled, {
-      paymentId: id(i),
+      paymentId: id(name),
       statementId,
       dfspId,
-      amountMinor: amount(i),
+      amountMinor: amount(name),
       currency: 'KES',
     });
   const mismatched = (
-    i: number,
+    name: ReconciledPayment,
     kind: 'amount' | 'paid_but_failed' | 'paid_twice',
     statementAmountMinor: string,
     ledgerStatus: string,
   ) =>
     eventOf(PaymentReconciliationMismatched, {
       ...onBankA,
-      paymentId: id(i),
+      paymentId: id(name),
       kind,
       statementAmountMinor,
       statementCurrency: 'KES',
-      ledgerAmountMinor: amount(i),
+      ledgerAmountMinor: amount(name),
       ledgerCurrency: 'KES',
       ledgerStatus,
     });
-  await later(0, reconciled(0));
-  await later(1, mismatched(1, 'amount', '10150', 'succeeded'));
+  await later('matched', reconciled('matched'));
+  await later('amountMismatched', mismatched('amountMismatched', 'amount', '10150', 'succeeded'));
   await later(
-    2,
-    reconciled(2),
+    'returned',
+    reconciled('returned'),
     eventOf(PaymentReturned, {
       ...onBankA,
-      paymentId: id(2),
-      amountMinor: amount(2),
+      paymentId: id('returned'),
+      amountMinor: amount('returned'),
       currency: 'KES',
     }),
   );
-  await later(3, mismatched(3, 'paid_but_failed', amount(3), 'failed'));
-  await later(7, reconciled(7), mismatched(7, 'paid_twice', amount(7), 'succeeded'));
+  await later(
+    'paidButFailed',
+    mismatched('paidButFailed', 'paid_but_failed', amount('paidButFailed'), 'failed'),
+  );
+  await later(
+    'paidTwice',
+    reconciled('paidTwice'),
+    mismatched('paidTwice', 'paid_twice', amount('paidTwice'), 'succeeded'),
+  );
 
   type Outcome = ReconciledLine['outcome'];
-  const ledger = (i: number, ledgerStatus: string) => ({
+  const ledger = (name: ReconciledPayment, ledgerStatus: string) => ({
     batchId,
-    ledgerAmountMinor: amount(i),
+    ledgerAmountMinor: amount(name),
     ledgerCurrency: 'KES',
     ledgerStatus,
   });
@@ -580,21 +659,25 @@ export async function writeReconciliationScenario(
     outcome,
     ...ofLedger,
   });
+  /** A debit line naming this payment, for its own amount unless another is given. */
+  const debitOf = (
+    lineNumber: number,
+    name: ReconciledPayment,
+    outcome: Outcome,
+    ledgerStatus: string,
+    amountMinor = amount(name),
+  ) => debit(lineNumber, id(name), amountMinor, outcome, ledger(name, ledgerStatus));
   const linesOfA: ReconciledLine[] = [
-    debit(1, id(0), amount(0), 'matched', ledger(0, 'succeeded')),
-    debit(2, id(1), '10150', 'mismatched', ledger(1, 'succeeded')),
-    debit(3, id(2), amount(2), 'matched', ledger(2, 'succeeded')),
-    {
-      ...debit(4, id(2), amount(2), 'returned', ledger(2, 'succeeded')),
-      direction: 'credit',
-      reversal: true,
-    },
-    debit(5, id(3), amount(3), 'paid_but_failed', ledger(3, 'failed')),
-    debit(6, id(5), amount(5), 'other_dfsp', ledger(5, 'succeeded')),
+    debitOf(1, 'matched', 'matched', 'succeeded'),
+    debitOf(2, 'amountMismatched', 'mismatched', 'succeeded', '10150'),
+    debitOf(3, 'returned', 'matched', 'succeeded'),
+    { ...debitOf(4, 'returned', 'returned', 'succeeded'), direction: 'credit', reversal: true },
+    debitOf(5, 'paidButFailed', 'paid_but_failed', 'failed'),
+    debitOf(6, 'paidByBankC', 'other_dfsp', 'succeeded'),
     debit(7, UNKNOWN_REFERENCE, '7500', 'unknown'),
     { ...debit(8, null, '500000', 'not_a_payment'), direction: 'credit' },
-    debit(9, id(7), amount(7), 'matched', ledger(7, 'succeeded')),
-    debit(10, id(7), amount(7), 'paid_twice', ledger(7, 'succeeded')),
+    debitOf(9, 'paidTwice', 'matched', 'succeeded'),
+    debitOf(10, 'paidTwice', 'paid_twice', 'succeeded'),
   ];
   const importedA = eventOf(StatementImported, {
     statementId: bankA,
@@ -616,7 +699,14 @@ export async function writeReconciliationScenario(
   );
   const missingA = eventOf(StatementPaymentsMissing, {
     statementId: bankA,
-    payments: [{ paymentId: id(4), batchId, amountMinor: amount(4), currency: 'KES' }],
+    payments: [
+      {
+        paymentId: id('missingFromStatement'),
+        batchId,
+        amountMinor: amount('missingFromStatement'),
+        currency: 'KES',
+      },
+    ],
   });
   const balanceA = eventOf(StatementBalanceChecked, {
     statementId: bankA,
@@ -628,7 +718,7 @@ export async function writeReconciliationScenario(
   await append(statementStream(bankA), importedA, ...linesA, missingA, balanceA);
 
   const bankC = nextUlid();
-  await later(5, reconciled(5, bankC, 'bank-c'));
+  await later('paidByBankC', reconciled('paidByBankC', bankC, 'bank-c'));
   const importedC = eventOf(StatementImported, {
     statementId: bankC,
     dfspId: 'bank-c',
@@ -640,7 +730,7 @@ export async function writeReconciliationScenario(
   });
   const linesC = eventOf(StatementLinesReconciled, {
     statementId: bankC,
-    lines: [debit(1, id(5), amount(5), 'matched', ledger(5, 'succeeded'))],
+    lines: [debitOf(1, 'paidByBankC', 'matched', 'succeeded')],
   });
   const balanceC = eventOf(StatementBalanceChecked, {
     statementId: bankC,
@@ -655,6 +745,7 @@ export async function writeReconciliationScenario(
       amountsMinor,
       addedAt: paymentIds.map(() => at(added)),
       lastChangedAt,
+      payments,
     },
     succeededAt,
     bankA: {
@@ -704,6 +795,24 @@ function scenarioWriter(store: EventStore, startMs: number) {
   };
   const at = (event: NewEvent) => event.metadata.occurredAt;
   return { append, eventOf, at };
+}
+
+/** Each name's position in the list: the index in its batch of the payment it names. */
+function indexesOf<Name extends string>(names: readonly Name[]): Record<Name, number> {
+  return Object.fromEntries(names.map((name, i) => [name, i])) as Record<Name, number>;
+}
+
+/** The ids of a batch's payments at these indexes, by name. */
+function named<Name extends string>(
+  paymentIds: readonly string[],
+  indexes: Readonly<Record<Name, number>>,
+): Readonly<Record<Name, string>> {
+  const entries = Object.entries<number>(indexes).map(([name, i]) => {
+    const paymentId = paymentIds[i];
+    if (paymentId === undefined) throw new Error(`no payment ${i} for ${name}`);
+    return [name, paymentId] as const;
+  });
+  return Object.fromEntries(entries) as Record<Name, string>;
 }
 
 function withPurpose(purpose: string | undefined): { purpose?: string } {
