@@ -260,9 +260,14 @@ describe('a sending that failed', () => {
   });
 
   it('never fails a payment the DFSP may hold, however many attempts', () => {
-    given([instructed, routedTo('bank-a'), submittedTo('bank-a', 9)])
-      .when(failure({ attempt: 9, outcome: 'unknown', dfspMayHold: true }))
-      .thenMatches([{ type: 'PaymentSubmissionFailed' }]);
+    // The route has had its 3 sendings (maxAttemptsPerRoute): a failure it does not hold would
+    // be final here, one it may hold is not.
+    const third = [...sent, notSent(1), submittedTo('bank-a', 2), notSent(2)];
+    given([...third, submittedTo('bank-a', 3)])
+      .when(failure({ attempt: 3, outcome: 'unknown', dfspMayHold: true }))
+      .thenMatches([
+        { type: 'PaymentSubmissionFailed', data: { dfspMayHold: true, retryable: true } },
+      ]);
   });
 
   it('ignores a failure of an earlier attempt', () => {
