@@ -13,7 +13,7 @@ import type { StatusReport } from '../../domain/statusReport.js';
 import { dfspSignature } from '../dfspSignature.js';
 import { maskAddresses } from '../masking.js';
 import { formatPath, PROBLEM_CONTENT_TYPE, problem, respondProblem } from '../problems.js';
-import { DfspIdSchema, ProblemSchema } from '../schemas/common.js';
+import { ProblemSchema } from '../schemas/common.js';
 import { DfspParamsSchema } from '../schemas/dfsps.js';
 
 /** The route the DFSP signature is checked on, as Hono writes its pattern. */
