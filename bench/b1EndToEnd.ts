@@ -10,7 +10,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,7 +25,7 @@ import {
   type Role,
   registerDfsp,
 } from '../src/demo/demoProgramme.js';
-import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
+import { createBenchDatabase, freePort, printTable, writeResult } from './benchSupport.js';
 import { isMain, type Scenario, type ScenarioResult } from './scenario.js';
 
 export interface EndToEndOptions {
@@ -210,16 +209,6 @@ async function stop(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** B1: 100,000 payments on the local Postgres. */

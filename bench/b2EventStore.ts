@@ -91,7 +91,10 @@ async function runB2(options: B2Options): Promise<ScenarioResult> {
   const emmettVersion = await installedVersion('@event-driven-io/emmett-postgresql');
   const loadAtStart = os.loadavg()[0];
   process.stdout.write(
-    `B2: ${options.events.toLocaleString('en')} events over ${options.streams.toLocaleString('en')} streams, ${options.writers} writers, pools of ${options.connections} connections, data ${payloadBytes} bytes; load average ${loadAtStart?.toFixed(1)}\n`,
+    `B2: ${options.events.toLocaleString('en')} events ` +
+      `over ${options.streams.toLocaleString('en')} streams, ${options.writers} writers, ` +
+      `pools of ${options.connections} connections, data ${payloadBytes} bytes; ` +
+      `load average ${loadAtStart?.toFixed(1)}\n`,
   );
 
   const ours = await runOurs(options, eventsPerStream);
@@ -120,7 +123,8 @@ async function runB2(options: B2Options): Promise<ScenarioResult> {
     ]),
   ]);
   process.stdout.write(
-    `ours ÷ Emmett ${toEmmett.toFixed(2)}× (target ≥ 1.5×), ours ÷ raw ${toRaw.toFixed(2)}× (target ≥ 0.5×)\n`,
+    `ours ÷ Emmett ${toEmmett.toFixed(2)}× (target ≥ 1.5×), ` +
+      `ours ÷ raw ${toRaw.toFixed(2)}× (target ≥ 0.5×)\n`,
   );
 
   const resultFile = await writeResult('b2-event-store', {

@@ -654,7 +654,8 @@ export const b3Replay: Scenario = async () => {
     const store = createPostgresEventStore(db);
 
     process.stdout.write(
-      `B3 replay: seeding about ${targetEvents.toLocaleString('en')} events${options.database ? ' (counting only: --database)' : ''}\n`,
+      `B3 replay: seeding about ${targetEvents.toLocaleString('en')} events` +
+        `${options.database ? ' (counting only: --database)' : ''}\n`,
     );
     const seedStarted = performance.now();
     const sink: AppendSink = options.database
@@ -669,7 +670,9 @@ export const b3Replay: Scenario = async () => {
       throw new Error(`the log holds ${head} events, the seed wrote ${expectation.events}`);
     }
     process.stdout.write(
-      `seeded ${expectation.events.toLocaleString('en')} events in ${seedSeconds.toFixed(1)} s (${formatRate(expectation.events, seedSeconds)}/s), ${expectation.validated.toLocaleString('en')} validated\n`,
+      `seeded ${expectation.events.toLocaleString('en')} events in ${seedSeconds.toFixed(1)} s ` +
+        `(${formatRate(expectation.events, seedSeconds)}/s), ` +
+        `${expectation.validated.toLocaleString('en')} validated\n`,
     );
     await db.query('VACUUM ANALYZE ledger_events');
     // The seed's dirty pages are written now, not by checkpoints in the middle of the replay.
@@ -728,15 +731,18 @@ export const b3Replay: Scenario = async () => {
     printTable(table);
     for (const total of totals) {
       process.stdout.write(
-        `batch ${total.batchSize}: the ${expectation.events.toLocaleString('en')}-event log replayed into every read model in ${total.seconds.toFixed(1)} s (${formatRate(expectation.events, total.seconds)} log events/s)\n`,
+        `batch ${total.batchSize}: the ${expectation.events.toLocaleString('en')}-event log ` +
+          `replayed into every read model in ${total.seconds.toFixed(1)} s ` +
+          `(${formatRate(expectation.events, total.seconds)} log events/s)\n`,
       );
     }
     const misses = replays.flatMap(({ batchSize, misses }) =>
       misses.map((miss) => `batch ${batchSize}: ${miss}`),
     );
+    const sameRows = batchSizes.length > 1 ? ', and every batch size gives the same rows' : '';
     process.stdout.write(
       misses.length === 0
-        ? `replay exact: row counts and events applied match the seed${batchSizes.length > 1 ? ', and every batch size gives the same rows' : ''}\n`
+        ? `replay exact: row counts and events applied match the seed${sameRows}\n`
         : `replay NOT exact:\n  ${misses.join('\n  ')}\n`,
     );
 

@@ -23,7 +23,6 @@ import { once } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +32,7 @@ import { loadConfig } from '../src/config.js';
 import { optional } from '../src/domain/optional.js';
 import { projections } from '../src/projections/projections.js';
 import { openStores } from '../src/stores.js';
-import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
+import { createBenchDatabase, freePort, printTable, writeResult } from './benchSupport.js';
 import { isMain, type Scenario, type ScenarioResult } from './scenario.js';
 
 export interface B4Options {
@@ -76,7 +75,8 @@ export async function runB4(options: B4Options): Promise<ScenarioResult> {
   let stats: pg.Client | undefined;
   try {
     process.stdout.write(
-      `B4 queries: seeding ${options.payments.toLocaleString('en')} payments in ${batches.toLocaleString('en')} batches\n`,
+      `B4 queries: seeding ${options.payments.toLocaleString('en')} payments ` +
+        `in ${batches.toLocaleString('en')} batches\n`,
     );
     const seedStart = performance.now();
     await seedReadModel(database.url, options.payments, batches);
@@ -472,16 +472,6 @@ async function waitForReady(readyUrl: string, child: ChildProcess, output: () =>
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${readyUrl} was not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /**

@@ -25,7 +25,8 @@ async function main(): Promise<void> {
     apiTokens = tokenFile.spec;
     logger.info(
       { file: tokenFile.file, created: tokenFile.created },
-      'API_TOKENS is not set: using one token per role from the token file (readable by its owner only)',
+      'API_TOKENS is not set: ' +
+        'using one token per role from the token file (readable by its owner only)',
     );
   }
   // Listen first: with PORT=0 the address DFSPs call back on is known only once bound. Requests

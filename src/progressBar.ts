@@ -1,6 +1,9 @@
 /** Draws and shows how far a long command-line job has got. */
 export interface ProgressBar {
-  /** Shows `fraction` (0 to 1) done, with `text` after it; throttled, so call it as often as you like. */
+  /**
+   * Shows `fraction` (0 to 1) done, with `text` after it; throttled, so call it as often as you
+   * like.
+   */
   update(fraction: number, text: string): void;
   /** Shows the last state at once and ends the line. */
   finish(fraction: number, text: string): void;

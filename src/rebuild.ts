@@ -41,7 +41,8 @@ function createProgress(name: string, head: bigint) {
   let applied = 0;
   const text = () => {
     const seconds = Math.max((performance.now() - started) / 1000, 0.001);
-    return `${applied.toLocaleString('en')} events ${Math.round(applied / seconds).toLocaleString('en')}/s`;
+    const rate = Math.round(applied / seconds).toLocaleString('en');
+    return `${applied.toLocaleString('en')} events ${rate}/s`;
   };
   return {
     update(events: number, position: bigint) {
@@ -50,8 +51,9 @@ function createProgress(name: string, head: bigint) {
     },
     done(total: number) {
       bar.finish(1, text());
+      const seconds = (performance.now() - started) / 1000;
       process.stdout.write(
-        `${name}: ${total.toLocaleString('en')} events replayed in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+        `${name}: ${total.toLocaleString('en')} events replayed in ${seconds.toFixed(1)} s\n`,
       );
     },
   };

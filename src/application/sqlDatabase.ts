@@ -45,7 +45,10 @@ export interface Migration {
   readonly sql: string;
 }
 
-/** An ordered list of migrations owned by one part of the service (`event-store`, `read-models`). */
+/**
+ * An ordered list of migrations owned by one part of the service (`event-store`,
+ * `read-models`).
+ */
 export interface MigrationSet {
   readonly component: string;
   readonly migrations: readonly Migration[];

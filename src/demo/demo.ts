@@ -70,9 +70,28 @@ const DEMO_DISPATCH = {
   CIRCUIT_COOLDOWN_MS: '2000',
 };
 
+/** Settings of the service and the simulator named in full. */
+const CHILD_SETTING_NAMES = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'EVENTSTORE_URL',
+  'PUBLIC_URL',
+  'API_TOKENS',
+  'ROLES',
+  'LOG_LEVEL',
+  'PROJECTION_BATCH_SIZE',
+  'SENDER_ID',
+];
+/** Settings of the service and the simulator named by prefix (`DISPATCH_RETRY_BASE_MS` …). */
+const CHILD_SETTING_PREFIXES = ['DISPATCH_', 'DFSP_', 'CIRCUIT_', 'STATUS_POLL_'];
+const CHILD_SETTING_PATTERNS = [
+  ...CHILD_SETTING_NAMES,
+  ...CHILD_SETTING_PREFIXES.map((prefix) => String.raw`${prefix}\w+`),
+];
 /** The service's and the simulator's own settings: never inherited from the demo's caller. */
-const CHILD_SETTING =
-  /^(PORT|HOST|DATA_DIR|DATABASE_URL|EVENTSTORE_URL|PUBLIC_URL|API_TOKENS|ROLES|LOG_LEVEL|PROJECTION_BATCH_SIZE|SENDER_ID|DISPATCH_\w+|DFSP_\w+|CIRCUIT_\w+|STATUS_POLL_\w+)$/;
+const CHILD_SETTING = new RegExp(`^(${CHILD_SETTING_PATTERNS.join('|')})$`);
 
 /** Ctrl-C or SIGTERM: the run stops, the children are stopped, the exit code is 130. */
 class Interrupted extends Error {
@@ -182,7 +201,8 @@ async function runDemo(run: DemoRun): Promise<number> {
   const { batchId, totalMinor } = await loadBatch(api, PAYMENT_COUNT);
   const loadSeconds = ((performance.now() - loadStartedMs) / 1000).toFixed(1);
   out(
-    `  batch ${batchId}: ${formatCount(PAYMENT_COUNT)} payments, ${formatMoney(totalMinor)} ${DEMO_CURRENCY}`,
+    `  batch ${batchId}: ${formatCount(PAYMENT_COUNT)} payments, ` +
+      `${formatMoney(totalMinor)} ${DEMO_CURRENCY}`,
   );
   out(`    loaded and submitted by ${PEOPLE.operator} (operator) in ${loadSeconds} s`);
   const approvedMs = performance.now();
@@ -226,7 +246,8 @@ async function settle(
     const summary = await api<BatchSummary>('reporter', 'GET', `/v1/batches/${batchId}`, 200);
     const final = finalCount(summary);
     const seconds = Math.max((performance.now() - approvedMs) / 1000, 0.001);
-    const text = `${formatCount(final)} / ${formatCount(PAYMENT_COUNT)} final, ${Math.round(final / seconds)}/s`;
+    const rate = Math.round(final / seconds);
+    const text = `${formatCount(final)} / ${formatCount(PAYMENT_COUNT)} final, ${rate}/s`;
     if (final === PAYMENT_COUNT || seconds * 1000 > SETTLE_TIMEOUT_MS) {
       bar.finish(final / PAYMENT_COUNT, text);
       return { summary, seconds };

@@ -100,7 +100,8 @@ export function createClient(
     const text = await response.text();
     if (response.status !== expectedStatus) {
       throw new Error(
-        `${method} ${path} answered ${response.status} (expected ${expectedStatus}): ${text.slice(0, 1_000)}`,
+        `${method} ${path} answered ${response.status} (expected ${expectedStatus}): ` +
+          text.slice(0, 1_000),
       );
     }
     return (text === '' ? undefined : JSON.parse(text)) as T;
@@ -220,7 +221,8 @@ export const finalCount = (summary: BatchSummary) =>
 export function printSummary(summary: BatchSummary): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const row = (first: string, second: string, entry: CountAndAmount) =>
-    `  ${first.padEnd(14)}${second.padEnd(12)}${formatCount(entry.count).padStart(8)}${formatMoney(minor(entry.amount)).padStart(18)}`;
+    `  ${first.padEnd(14)}${second.padEnd(12)}` +
+    `${formatCount(entry.count).padStart(8)}${formatMoney(minor(entry.amount)).padStart(18)}`;
   const heading = (title: string) =>
     `  ${title.padEnd(26)}${'count'.padStart(8)}${`amount ${DEMO_CURRENCY}`.padStart(18)}`;
   out(`\nbatch ${summary.batchId}: ${summary.status}`);

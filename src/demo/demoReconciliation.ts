@@ -71,7 +71,8 @@ export async function reconcileStatements(
   for (const [state, { count, amount }] of Object.entries(summary.reconciliation)) {
     const grouped = amount.replace(/\B(?=(\d{3})+\.)/g, ',');
     out(
-      `  batch ${state.padEnd(13)}${formatCount(count).padStart(9)} ${grouped.padStart(17)} ${DEMO_CURRENCY}`,
+      `  batch ${state.padEnd(13)}${formatCount(count).padStart(9)} ` +
+        `${grouped.padStart(17)} ${DEMO_CURRENCY}`,
     );
   }
   return clean;

@@ -6,7 +6,10 @@ import { parseFinancialAddress } from './financialAddress.js';
 import { formatAmount, parseAmount } from './money.js';
 import { optional } from './optional.js';
 
-/** A payment as the programme sends it: the amount still a decimal string in the batch's currency. */
+/**
+ * A payment as the programme sends it: the amount still a decimal string in the batch's
+ * currency.
+ */
 export interface PaymentInstruction {
   readonly reference: string;
   readonly beneficiaryId: string;
@@ -201,7 +204,8 @@ function addPayments(command: Extract<BatchCommand, { type: 'AddPayments' }>, st
   if (state.receivedCount + added.length > opened.declaredCount) {
     throw new DomainError(
       'declared_count_exceeded',
-      `the batch declares ${opened.declaredCount} payments; ${state.receivedCount} received, ${added.length} more would exceed it`,
+      `the batch declares ${opened.declaredCount} payments; ` +
+        `${state.receivedCount} received, ${added.length} more would exceed it`,
       ['payments'],
     );
   }
@@ -245,7 +249,8 @@ function submit(by: string, state: BatchState): BatchEvent[] {
     const money = (minor: bigint) => `${formatAmount(minor, opened.currency)} ${opened.currency}`;
     throw new DomainError(
       'control_totals_mismatch',
-      `declared ${opened.declaredCount} payments totalling ${money(declaredTotal)}; received ${state.receivedCount} totalling ${money(state.receivedTotalMinor)}`,
+      `declared ${opened.declaredCount} payments totalling ${money(declaredTotal)}; ` +
+        `received ${state.receivedCount} totalling ${money(state.receivedTotalMinor)}`,
     );
   }
   return [

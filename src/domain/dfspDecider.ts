@@ -85,7 +85,10 @@ export const dfspDecider = {
   },
 };
 
-/** Checks what a schema cannot: known currencies, a payer address, a maximum every currency can express. */
+/**
+ * Checks what a schema cannot: known currencies, a payer address, a maximum every currency can
+ * express.
+ */
 function checkProfile(profile: DfspProfile): DfspProfile {
   profile.currencies.forEach((currency, index) => {
     if (!isKnownCurrency(currency)) {

@@ -62,18 +62,21 @@ export function parseFinancialAddress(text: unknown): FinancialAddress {
   const [rawType, afterType, ...extraColons] = text.split(':');
   if (afterType === undefined || extraColons.length > 0 || rawType === undefined) {
     throw malformed(
-      'a financial address must have exactly one ":" between its type and id, as in "account:12345@bank-a"',
+      'a financial address must have exactly one ":" between its type and id, ' +
+        'as in "account:12345@bank-a"',
     );
   }
   const [id, rawProvider, ...extraAts] = afterType.split('@');
   if (rawProvider === undefined || extraAts.length > 0 || id === undefined) {
     throw malformed(
-      'a financial address must have exactly one "@" between its id and provider, as in "account:12345@bank-a"',
+      'a financial address must have exactly one "@" between its id and provider, ' +
+        'as in "account:12345@bank-a"',
     );
   }
   if (!TYPE.test(rawType)) {
     throw malformed(
-      'the type of a financial address must be 1 to 32 letters, digits or "-" (e.g. "account", "mobile")',
+      'the type of a financial address must be 1 to 32 letters, digits or "-" ' +
+        '(e.g. "account", "mobile")',
     );
   }
   if (!ID.test(id)) {
@@ -103,7 +106,8 @@ export function parseFinancialAddress(text: unknown): FinancialAddress {
  * length either.
  *
  * @example
- * maskFinancialAddress(parseFinancialAddress('account:100200300@bank-a')); // "account:****0300@bank-a"
+ * maskFinancialAddress(parseFinancialAddress('account:100200300@bank-a'));
+ * // "account:****0300@bank-a"
  * maskFinancialAddress(parseFinancialAddress('token:12345@gtbank')); // "token:****@gtbank"
  */
 export function maskFinancialAddress(fa: FinancialAddress): string {

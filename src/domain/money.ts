@@ -34,7 +34,10 @@ export const MINOR_UNITS: Readonly<Record<string, number>> = Object.freeze({
   EUR: 2, GBP: 2, CHF: 2, ISK: 0, AUD: 2, XPF: 0, VUV: 0,
 });
 
-/** 10^13 major units or more is refused: beyond any G2P payment; at 3 decimals still fits an int8. */
+/**
+ * 10^13 major units or more is refused: beyond any G2P payment; at 3 decimals still fits an
+ * int8.
+ */
 const MAX_INTEGER_DIGITS = 13;
 /** Quoted input is cut to this length in error messages, so a huge body cannot bloat a log line. */
 const MAX_QUOTED_CHARS = 40;
@@ -91,7 +94,9 @@ export function parseAmount(text: unknown, currency: string): bigint {
   if (match === null || integerDigits === undefined) {
     throw new DomainError(
       'amount_malformed',
-      `amount must be a plain decimal string such as "10.50" (digits, optionally a point and digits; no sign, spaces or exponent), got ${quote(text)}`,
+      'amount must be a plain decimal string such as "10.50" ' +
+        '(digits, optionally a point and digits; no sign, spaces or exponent), ' +
+        `got ${quote(text)}`,
       [],
     );
   }
@@ -113,7 +118,8 @@ export function parseAmount(text: unknown, currency: string): bigint {
   if (integerDigits.length > MAX_INTEGER_DIGITS) {
     throw new DomainError(
       'amount_too_large',
-      `amount allows at most ${MAX_INTEGER_DIGITS} digits before the decimal point, got ${integerDigits.length}`,
+      `amount allows at most ${MAX_INTEGER_DIGITS} digits before the decimal point, ` +
+        `got ${integerDigits.length}`,
       [],
     );
   }

@@ -58,7 +58,10 @@ export type PaymentCommand =
   | { readonly type: 'RetryPayment'; readonly by: string; readonly decision: RoutingDecision }
   | { readonly type: 'ReconcileStatementLine'; readonly line: LineToReconcile };
 
-/** Statuses in which a payment has not been sent to any DFSP: it may still be routed or cancelled. */
+/**
+ * Statuses in which a payment has not been sent to any DFSP: it may still be routed or
+ * cancelled.
+ */
 const NOT_SENT: ReadonlySet<PaymentStatus> = new Set(['pending', 'routed', 'unroutable']);
 
 /**

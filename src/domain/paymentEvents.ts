@@ -176,7 +176,10 @@ export const PaymentReconciliationMismatched = defineEvent(
   }),
 );
 
-/** The DFSP reversed the payment on its statement: the money came back (`succeeded` → `returned`). */
+/**
+ * The DFSP reversed the payment on its statement: the money came back (`succeeded` →
+ * `returned`).
+ */
 export const PaymentReturned = defineEvent(
   'PaymentReturned',
   z.strictObject({

@@ -50,8 +50,13 @@ export type PaymentForRouting = {
  * an administrator can read (at most `MAX_UNROUTABLE_REASON_LENGTH` characters).
  *
  * @example
- * const decision: RoutingDecision =
- *   { outcome: 'routed', dfspId: 'bank-a', ruleId: 'large-to-banks', rulesVersion: 3, via: 'route' };
+ * const decision: RoutingDecision = {
+ *   outcome: 'routed',
+ *   dfspId: 'bank-a',
+ *   ruleId: 'large-to-banks',
+ *   rulesVersion: 3,
+ *   via: 'route',
+ * };
  */
 export type RoutingDecision =
   | {
@@ -76,8 +81,10 @@ export const MAX_UNROUTABLE_REASON_LENGTH = 500;
  *
  * @example
  * routePayment(payment, { version: 3, rules: [rule] }, new Map([['bank-a', bankA]]));
- * // → { outcome: 'routed', dfspId: 'bank-a', ruleId: 'large-to-banks', rulesVersion: 3, via: 'route' }
- * // or { outcome: 'unroutable', reason: 'no eligible DFSP: rule large-to-banks: bank-a suspended', … }
+ * // → { outcome: 'routed', dfspId: 'bank-a', ruleId: 'large-to-banks', rulesVersion: 3,
+ * //     via: 'route' }
+ * // or { outcome: 'unroutable',
+ * //      reason: 'no eligible DFSP: rule large-to-banks: bank-a suspended', … }
  */
 export function routePayment(
   payment: PaymentForRouting,
@@ -136,7 +143,10 @@ function ineligibility(
     return `${dfspId} does not support FA type ${payment.faType}`;
   }
   if (dfsp.maxAmountMinor !== undefined && payment.amountMinor > dfsp.maxAmountMinor) {
-    return `${dfspId} takes at most ${dfsp.maxAmountMinor} minor units, this payment is ${payment.amountMinor}`;
+    return (
+      `${dfspId} takes at most ${dfsp.maxAmountMinor} minor units, ` +
+      `this payment is ${payment.amountMinor}`
+    );
   }
   return undefined;
 }

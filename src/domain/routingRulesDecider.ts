@@ -25,7 +25,10 @@ export interface RoutingRulesState {
  * version. Publishing the set in force again changes nothing and keeps its version.
  *
  * @example
- * routingRulesDecider.decide({ type: 'PublishRules', rules, by: 'user:admin', knownDfspIds }, state);
+ * routingRulesDecider.decide(
+ *   { type: 'PublishRules', rules, by: 'user:admin', knownDfspIds },
+ *   state,
+ * );
  */
 export const routingRulesDecider = {
   initialState(): RoutingRulesState {
@@ -42,9 +45,10 @@ export const routingRulesDecider = {
     const all: DomainProblem[] = [...problems, ...ruleProblems];
     if (all.length > 0) {
       const first = all[0];
+      const counted = `the rule set has ${all.length} problem${all.length === 1 ? '' : 's'}`;
       throw new DomainError(
         'invalid_rules',
-        `the rule set has ${all.length} problem${all.length === 1 ? '' : 's'}${first ? `, first: ${first.message}` : ''}`,
+        `${counted}${first ? `, first: ${first.message}` : ''}`,
         first?.path ?? ['rules'],
         all,
       );

@@ -24,7 +24,10 @@ export interface StatementLine {
   readonly reversal: boolean;
   /** Booking date, where the format gives one. */
   readonly bookedOn?: string;
-  /** Free text (MT940 `:86:`, camt.053 `AddtlNtryInf`/`Ustrd`, CSV `narrative`), at most 500 characters. */
+  /**
+   * Free text (MT940 `:86:`, camt.053 `AddtlNtryInf`/`Ustrd`, CSV `narrative`), at most 500
+   * characters.
+   */
   readonly narrative?: string;
 }
 
@@ -43,7 +46,10 @@ export interface ParsedStatement {
   readonly statementRef?: string;
   /** The account it is a statement of (MT940 `:25:`, camt.053 `Acct/Id`), where given. */
   readonly accountId?: string;
-  /** The period it covers, where given (camt.053 `FrToDt`; MT940 and CSV: first and last booking). */
+  /**
+   * The period it covers, where given (camt.053 `FrToDt`; MT940 and CSV: first and last
+   * booking).
+   */
   readonly from?: string;
   readonly to?: string;
   /** Opening and closing balances (MT940 `:60F:`/`:62F:`, camt.053 `OPBD`/`CLBD`); CSV has none. */

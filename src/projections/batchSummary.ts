@@ -53,7 +53,10 @@ export const batchSummaryColumns = `b.batch_id, b.program_id, b.cycle_id, b.curr
       'amountMinor', t.amount_minor::text) ORDER BY t.dfsp_id, t.status, t.reconciliation)
     FROM batch_payment_totals t WHERE t.batch_id = b.batch_id), '[]'::json) AS totals`;
 
-/** The API's batch summary: declared against received, and counts and amounts by status, DFSP and reconciliation. */
+/**
+ * The API's batch summary: declared against received, and counts and amounts by status, DFSP
+ * and reconciliation.
+ */
 export function toBatchSummary(row: BatchRow): BatchSummaryView {
   const format = (tally: Tally): CountAndAmount => ({
     count: tally.count,

@@ -58,7 +58,8 @@ function withContext<T>(event: RecordedEvent, work: () => T): T {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
-      `${paymentsProjection.name}: cannot project ${event.type} at position ${event.position}: ${reason}`,
+      `${paymentsProjection.name}: ` +
+        `cannot project ${event.type} at position ${event.position}: ${reason}`,
       { cause: error },
     );
   }

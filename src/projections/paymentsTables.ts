@@ -237,7 +237,8 @@ export async function cancelUnsentPayments(
   const result = rows[0];
   if (result === undefined || result.cancelled !== result.moved) {
     throw new Error(
-      `batch ${batchId}: cancelled ${result?.cancelled} payments but their totals counted ${result?.moved}`,
+      `batch ${batchId}: cancelled ${result?.cancelled} payments ` +
+        `but their totals counted ${result?.moved}`,
     );
   }
 }

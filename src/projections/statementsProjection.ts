@@ -261,7 +261,8 @@ function withContext<T>(event: RecordedEvent, work: () => T): T {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
-      `${statementsProjection.name}: cannot project ${event.type} at position ${event.position}: ${reason}`,
+      `${statementsProjection.name}: ` +
+        `cannot project ${event.type} at position ${event.position}: ${reason}`,
       { cause: error },
     );
   }

@@ -85,7 +85,8 @@ export interface DfspRow {
 /** The select list of a DFSP, from `dfsps d`. */
 export const dfspColumns = `d.dfsp_id, d.name, d.connector, d.base_url, d.payer_fa, d.currencies,
   d.fa_types, d.max_amount, d.max_batch_size, d.status, d.health,
-  ${isoTimestamp('d.registered_at')} AS registered_at, ${isoTimestamp('d.updated_at')} AS updated_at`;
+  ${isoTimestamp('d.registered_at')} AS registered_at,
+  ${isoTimestamp('d.updated_at')} AS updated_at`;
 
 /** The API's DFSP: its profile and state, never a secret. */
 export function toDfspView(row: DfspRow): DfspView {

@@ -43,7 +43,8 @@ export type StatementResult =
  *
  * @example
  * buildStatement(book.ledger(), { inject: ['omission'] }, context);
- * // { ok: true, statement: { lines: [… without the 3rd payment], injected: { omission: '01J…' } } }
+ * // { ok: true,
+ * //   statement: { lines: [… without the 3rd payment], injected: { omission: '01J…' } } }
  */
 export function buildStatement(
   ledger: readonly LedgerEntry[],
@@ -82,7 +83,9 @@ export function buildStatement(
     if (amountMinor === undefined) {
       return {
         ok: false,
-        message: `amount ${entry.amount} of ${entry.reference_id.slice(0, 40)} is not exact in ${currency}`,
+        message:
+          `amount ${entry.amount} of ${entry.reference_id.slice(0, 40)} ` +
+          `is not exact in ${currency}`,
       };
     }
     if (fromMs !== undefined && paidAtMs < fromMs) {

@@ -7,6 +7,18 @@ export const MAX_END_TO_END_ID_CHARS = 35;
 /** Max140Text: the longest name or unstructured remittance line. */
 const MAX_TEXT_CHARS = 140;
 
+/** C0 controls but tab, LF and CR, and the noncharacters U+FFFE and U+FFFF. */
+const FORBIDDEN_CHARACTER = String.raw`[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]`;
+/** A high surrogate not followed by a low one. */
+const LONE_HIGH_SURROGATE = String.raw`[\ud800-\udbff](?![\udc00-\udfff])`;
+/** A low surrogate not preceded by a high one. */
+const LONE_LOW_SURROGATE = String.raw`(?<![\ud800-\udbff])[\udc00-\udfff]`;
+/** What XML 1.0 character data cannot carry. */
+const NOT_XML_CHARACTER = new RegExp(
+  [FORBIDDEN_CHARACTER, LONE_HIGH_SURROGATE, LONE_LOW_SURROGATE].join('|'),
+  'g',
+);
+
 /**
  * Text as XML character data (for elements and double-quoted attributes): markup characters as
  * entities, characters XML 1.0 cannot carry (C0 controls but tab, CR, LF; lone surrogates;
@@ -14,11 +26,7 @@ const MAX_TEXT_CHARS = 140;
  */
 export function xmlText(text: string): string {
   return text
-    .replace(
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the target
-      /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
-      '\ufffd',
-    )
+    .replace(NOT_XML_CHARACTER, '\ufffd')
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
@@ -54,7 +62,8 @@ function entry(line: StatementLine, currency: string): string[] {
     `  <BookgDt><Dt>${booked}</Dt></BookgDt>`,
     `  <ValDt><Dt>${booked}</Dt></ValDt>`,
     `  <AcctSvcrRef>${xmlText(line.bankReference)}</AcctSvcrRef>`,
-    '  <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd>',
+    '  <BkTxCd><Domn><Cd>PMNT</Cd>' +
+      '<Fmly><Cd>ICDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd>',
     '  <NtryDtls>',
     '    <TxDtls>',
     `      <Refs><EndToEndId>${xmlText(line.reference)}</EndToEndId></Refs>`,
@@ -86,7 +95,8 @@ export function statementCamt053(statement: SimulatedStatement): string {
     `<Id>${xmlText(statement.id)}</Id>`,
     `<CreDtTm>${statement.createdAt}</CreDtTm>`,
     `<FrToDt><FrDtTm>${statement.from}</FrDtTm><ToDtTm>${statement.to}</ToDtTm></FrToDt>`,
-    `<Acct><Id><Othr><Id>${xmlText(statement.accountId)}</Id></Othr></Id><Ccy>${xmlText(currency)}</Ccy></Acct>`,
+    `<Acct><Id><Othr><Id>${xmlText(statement.accountId)}</Id></Othr></Id>` +
+      `<Ccy>${xmlText(currency)}</Ccy></Acct>`,
     ...balance('OPBD', statement.openingMinor, statement.openingOn, currency),
     ...balance('CLBD', statement.closingMinor, statement.closingOn, currency),
     ...statement.lines.flatMap((line) => entry(line, currency)),

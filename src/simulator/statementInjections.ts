@@ -86,7 +86,9 @@ export function applyInjections(
     if (paid.length < paymentsNeeded[name]) {
       return {
         ok: false,
-        message: `inject=${name} needs at least ${paymentsNeeded[name]} paid references in the period, it holds ${paid.length}`,
+        message:
+          `inject=${name} needs at least ${paymentsNeeded[name]} paid references in the period, ` +
+          `it holds ${paid.length}`,
       };
     }
     switch (name) {

@@ -85,7 +85,8 @@ export function statementMt940(statement: SimulatedStatement): string {
   for (const line of statement.lines) {
     const booked = yymmdd(line.bookedAt);
     lines.push(
-      `:61:${booked}${booked.slice(2)}${mark(line)}${mt940Amount(line.amountMinor, currency)}NTRF${line.reference}//${line.bankReference}`,
+      `:61:${booked}${booked.slice(2)}${mark(line)}${mt940Amount(line.amountMinor, currency)}` +
+        `NTRF${line.reference}//${line.bankReference}`,
     );
     const [first = '', ...more] = narrativeLines(line.narrative);
     lines.push(`:86:${first}`, ...more);

@@ -112,33 +112,36 @@ describe('batch processor', () => {
     expect(await store.headPosition()).toBe(head + 600n);
   });
 
-  it('stops a fan-out between chunks when the service stops; the next run finishes it', async () => {
-    const { paymentIds } = await approvedBatch(600);
-    const queries = createReadModelQueries(db);
-    const stopping = new AbortController();
-    let appends = 0;
-    const stoppingAfter300: EventStore = {
-      ...store,
-      async append(stream, expected, events) {
-        appends += 1;
-        if (appends === 300) stopping.abort();
-        return store.append(stream, expected, events);
-      },
-    };
-    // Resolves (a stop is not a failure) without saving the checkpoint past the approval.
-    await runProjection(store, db, batchProcessor(stoppingAfter300, queries), {
-      signal: stopping.signal,
-    });
-    const written = await Promise.all(paymentIds.map(eventTypes));
-    const done = written.filter((types) => types.length === 2).length;
-    expect(done).toBeGreaterThanOrEqual(300);
-    expect(done).toBeLessThan(600);
+  it(
+    'stops a fan-out between chunks when the service stops; ' + 'the next run finishes it',
+    async () => {
+      const { paymentIds } = await approvedBatch(600);
+      const queries = createReadModelQueries(db);
+      const stopping = new AbortController();
+      let appends = 0;
+      const stoppingAfter300: EventStore = {
+        ...store,
+        async append(stream, expected, events) {
+          appends += 1;
+          if (appends === 300) stopping.abort();
+          return store.append(stream, expected, events);
+        },
+      };
+      // Resolves (a stop is not a failure) without saving the checkpoint past the approval.
+      await runProjection(store, db, batchProcessor(stoppingAfter300, queries), {
+        signal: stopping.signal,
+      });
+      const written = await Promise.all(paymentIds.map(eventTypes));
+      const done = written.filter((types) => types.length === 2).length;
+      expect(done).toBeGreaterThanOrEqual(300);
+      expect(done).toBeLessThan(600);
 
-    await catchUpProjection(store, db, batchProcessor(store, queries));
-    for (const paymentId of paymentIds) {
-      expect(await eventTypes(paymentId)).toEqual(['PaymentInstructed', 'PaymentRouted']);
-    }
-  });
+      await catchUpProjection(store, db, batchProcessor(store, queries));
+      for (const paymentId of paymentIds) {
+        expect(await eventTypes(paymentId)).toEqual(['PaymentInstructed', 'PaymentRouted']);
+      }
+    },
+  );
 
   it('redoes a whole fan-out (a lost checkpoint) without appending anything', async () => {
     const { paymentIds } = await approvedBatch(20);

@@ -198,6 +198,9 @@ const kesParsed: ParsedStatement = {
   ],
 };
 
+/** Two unstructured remittance lines of one transaction, read as one narrative. */
+const TWO_USTRD_LINES = '<camt:Ustrd>line one</camt:Ustrd><camt:Ustrd>line two</camt:Ustrd>';
+
 /**
  * A JPY statement in camt.053.001.08 with prefixed element names, an overdrawn previous closing
  * balance (`PRCD`), a non-IBAN account, date-times, and the later versions' `TxDtls/Amt`.
@@ -245,7 +248,7 @@ const jpyStatement = `<?xml version="1.0"?>
           <camt:TxDtls>
             <camt:Refs><camt:EndToEndId>PAY-J2</camt:EndToEndId></camt:Refs>
             <camt:Amt Ccy="JPY">30000</camt:Amt>
-            <camt:RmtInf><camt:Ustrd>line one</camt:Ustrd><camt:Ustrd>line two</camt:Ustrd></camt:RmtInf>
+            <camt:RmtInf>${TWO_USTRD_LINES}</camt:RmtInf>
           </camt:TxDtls>
         </camt:NtryDtls>
       </camt:Ntry>
@@ -279,59 +282,74 @@ async function refusal(promise: Promise<unknown>): Promise<StatementFormatError>
 
 /** A camt.053.001.02 document of one statement holding `entries` (XML text). */
 function documentOf(entries: string, version = CAMT053_02): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="${version}"><BkToCstmrStmt><Stmt><Id>S</Id><Acct><Id><IBAN>KE00</IBAN></Id><Ccy>KES</Ccy></Acct>${entries}</Stmt></BkToCstmrStmt></Document>`;
+  const account = '<Acct><Id><IBAN>KE00</IBAN></Id><Ccy>KES</Ccy></Acct>';
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="${version}">` +
+    `<BkToCstmrStmt><Stmt><Id>S</Id>${account}${entries}</Stmt></BkToCstmrStmt></Document>`
+  );
 }
 
 function debitEntry(reference: string, amount: string): string {
-  return `<Ntry><Amt Ccy="KES">${amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><BookgDt><Dt>2026-11-28</Dt></BookgDt><NtryDtls><TxDtls><Refs><EndToEndId>${reference}</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>`;
+  return (
+    `<Ntry><Amt Ccy="KES">${amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd>` +
+    '<BookgDt><Dt>2026-11-28</Dt></BookgDt>' +
+    `<NtryDtls><TxDtls><Refs><EndToEndId>${reference}</EndToEndId></Refs></TxDtls></NtryDtls>` +
+    '</Ntry>'
+  );
 }
 
 describe('parseCamt053Statement', () => {
-  it('reads a camt.053.001.02 statement: balances, debits, a batched entry, a reversal', async () => {
-    expect(await parse(kesStatement)).toEqual(kesParsed);
-  });
+  it(
+    'reads a camt.053.001.02 statement: ' + 'balances, debits, a batched entry, a reversal',
+    async () => {
+      expect(await parse(kesStatement)).toEqual(kesParsed);
+    },
+  );
 
-  it('reads a camt.053.001.08 statement with prefixed names, JPY and several NtryDtls', async () => {
-    expect(await parse(jpyStatement)).toEqual({
-      format: 'camt053',
-      statementRef: 'JP-STMT-9',
-      accountId: '0012-345678',
-      from: '2026-11-27',
-      to: '2026-11-28',
-      opening: { amountMinor: -5000n, currency: 'JPY', on: '2026-11-26' },
-      closing: { amountMinor: 0n, currency: 'JPY', on: '2026-11-28' },
-      lines: [
-        {
-          lineNumber: 1,
-          reference: 'PAY-J1',
-          amountMinor: 15000n,
-          currency: 'JPY',
-          direction: 'debit',
-          reversal: false,
-          bookedOn: '2026-11-27',
-        },
-        {
-          lineNumber: 2,
-          reference: 'PAY-J2',
-          amountMinor: 30000n,
-          currency: 'JPY',
-          direction: 'debit',
-          reversal: false,
-          bookedOn: '2026-11-27',
-          narrative: 'line one line two',
-        },
-        {
-          lineNumber: 3,
-          reference: null,
-          amountMinor: 50000n,
-          currency: 'JPY',
-          direction: 'credit',
-          reversal: false,
-          bookedOn: '2026-11-28',
-        },
-      ],
-    } satisfies ParsedStatement);
-  });
+  it(
+    'reads a camt.053.001.08 statement with prefixed names, ' + 'JPY and several NtryDtls',
+    async () => {
+      expect(await parse(jpyStatement)).toEqual({
+        format: 'camt053',
+        statementRef: 'JP-STMT-9',
+        accountId: '0012-345678',
+        from: '2026-11-27',
+        to: '2026-11-28',
+        opening: { amountMinor: -5000n, currency: 'JPY', on: '2026-11-26' },
+        closing: { amountMinor: 0n, currency: 'JPY', on: '2026-11-28' },
+        lines: [
+          {
+            lineNumber: 1,
+            reference: 'PAY-J1',
+            amountMinor: 15000n,
+            currency: 'JPY',
+            direction: 'debit',
+            reversal: false,
+            bookedOn: '2026-11-27',
+          },
+          {
+            lineNumber: 2,
+            reference: 'PAY-J2',
+            amountMinor: 30000n,
+            currency: 'JPY',
+            direction: 'debit',
+            reversal: false,
+            bookedOn: '2026-11-27',
+            narrative: 'line one line two',
+          },
+          {
+            lineNumber: 3,
+            reference: null,
+            amountMinor: 50000n,
+            currency: 'JPY',
+            direction: 'credit',
+            reversal: false,
+            bookedOn: '2026-11-28',
+          },
+        ],
+      } satisfies ParsedStatement);
+    },
+  );
 
   it.each([1, 13])('reads the same statements fed %i bytes at a time', async (size) => {
     expect(await parseCamt053Statement(chunksOf(kesStatement, size))).toEqual(kesParsed);
@@ -353,7 +371,9 @@ describe('parseCamt053Statement', () => {
   });
 
   it('keeps a narrative to 500 characters and reads a reversal written as 1', async () => {
-    const entry = `<Ntry><Amt Ccy="KES">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>1</RvslInd><AddtlNtryInf>${'x'.repeat(900)}</AddtlNtryInf></Ntry>`;
+    const entry =
+      '<Ntry><Amt Ccy="KES">5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>1</RvslInd>' +
+      `<AddtlNtryInf>${'x'.repeat(900)}</AddtlNtryInf></Ntry>`;
     const [line] = (await parse(documentOf(entry))).lines;
     expect(line?.narrative).toHaveLength(500);
     expect(line?.reversal).toBe(true);
@@ -380,7 +400,9 @@ describe('parseCamt053Statement', () => {
   });
 
   it('refuses a single part whose amount is not the entry amount', async () => {
-    const entry = `<Ntry><Amt Ccy="JPY">100</Amt><CdtDbtInd>DBIT</CdtDbtInd><NtryDtls><TxDtls><Amt Ccy="JPY">90</Amt></TxDtls></NtryDtls></Ntry>`;
+    const entry =
+      '<Ntry><Amt Ccy="JPY">100</Amt><CdtDbtInd>DBIT</CdtDbtInd>' +
+      '<NtryDtls><TxDtls><Amt Ccy="JPY">90</Amt></TxDtls></NtryDtls></Ntry>';
     const body = documentOf(entry, CAMT053_08).replace('<Ccy>KES</Ccy>', '<Ccy>JPY</Ccy>');
     expect((await refusal(parse(body))).location).toBe('Stmt/Ntry[1]');
   });
@@ -421,7 +443,8 @@ describe('parseCamt053Statement', () => {
   });
 
   it('refuses a document without a statement', async () => {
-    const body = `<Document xmlns="${CAMT053_02}"><BkToCstmrStmt><GrpHdr/></BkToCstmrStmt></Document>`;
+    const withoutStmt = '<BkToCstmrStmt><GrpHdr/></BkToCstmrStmt>';
+    const body = `<Document xmlns="${CAMT053_02}">${withoutStmt}</Document>`;
     expect((await refusal(parse(body))).message).toContain('no Stmt');
   });
 
@@ -455,7 +478,9 @@ describe('parseCamt053Statement on hostile input', () => {
       { length: 9 },
       (_, n) => `<!ENTITY lol${n + 1} "${`&lol${n};`.repeat(10)}">`,
     ).join('');
-    const bomb = `<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY lol0 "lol">${lol}]><Document xmlns="${CAMT053_02}">&lol9;</Document>`;
+    const bomb =
+      `<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY lol0 "lol">${lol}]>` +
+      `<Document xmlns="${CAMT053_02}">&lol9;</Document>`;
     const heapBefore = process.memoryUsage().heapUsed;
     const error = await refusal(parse(bomb));
     expect(error.message).toContain('DOCTYPE');
@@ -478,13 +503,18 @@ describe('parseCamt053Statement on hostile input', () => {
     const { port } = server.address() as AddressInfo;
     try {
       for (const system of ['file:///etc/passwd', `http://127.0.0.1:${port}/entity`]) {
-        const body = `<!DOCTYPE Document [<!ENTITY x SYSTEM "${system}">]><Document xmlns="${CAMT053_02}"><BkToCstmrStmt><Stmt><Id>&x;</Id></Stmt></BkToCstmrStmt></Document>`;
+        const body =
+          `<!DOCTYPE Document [<!ENTITY x SYSTEM "${system}">]>` +
+          `<Document xmlns="${CAMT053_02}">` +
+          '<BkToCstmrStmt><Stmt><Id>&x;</Id></Stmt></BkToCstmrStmt></Document>';
         const error = await refusal(parse(body));
         expect(error.message).toContain('DOCTYPE');
         expect(error.message).not.toContain('root:');
       }
       // A parameter entity pointing outside, with no DOCTYPE body to speak of.
-      const body = `<!DOCTYPE Document SYSTEM "http://127.0.0.1:${port}/dtd"><Document xmlns="${CAMT053_02}"/>`;
+      const body =
+        `<!DOCTYPE Document SYSTEM "http://127.0.0.1:${port}/dtd">` +
+        `<Document xmlns="${CAMT053_02}"/>`;
       expect((await refusal(parse(body))).message).toContain('DOCTYPE');
       expect(requests).toBe(0);
     } finally {
@@ -600,7 +630,8 @@ describe('parseCamt053Statement on hostile input', () => {
     ['an HTML5 page', '<!DOCTYPE html><html><body>Bad gateway</body></html>', 'DOCTYPE'],
     [
       'a pain.001 message',
-      `<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"><CstmrCdtTrfInitn/></Document>`,
+      '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09">' +
+        '<CstmrCdtTrfInitn/></Document>',
       'pain.001.001.09',
     ],
     [

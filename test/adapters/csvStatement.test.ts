@@ -35,36 +35,39 @@ const statement = [
 ].join('\n');
 
 describe('CSV statements', () => {
-  test('columns are found by name, in any order and any case; other columns are ignored', async () => {
-    const parsed = await parseCsvStatement(of(statement));
+  test(
+    'columns are found by name, ' + 'in any order and any case; other columns are ignored',
+    async () => {
+      const parsed = await parseCsvStatement(of(statement));
 
-    expect(parsed).toEqual({
-      format: 'csv',
-      from: '2026-11-28',
-      to: '2026-11-29',
-      lines: [
-        {
-          lineNumber: 1,
-          reference: PAYMENT_1,
-          amountMinor: 150000n,
-          currency: 'KES',
-          direction: 'debit',
-          reversal: false,
-          bookedOn: '2026-11-28',
-          narrative: 'Malipo ya Novemba — Nairobi ✓',
-        },
-        {
-          lineNumber: 2,
-          reference: PAYMENT_2,
-          amountMinor: 25050n,
-          currency: 'KES',
-          direction: 'credit',
-          reversal: true,
-          bookedOn: '2026-11-29',
-        },
-      ],
-    });
-  });
+      expect(parsed).toEqual({
+        format: 'csv',
+        from: '2026-11-28',
+        to: '2026-11-29',
+        lines: [
+          {
+            lineNumber: 1,
+            reference: PAYMENT_1,
+            amountMinor: 150000n,
+            currency: 'KES',
+            direction: 'debit',
+            reversal: false,
+            bookedOn: '2026-11-28',
+            narrative: 'Malipo ya Novemba — Nairobi ✓',
+          },
+          {
+            lineNumber: 2,
+            reference: PAYMENT_2,
+            amountMinor: 25050n,
+            currency: 'KES',
+            direction: 'credit',
+            reversal: true,
+            bookedOn: '2026-11-29',
+          },
+        ],
+      });
+    },
+  );
 
   test('chunks of 1 and 7 bytes, cutting characters in half, parse the same', async () => {
     const whole = await parseCsvStatement(of(statement));
@@ -119,23 +122,26 @@ describe('CSV statements', () => {
     expect(parsed.lines[0]?.reference).toBeNull();
   });
 
-  test('quoted fields hold commas, doubled quotes and line breaks; comma decimals are read', async () => {
-    const text = [
-      'reference_id,amount,currency,narrative',
-      `${PAYMENT_1},"1500,5",KES,"Refund, ""November"" cycle"`,
-      `${PAYMENT_2},2.00,KES,"first line`,
-      'second line"',
-      'c,3.00,KES,third',
-    ].join('\n');
+  test(
+    'quoted fields hold commas, ' + 'doubled quotes and line breaks; comma decimals are read',
+    async () => {
+      const text = [
+        'reference_id,amount,currency,narrative',
+        `${PAYMENT_1},"1500,5",KES,"Refund, ""November"" cycle"`,
+        `${PAYMENT_2},2.00,KES,"first line`,
+        'second line"',
+        'c,3.00,KES,third',
+      ].join('\n');
 
-    const parsed = await parseCsvStatement(of(text));
+      const parsed = await parseCsvStatement(of(text));
 
-    expect(parsed.lines.map((line) => [line.amountMinor, line.narrative])).toEqual([
-      [150050n, 'Refund, "November" cycle'],
-      [200n, 'first line\nsecond line'],
-      [300n, 'third'],
-    ]);
-  });
+      expect(parsed.lines.map((line) => [line.amountMinor, line.narrative])).toEqual([
+        [150050n, 'Refund, "November" cycle'],
+        [200n, 'first line\nsecond line'],
+        [300n, 'third'],
+      ]);
+    },
+  );
 
   test('an error after a record spanning lines names the line it is on', async () => {
     const text = 'reference_id,amount,currency,narrative\na,1,KES,"one\ntwo"\nb,-1,KES,x\n';

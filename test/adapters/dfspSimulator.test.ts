@@ -250,51 +250,54 @@ describe('DFSP simulator over HTTP', () => {
     expect(json).toMatchObject({ message: { ack_status: 'ERR' } });
   });
 
-  it('never pays a reference twice and reports the repeat as rjct.reference_id.duplicate', async () => {
-    const { receiver, simulator } = await setup();
-    await post(
-      `${simulator.url}/disburse`,
-      disburseBody('tx-1', [
-        { reference_id: 'r1' },
-        { reference_id: 'bad', payee_fa: 'no address' },
-      ]),
-    );
-    await waitUntil(() => receiver.received.length === 1);
-    const rejected = (await queryStatus(simulator, ['bad'])).message.txnstatus_response.txn_status
-      .disbursements_status;
-    expect(rejected.map((s) => [s.status, s.status_reason_code])).toEqual([
-      ['rjct', 'rjct.payee_fa.invalid'],
-    ]);
+  it(
+    'never pays a reference twice and reports ' + 'the repeat as rjct.reference_id.duplicate',
+    async () => {
+      const { receiver, simulator } = await setup();
+      await post(
+        `${simulator.url}/disburse`,
+        disburseBody('tx-1', [
+          { reference_id: 'r1' },
+          { reference_id: 'bad', payee_fa: 'no address' },
+        ]),
+      );
+      await waitUntil(() => receiver.received.length === 1);
+      const rejected = (await queryStatus(simulator, ['bad'])).message.txnstatus_response.txn_status
+        .disbursements_status;
+      expect(rejected.map((s) => [s.status, s.status_reason_code])).toEqual([
+        ['rjct', 'rjct.payee_fa.invalid'],
+      ]);
 
-    // A rejected reference is not held: sent again (corrected), it is decided afresh.
-    const again = disburseBody('tx-2', [
-      { reference_id: 'r1', amount: '99.00' },
-      { reference_id: 'bad' },
-      { reference_id: 'r2' },
-      { reference_id: 'r2' },
-    ]);
-    expect((await post(`${simulator.url}/disburse`, again)).status).toBe(200);
-    await waitUntil(() => receiver.received.length === 2);
+      // A rejected reference is not held: sent again (corrected), it is decided afresh.
+      const again = disburseBody('tx-2', [
+        { reference_id: 'r1', amount: '99.00' },
+        { reference_id: 'bad' },
+        { reference_id: 'r2' },
+        { reference_id: 'r2' },
+      ]);
+      expect((await post(`${simulator.url}/disburse`, again)).status).toBe(200);
+      await waitUntil(() => receiver.received.length === 2);
 
-    const second = receiver.received[1]?.body.message.disbursements_status ?? [];
-    expect(second.map((s) => [s.reference_id, s.status, s.status_reason_code])).toEqual([
-      ['r1', 'rjct', 'rjct.reference_id.duplicate'],
-      ['bad', 'succ', undefined],
-      ['r2', 'succ', undefined],
-      ['r2', 'rjct', 'rjct.reference_id.duplicate'],
-    ]);
-    expect(simulator.ledger().map((e) => [e.reference_id, e.amount])).toEqual([
-      ['r1', '10.00'],
-      ['bad', '10.00'],
-      ['r2', '10.00'],
-    ]);
-    const lines = (await queryStatus(simulator, ['r1', 'bad'])).message.txnstatus_response
-      .txn_status.disbursements_status;
-    expect(lines.map((s) => [s.status, s.status_reason_code])).toEqual([
-      ['succ', undefined],
-      ['succ', undefined],
-    ]);
-  });
+      const second = receiver.received[1]?.body.message.disbursements_status ?? [];
+      expect(second.map((s) => [s.reference_id, s.status, s.status_reason_code])).toEqual([
+        ['r1', 'rjct', 'rjct.reference_id.duplicate'],
+        ['bad', 'succ', undefined],
+        ['r2', 'succ', undefined],
+        ['r2', 'rjct', 'rjct.reference_id.duplicate'],
+      ]);
+      expect(simulator.ledger().map((e) => [e.reference_id, e.amount])).toEqual([
+        ['r1', '10.00'],
+        ['bad', '10.00'],
+        ['r2', '10.00'],
+      ]);
+      const lines = (await queryStatus(simulator, ['r1', 'bad'])).message.txnstatus_response
+        .txn_status.disbursements_status;
+      expect(lines.map((s) => [s.status, s.status_reason_code])).toEqual([
+        ['succ', undefined],
+        ['succ', undefined],
+      ]);
+    },
+  );
 
   it('rejects some disbursements with a spec reason at a seeded rate, reproducibly', async () => {
     const outcomes: string[][] = [];

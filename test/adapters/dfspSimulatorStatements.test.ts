@@ -333,33 +333,36 @@ const csvHeader = ['reference_id', 'amount', 'currency', 'type', 'reversal', 'bo
 // --- the formats -----------------------------------------------------------------------------
 
 describe('DFSP simulator statements: formats', () => {
-  it('states every payment as a CSV debit with the currency decimals and RFC 4180 quoting', async () => {
-    const { simulator } = await threePaid();
-    const fetched = await statement(simulator, '');
+  it(
+    'states every payment as a CSV debit with ' + 'the currency decimals and RFC 4180 quoting',
+    async () => {
+      const { simulator } = await threePaid();
+      const fetched = await statement(simulator, '');
 
-    expect(fetched.status).toBe(200);
-    expect(fetched.contentType).toBe('text/csv; charset=utf-8');
-    expect(fetched.injected).toEqual({});
-    const paidAt = '2026-11-28T09:30:00.000Z';
-    expect(csvRecords(fetched.text)).toEqual([
-      [...csvHeader, 'payee_fa', 'narrative'],
-      [
-        id(0),
-        '12.50',
-        'KES',
-        'debit',
-        'false',
-        paidAt,
-        'token:1000@bank-a',
-        'token:1000@bank-a Ada "A", & <Co>',
-      ],
-      [id(1), '10.00', 'KES', 'debit', 'false', paidAt, 'token:1001@bank-a', expect.any(String)],
-      [id(2), '7.25', 'KES', 'debit', 'false', paidAt, 'token:1002@bank-a', expect.any(String)],
-    ]);
-    expect(fetched.text).toContain(',"token:1000@bank-a Ada ""A"", & <Co>"\n');
-    const explicit = await statement(simulator, 'format=csv&currency=KES');
-    expect(explicit.text).toBe(fetched.text);
-  });
+      expect(fetched.status).toBe(200);
+      expect(fetched.contentType).toBe('text/csv; charset=utf-8');
+      expect(fetched.injected).toEqual({});
+      const paidAt = '2026-11-28T09:30:00.000Z';
+      expect(csvRecords(fetched.text)).toEqual([
+        [...csvHeader, 'payee_fa', 'narrative'],
+        [
+          id(0),
+          '12.50',
+          'KES',
+          'debit',
+          'false',
+          paidAt,
+          'token:1000@bank-a',
+          'token:1000@bank-a Ada "A", & <Co>',
+        ],
+        [id(1), '10.00', 'KES', 'debit', 'false', paidAt, 'token:1001@bank-a', expect.any(String)],
+        [id(2), '7.25', 'KES', 'debit', 'false', paidAt, 'token:1002@bank-a', expect.any(String)],
+      ]);
+      expect(fetched.text).toContain(',"token:1000@bank-a Ada ""A"", & <Co>"\n');
+      const explicit = await statement(simulator, 'format=csv&currency=KES');
+      expect(explicit.text).toBe(fetched.text);
+    },
+  );
 
   it('writes MT940 with plain tags, CRLF line ends and balances that add up', async () => {
     const { simulator } = await threePaid({ openingBalance: '5000' });
@@ -560,53 +563,59 @@ describe('DFSP simulator statements: injections', () => {
     expect(mt940.closing.amount).toBe('999999970,24');
   });
 
-  it('reversal appends money coming back for the second paid reference in every format', async () => {
-    const { simulator } = await threePaid();
+  it(
+    'reversal appends money coming back for ' + 'the second paid reference in every format',
+    async () => {
+      const { simulator } = await threePaid();
 
-    const csv = await statement(simulator, 'inject=reversal');
-    expect(csv.injected).toEqual({ reversal: id(1) });
-    expect(csvRecords(csv.text).at(-1)?.slice(0, 6)).toEqual([
-      id(1),
-      '10.00',
-      'KES',
-      'credit',
-      'true',
-      '2026-11-28T09:30:00.000Z',
-    ]);
-    const mt940 = readMt940((await statement(simulator, 'format=mt940&inject=reversal')).text);
-    expect(mt940.entries.map((e) => [e.mark, e.ref])).toEqual([
-      ['D', id(0)],
-      ['D', id(1)],
-      ['D', id(2)],
-      ['RD', id(1)],
-    ]);
-    expect(mt940.closing.amount).toBe('999999980,25');
-    const camt = readCamt((await statement(simulator, 'format=camt053&inject=reversal')).text);
-    expect(camt.entries.at(-1)).toMatchObject({
-      endToEndId: id(1),
-      amount: '10.00',
-      cdtDbt: 'CRDT',
-      reversal: 'true',
-    });
-    expect(camt.closing.signed).toBe('999999980.25');
-  });
+      const csv = await statement(simulator, 'inject=reversal');
+      expect(csv.injected).toEqual({ reversal: id(1) });
+      expect(csvRecords(csv.text).at(-1)?.slice(0, 6)).toEqual([
+        id(1),
+        '10.00',
+        'KES',
+        'credit',
+        'true',
+        '2026-11-28T09:30:00.000Z',
+      ]);
+      const mt940 = readMt940((await statement(simulator, 'format=mt940&inject=reversal')).text);
+      expect(mt940.entries.map((e) => [e.mark, e.ref])).toEqual([
+        ['D', id(0)],
+        ['D', id(1)],
+        ['D', id(2)],
+        ['RD', id(1)],
+      ]);
+      expect(mt940.closing.amount).toBe('999999980,25');
+      const camt = readCamt((await statement(simulator, 'format=camt053&inject=reversal')).text);
+      expect(camt.entries.at(-1)).toMatchObject({
+        endToEndId: id(1),
+        amount: '10.00',
+        cdtDbt: 'CRDT',
+        reversal: 'true',
+      });
+      expect(camt.closing.signed).toBe('999999980.25');
+    },
+  );
 
-  it('unknown-line appends a debit with a ULID-shaped reference the ledger never issued', async () => {
-    const { simulator } = await threePaid();
-    const fetched = await statement(simulator, 'format=camt053&inject=unknown-line');
+  it(
+    'unknown-line appends a debit with a ' + 'ULID-shaped reference the ledger never issued',
+    async () => {
+      const { simulator } = await threePaid();
+      const fetched = await statement(simulator, 'format=camt053&inject=unknown-line');
 
-    const unknown = fetched.injected['unknown-line'] ?? '';
-    expect(unknown).toMatch(ulidShape);
-    expect(simulator.ledger().map((e) => e.reference_id)).not.toContain(unknown);
-    const camt = readCamt(fetched.text);
-    expect(camt.entries.map((e) => e.endToEndId)).toEqual([id(0), id(1), id(2), unknown]);
-    expect(camt.entries.at(-1)).toMatchObject({ cdtDbt: 'DBIT', reversal: 'false' });
-    expect(
-      dotMinor(camt.opening.signed, 2) +
-        camtMovement(camt.entries, 2) -
-        dotMinor(camt.closing.signed, 2),
-    ).toBe(0n);
-  });
+      const unknown = fetched.injected['unknown-line'] ?? '';
+      expect(unknown).toMatch(ulidShape);
+      expect(simulator.ledger().map((e) => e.reference_id)).not.toContain(unknown);
+      const camt = readCamt(fetched.text);
+      expect(camt.entries.map((e) => e.endToEndId)).toEqual([id(0), id(1), id(2), unknown]);
+      expect(camt.entries.at(-1)).toMatchObject({ cdtDbt: 'DBIT', reversal: 'false' });
+      expect(
+        dotMinor(camt.opening.signed, 2) +
+          camtMovement(camt.entries, 2) -
+          dotMinor(camt.closing.signed, 2),
+      ).toBe(0n);
+    },
+  );
 
   it('omission leaves out the third paid reference and balances without it', async () => {
     const { simulator } = await threePaid();

@@ -112,9 +112,13 @@ const around = (currency: string, ...lines: string[]) =>
   body(...head, `:60F:C261127${currency}1000,`, ...lines, `:62F:C261129${currency}1000,`);
 
 describe('MT940 statements', () => {
-  test('several :61: of one day, multi-line :86:, comma decimals, RD/RC, NONREF and signed balances', async () => {
-    expect(await parseMt940Statement(of(statement))).toEqual(expected);
-  });
+  test(
+    'several :61: of one day, multi-line :86:, ' +
+      'comma decimals, RD/RC, NONREF and signed balances',
+    async () => {
+      expect(await parseMt940Statement(of(statement))).toEqual(expected);
+    },
+  );
 
   test('chunks of 1 and 7 bytes and CRLF endings parse the same', async () => {
     expect(await parseMt940Statement(inChunks(statement, 1))).toEqual(expected);
@@ -123,20 +127,26 @@ describe('MT940 statements', () => {
     );
   });
 
-  test('a statement in a SWIFT message {1:}{2:}{3:}{4: … -}{5:} reads as the plain one', async () => {
-    const message = [
-      '{1:F01BANKKENAAXXX0000000000}{2:O9401200261129BANKKENAAXXX00000000002611291200N}{3:{108:STMT42}}{4:',
-      ...fields,
-      '-}{5:{CHK:123456789ABC}}',
-      '',
-    ].join('\r\n');
+  test(
+    'a statement in a SWIFT message {1:}{2:}{3:}{4: ' + '… -}{5:} reads as the plain one',
+    async () => {
+      const message = [
+        '{1:F01BANKKENAAXXX0000000000}' +
+          '{2:O9401200261129BANKKENAAXXX00000000002611291200N}' +
+          '{3:{108:STMT42}}{4:',
+        ...fields,
+        '-}{5:{CHK:123456789ABC}}',
+        '',
+      ].join('\r\n');
 
-    expect(await parseMt940Statement(of(message))).toEqual(expected);
-  });
+      expect(await parseMt940Statement(of(message))).toEqual(expected);
+    },
+  );
 
   test('the first field may follow {4: on its line; a plain statement may end with -', async () => {
     const [first = '', ...rest] = fields;
-    const message = `{1:F01BANKKENAAXXX0000000000}{2:I940BANKKENAXXXXN}{4:${first}\n${body(...rest)}-}\n`;
+    const headers = '{1:F01BANKKENAAXXX0000000000}{2:I940BANKKENAXXXXN}';
+    const message = `${headers}{4:${first}\n${body(...rest)}-}\n`;
 
     expect(await parseMt940Statement(of(message))).toEqual(expected);
     expect(await parseMt940Statement(of(`${statement}-\n\n`))).toEqual(expected);

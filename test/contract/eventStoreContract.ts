@@ -185,22 +185,25 @@ export function describeEventStoreContract(
       expect(await store.readStream(`${newCategory()}-absent`)).toEqual([]);
     });
 
-    it('orders the global feed by append and pages through it without gaps or repeats', async () => {
-      const category = newCategory();
-      const appended: string[] = [];
-      for (let n = 0; n < 20; n += 1) {
-        const event = anEvent('Fed', { n });
-        const stream = `${category}-${n % 4}`;
-        const current = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
-        await store.append(stream, current[0]?.revision ?? 'no_stream', [event]);
-        appended.push(event.id);
-      }
-      const read = await readCategory(category, 6, appended.length);
-      expect(read.map((event) => event.id)).toEqual(appended);
-      for (let i = 1; i < read.length; i += 1) {
-        expect(read[i]?.position).toBeGreaterThan(read[i - 1]?.position ?? 0n);
-      }
-    });
+    it(
+      'orders the global feed by append and ' + 'pages through it without gaps or repeats',
+      async () => {
+        const category = newCategory();
+        const appended: string[] = [];
+        for (let n = 0; n < 20; n += 1) {
+          const event = anEvent('Fed', { n });
+          const stream = `${category}-${n % 4}`;
+          const current = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+          await store.append(stream, current[0]?.revision ?? 'no_stream', [event]);
+          appended.push(event.id);
+        }
+        const read = await readCategory(category, 6, appended.length);
+        expect(read.map((event) => event.id)).toEqual(appended);
+        for (let i = 1; i < read.length; i += 1) {
+          expect(read[i]?.position).toBeGreaterThan(read[i - 1]?.position ?? 0n);
+        }
+      },
+    );
 
     it('filters the feed by event type and stream prefix', async () => {
       const category = newCategory();

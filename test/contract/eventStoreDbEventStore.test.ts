@@ -26,7 +26,9 @@ describeEventStoreContract(
   createHarness,
   url === undefined
     ? {
-        skip: 'EVENTSTORE_URL is not set: the EventStoreDB contract runs where an EventStoreDB node is reachable',
+        skip:
+          'EVENTSTORE_URL is not set: ' +
+          'the EventStoreDB contract runs where an EventStoreDB node is reachable',
       }
     : undefined,
 );

@@ -237,59 +237,62 @@ describe.skipIf(!databaseUrl)('a batch through the API on Postgres', () => {
     return rows;
   }
 
-  it('routes every payment of a 2,500-payment batch where the rules say, with exact totals', async () => {
-    const batch = await runBatch('main', 2_500, [1_000, 1_000, 500]);
-    const rows = await listPayments(batch.batchId);
-    expect(rows).toHaveLength(2_500);
-    const byReference = new Map(batch.payments.map((payment) => [payment.reference, payment]));
-    const perDfsp = new Map<string, { count: number; minor: bigint }>();
-    let weighted = 0;
-    let weightedToA = 0;
-    for (const row of rows) {
-      const sent = byReference.get(row.reference);
-      if (!sent) throw new Error(`unknown reference ${row.reference}`);
-      expect(row.paymentId).toBe(batch.ids.get(row.reference));
-      expect(row.status).toBe('routed');
-      expect(row.amount).toBe(sent.amount);
-      expect(row.rulesVersion).toBe(1);
-      const expected = expectedRoute(sent, false);
-      expect(row.ruleId, row.reference).toBe(expected.ruleId);
-      expect(expected.dfspIds, row.reference).toContain(row.dfspId);
-      if (row.ruleId === 'large-accounts') {
-        weighted += 1;
-        if (row.dfspId === 'bank-a') weightedToA += 1;
+  it(
+    'routes every payment of a 2,500-payment ' + 'batch where the rules say, with exact totals',
+    async () => {
+      const batch = await runBatch('main', 2_500, [1_000, 1_000, 500]);
+      const rows = await listPayments(batch.batchId);
+      expect(rows).toHaveLength(2_500);
+      const byReference = new Map(batch.payments.map((payment) => [payment.reference, payment]));
+      const perDfsp = new Map<string, { count: number; minor: bigint }>();
+      let weighted = 0;
+      let weightedToA = 0;
+      for (const row of rows) {
+        const sent = byReference.get(row.reference);
+        if (!sent) throw new Error(`unknown reference ${row.reference}`);
+        expect(row.paymentId).toBe(batch.ids.get(row.reference));
+        expect(row.status).toBe('routed');
+        expect(row.amount).toBe(sent.amount);
+        expect(row.rulesVersion).toBe(1);
+        const expected = expectedRoute(sent, false);
+        expect(row.ruleId, row.reference).toBe(expected.ruleId);
+        expect(expected.dfspIds, row.reference).toContain(row.dfspId);
+        if (row.ruleId === 'large-accounts') {
+          weighted += 1;
+          if (row.dfspId === 'bank-a') weightedToA += 1;
+        }
+        const entry = perDfsp.get(row.dfspId ?? '') ?? { count: 0, minor: 0n };
+        perDfsp.set(row.dfspId ?? '', {
+          count: entry.count + 1,
+          minor: entry.minor + toMinor(row.amount),
+        });
       }
-      const entry = perDfsp.get(row.dfspId ?? '') ?? { count: 0, minor: 0n };
-      perDfsp.set(row.dfspId ?? '', {
-        count: entry.count + 1,
-        minor: entry.minor + toMinor(row.amount),
-      });
-    }
-    expect(weighted).toBeGreaterThan(300);
-    expect(Math.abs(weightedToA / weighted - 0.7)).toBeLessThan(0.06);
+      expect(weighted).toBeGreaterThan(300);
+      expect(Math.abs(weightedToA / weighted - 0.7)).toBeLessThan(0.06);
 
-    const summary = await expectCall<{
-      status: string;
-      declared: { count: number; total: string };
-      received: { count: number; total: string };
-      byStatus: Record<string, { count: number; amount: string }>;
-      byDfsp: { dfspId: string; count: number; amount: string }[];
-    }>(service, 'reporter', 'GET', `/v1/batches/${batch.batchId}`, 200);
-    expect(['approved', 'processing']).toContain(summary.status);
-    expect(summary.declared).toEqual({ count: 2_500, total: batch.total });
-    expect(summary.received).toEqual({ count: 2_500, total: batch.total });
-    expect(summary.byStatus.routed).toEqual({ count: 2_500, amount: batch.total });
-    expect(summary.byStatus.pending).toEqual({ count: 0, amount: '0.00' });
-    const byDfsp = Object.fromEntries(
-      summary.byDfsp.map((row) => [row.dfspId, { count: row.count, amount: row.amount }]),
-    );
-    for (const [dfspId, { count, minor }] of perDfsp) {
-      expect(byDfsp[dfspId]).toEqual({
-        count,
-        amount: `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`,
-      });
-    }
-  });
+      const summary = await expectCall<{
+        status: string;
+        declared: { count: number; total: string };
+        received: { count: number; total: string };
+        byStatus: Record<string, { count: number; amount: string }>;
+        byDfsp: { dfspId: string; count: number; amount: string }[];
+      }>(service, 'reporter', 'GET', `/v1/batches/${batch.batchId}`, 200);
+      expect(['approved', 'processing']).toContain(summary.status);
+      expect(summary.declared).toEqual({ count: 2_500, total: batch.total });
+      expect(summary.received).toEqual({ count: 2_500, total: batch.total });
+      expect(summary.byStatus.routed).toEqual({ count: 2_500, amount: batch.total });
+      expect(summary.byStatus.pending).toEqual({ count: 0, amount: '0.00' });
+      const byDfsp = Object.fromEntries(
+        summary.byDfsp.map((row) => [row.dfspId, { count: row.count, amount: row.amount }]),
+      );
+      for (const [dfspId, { count, minor }] of perDfsp) {
+        expect(byDfsp[dfspId]).toEqual({
+          count,
+          amount: `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`,
+        });
+      }
+    },
+  );
 
   it("sends a suspended DFSP's share to the fallback", async () => {
     await expectCall(service, 'admin', 'POST', '/v1/dfsps/bank-b/suspend', 204);

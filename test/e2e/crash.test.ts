@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
+import { freePort } from '../support/freePort.js';
 import {
   callbackUrlOf,
   DFSP_IDS,
@@ -112,14 +112,3 @@ describe.skipIf(!databaseUrl)('the service killed with SIGKILL during a run, on 
     expect(paidCount).toBeGreaterThan(COUNT * 0.9);
   }, 300_000);
 });
-
-/** A loopback port free at the time of asking (the service binds it right after). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}

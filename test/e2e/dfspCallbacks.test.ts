@@ -213,30 +213,33 @@ describe('DFSP callbacks', () => {
     expect(requestBodyValidator('/on-disburse')(body)).toEqual([]);
   });
 
-  it('applies a signed succ: the payment succeeds, and the same callback again changes nothing', async () => {
-    const paymentId = payment(0);
-    const rawBody = onDisburse([{ reference_id: paymentId, status: 'succ' }]);
-    await acknowledged(rawBody);
-    await eventually(
-      async () => (await statusOf(paymentId))?.status === 'succeeded',
-      'the payment succeeded',
-    );
-    const history = await historyOf(paymentId);
-    const succeeded = history.filter((event) => event.type === 'PaymentSucceeded');
-    expect(succeeded).toHaveLength(1);
-    expect(succeeded[0]?.data).toMatchObject({ dfspId: 'bank-a', source: 'callback' });
-    expect(succeeded[0]?.metadata.actor).toBe('dfsp:bank-a');
+  it(
+    'applies a signed succ: the payment succeeds, ' + 'and the same callback again changes nothing',
+    async () => {
+      const paymentId = payment(0);
+      const rawBody = onDisburse([{ reference_id: paymentId, status: 'succ' }]);
+      await acknowledged(rawBody);
+      await eventually(
+        async () => (await statusOf(paymentId))?.status === 'succeeded',
+        'the payment succeeded',
+      );
+      const history = await historyOf(paymentId);
+      const succeeded = history.filter((event) => event.type === 'PaymentSucceeded');
+      expect(succeeded).toHaveLength(1);
+      expect(succeeded[0]?.data).toMatchObject({ dfspId: 'bank-a', source: 'callback' });
+      expect(succeeded[0]?.metadata.actor).toBe('dfsp:bank-a');
 
-    const head = await feedHead();
-    await acknowledged(rawBody);
-    // The very same header too: a replay within the window is harmless.
-    const signature = signCallback(SECRET_A, rawBody, nowSeconds());
-    expect((await postCallback('bank-a', rawBody, signature)).status).toBe(200);
-    expect((await postCallback('bank-a', rawBody, signature)).status).toBe(200);
-    expect(await feedHead()).toBe(head);
-    expect(await historyOf(paymentId)).toHaveLength(history.length);
-    expect((await statusOf(paymentId))?.status).toBe('succeeded');
-  });
+      const head = await feedHead();
+      await acknowledged(rawBody);
+      // The very same header too: a replay within the window is harmless.
+      const signature = signCallback(SECRET_A, rawBody, nowSeconds());
+      expect((await postCallback('bank-a', rawBody, signature)).status).toBe(200);
+      expect((await postCallback('bank-a', rawBody, signature)).status).toBe(200);
+      expect(await feedHead()).toBe(head);
+      expect(await historyOf(paymentId)).toHaveLength(history.length);
+      expect((await statusOf(paymentId))?.status).toBe('succeeded');
+    },
+  );
 
   it('fails a payment on rjct with its reason code; retry routes it again, once', async () => {
     const paymentId = payment(1);
@@ -271,17 +274,21 @@ describe('DFSP callbacks', () => {
     expect(again.body).toMatchObject({ type: expect.stringMatching(/payment_not_failed$/) });
   });
 
-  it('refuses to retry a payment that has not failed (409), an unknown one (404), or without the operator role', async () => {
-    const before = await feedHead();
-    const routed = await call(service, 'operator', 'POST', `/v1/payments/${payment(7)}/retry`);
-    expect(routed.status).toBe(409);
-    expect(routed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const unknown = await call(service, 'operator', 'POST', `/v1/payments/${ulid()}/retry`);
-    expect(unknown.status).toBe(404);
-    const reporter = await call(service, 'reporter', 'POST', `/v1/payments/${payment(7)}/retry`);
-    expect(reporter.status).toBe(403);
-    expect(await feedHead()).toBe(before);
-  });
+  it(
+    'refuses to retry a payment that has not failed (409), ' +
+      'an unknown one (404), or without the operator role',
+    async () => {
+      const before = await feedHead();
+      const routed = await call(service, 'operator', 'POST', `/v1/payments/${payment(7)}/retry`);
+      expect(routed.status).toBe(409);
+      expect(routed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const unknown = await call(service, 'operator', 'POST', `/v1/payments/${ulid()}/retry`);
+      expect(unknown.status).toBe(404);
+      const reporter = await call(service, 'reporter', 'POST', `/v1/payments/${payment(7)}/retry`);
+      expect(reporter.status).toBe(403);
+      expect(await feedHead()).toBe(before);
+    },
+  );
 
   it('records a succ for a failed payment as a conflict, once, and leaves it failed', async () => {
     const paymentId = payment(2);
@@ -424,30 +431,36 @@ describe('DFSP callbacks', () => {
     await refusedWithoutChange(401, () => postCallback('bank-a', raw));
   });
 
-  it('refuses a body without message.disbursements_status (400 naming it), appending nothing', async () => {
-    const raw = JSON.stringify({
-      header: { message_id: ulid(), action: 'on-disburse' },
-      message: { transaction_id: ulid() },
-    });
-    const problem = await refusedWithoutChange(400, () =>
-      postCallback('bank-a', raw, signCallback(SECRET_A, raw, nowSeconds())),
-    );
-    expect(problem.errors?.map((error) => error.path)).toEqual(['message.disbursements_status']);
-  });
+  it(
+    'refuses a body without message.disbursements_status ' + '(400 naming it), appending nothing',
+    async () => {
+      const raw = JSON.stringify({
+        header: { message_id: ulid(), action: 'on-disburse' },
+        message: { transaction_id: ulid() },
+      });
+      const problem = await refusedWithoutChange(400, () =>
+        postCallback('bank-a', raw, signCallback(SECRET_A, raw, nowSeconds())),
+      );
+      expect(problem.errors?.map((error) => error.path)).toEqual(['message.disbursements_status']);
+    },
+  );
 
-  it('refuses a status outside the spec (400 naming the entry), applying none of the report', async () => {
-    const raw = onDisburse([
-      { reference_id: payment(4), status: 'succ' },
-      { reference_id: payment(5), status: 'paid' as Status['status'] },
-    ]);
-    const problem = await refusedWithoutChange(400, () =>
-      postCallback('bank-a', raw, signCallback(SECRET_A, raw, nowSeconds())),
-    );
-    expect(problem.errors?.map((error) => error.path)).toEqual([
-      'message.disbursements_status[1].status',
-    ]);
-    expect((await statusOf(payment(4)))?.status).toBe('routed');
-  });
+  it(
+    'refuses a status outside the spec (400 naming the entry), ' + 'applying none of the report',
+    async () => {
+      const raw = onDisburse([
+        { reference_id: payment(4), status: 'succ' },
+        { reference_id: payment(5), status: 'paid' as Status['status'] },
+      ]);
+      const problem = await refusedWithoutChange(400, () =>
+        postCallback('bank-a', raw, signCallback(SECRET_A, raw, nowSeconds())),
+      );
+      expect(problem.errors?.map((error) => error.path)).toEqual([
+        'message.disbursements_status[1].status',
+      ]);
+      expect((await statusOf(payment(4)))?.status).toBe('routed');
+    },
+  );
 
   it('takes 10,000 statuses in one callback, beyond the default body limit', async () => {
     const reason = 'x'.repeat(300);

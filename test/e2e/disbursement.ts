@@ -5,9 +5,9 @@ import { call, eventually, expectCall, type Reachable } from './support.js';
 
 /**
  * A programme paid through DFSP simulators, over real HTTP: three DFSPs, rules sending large
- * payments to bank-a (the others as fallbacks) and the rest to bank-b and mobile-x, a batch loaded, submitted and approved, and the
- * checks that matter for money: every payment final, none paid twice, the ledger's totals equal
- * to what the DFSPs say they paid.
+ * payments to bank-a (the others as fallbacks) and the rest to bank-b and mobile-x, a batch
+ * loaded, submitted and approved, and the checks that matter for money: every payment final,
+ * none paid twice, the ledger's totals equal to what the DFSPs say they paid.
  */
 
 export const DFSP_IDS = ['bank-a', 'bank-b', 'mobile-x'] as const;
@@ -140,7 +140,8 @@ export async function waitUntilFinal(
         (summary.byStatus.succeeded?.count ?? 0) + (summary.byStatus.failed?.count ?? 0);
       return final === batch.count;
     },
-    `every payment of ${batch.batchId} succeeded or failed (last: ${JSON.stringify(summary?.byStatus)})`,
+    `every payment of ${batch.batchId} succeeded or failed ` +
+      `(last: ${JSON.stringify(summary?.byStatus)})`,
     timeoutMs,
   );
   return summary as BatchSummary;
@@ -193,7 +194,8 @@ export async function expectBooksAgree(
   const ledgerPaid = new Map<string, string>();
   let cursor: string | null = null;
   do {
-    const query: string = `/v1/payments?batchId=${batch.batchId}&limit=500${cursor ? `&cursor=${cursor}` : ''}`;
+    const after: string = cursor ? `&cursor=${cursor}` : '';
+    const query: string = `/v1/payments?batchId=${batch.batchId}&limit=500${after}`;
     const page = await expectCall<{
       items: { paymentId: string; status: string; dfspId: string; statusReason: string | null }[];
       nextCursor: string | null;

@@ -63,7 +63,8 @@ describe.skipIf(!databaseUrl)('5,000 payments through faulty DFSPs, on Postgres'
     await scratch?.drop();
   });
 
-  it('pays each payment at most once, fails the rest with a reason, and the books agree', async () => {
+  it('pays each payment at most once, ' +
+    'fails the rest with a reason, and the books agree', async () => {
     const urls = Object.fromEntries(simulators.map((s) => [s.dfspId, s.url])) as Record<
       DfspId,
       string
@@ -74,7 +75,9 @@ describe.skipIf(!databaseUrl)('5,000 payments through faulty DFSPs, on Postgres'
     const seconds = (Date.now() - batch.approvedAtMs) / 1000;
     console.log(
       `5,000-payment fault run: ${seconds.toFixed(1)} s from approval to the last payment final, ` +
-        `${(COUNT / seconds).toFixed(0)} payments/s; ${JSON.stringify(summary.byStatus.succeeded)} succeeded, ${JSON.stringify(summary.byStatus.failed)} failed`,
+        `${(COUNT / seconds).toFixed(0)} payments/s; ` +
+        `${JSON.stringify(summary.byStatus.succeeded)} succeeded, ` +
+        `${JSON.stringify(summary.byStatus.failed)} failed`,
     );
 
     const { paidCount } = await expectBooksAgree(service, batch, urls);

@@ -59,7 +59,8 @@ describe('dispatching a batch to three DFSPs', () => {
     await cleanup();
   });
 
-  it('ends every payment succeeded or failed with a reason, each paid at most once, and the books agree', async () => {
+  it('ends every payment succeeded or failed with a reason, ' +
+    'each paid at most once, and the books agree', async () => {
     const urls = Object.fromEntries(DFSP_IDS.map((id) => [id, simulators[id].url])) as Record<
       DfspId,
       string

@@ -39,7 +39,8 @@ describe('a DFSP that pays but answers too late', () => {
     await slow.close();
   });
 
-  it('never sends a payment of unknown outcome elsewhere; the status query settles it', async () => {
+  it('never sends a payment of unknown outcome elsewhere; ' +
+    'the status query settles it', async () => {
     for (const [dfspId, baseUrl] of [
       ['slow-bank', slow.url],
       ['fallback-bank', fallback.url],

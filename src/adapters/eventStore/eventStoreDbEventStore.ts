@@ -298,7 +298,10 @@ function serverFilter(filter: FeedFilter | undefined): Filter {
   return excludeSystemEvents();
 }
 
-/** The iterator's next result, or undefined if the signal aborts first (the read is left pending). */
+/**
+ * The iterator's next result, or undefined if the signal aborts first (the read is left
+ * pending).
+ */
 async function nextUnlessAborted<T>(
   iterator: AsyncIterator<T>,
   signal: AbortSignal | undefined,

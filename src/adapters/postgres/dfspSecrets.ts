@@ -27,7 +27,8 @@ export function createDfspSecrets(sql: SqlExecutor): DfspSecrets {
     async save(dfspId, callbackSecret) {
       await sql.query(
         `INSERT INTO dfsp_secrets (dfsp_id, callback_secret) VALUES ($1, $2)
-         ON CONFLICT (dfsp_id) DO UPDATE SET callback_secret = excluded.callback_secret, updated_at = now()
+         ON CONFLICT (dfsp_id) DO UPDATE
+           SET callback_secret = excluded.callback_secret, updated_at = now()
          WHERE dfsp_secrets.callback_secret <> excluded.callback_secret`,
         [dfspId, callbackSecret],
       );

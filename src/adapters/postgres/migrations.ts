@@ -35,14 +35,16 @@ export async function migrate(db: SqlDatabase, sets: readonly MigrationSet[]): P
         if (recorded !== undefined) {
           if (recorded !== checksum) {
             throw new Error(
-              `migration ${set.component}@${migration.version} (${migration.name}) differs from the one applied to this database`,
+              `migration ${set.component}@${migration.version} (${migration.name}) ` +
+                'differs from the one applied to this database',
             );
           }
           continue;
         }
         await tx.execute(migration.sql);
         await tx.query(
-          'INSERT INTO schema_migrations (component, version, name, checksum) VALUES ($1, $2, $3, $4)',
+          `INSERT INTO schema_migrations (component, version, name, checksum)
+           VALUES ($1, $2, $3, $4)`,
           [set.component, migration.version, migration.name, checksum],
         );
         applied.push(`${set.component}@${migration.version}`);
@@ -56,7 +58,8 @@ function assertOrdered(set: MigrationSet): void {
   set.migrations.forEach((migration, index) => {
     if (migration.version !== index + 1) {
       throw new Error(
-        `${set.component} migrations must be numbered 1, 2, 3…; found ${migration.version} at ${index + 1}`,
+        `${set.component} migrations must be numbered 1, 2, 3…; ` +
+          `found ${migration.version} at ${index + 1}`,
       );
     }
   });
