@@ -25,7 +25,8 @@ import {
   type Role,
   registerDfsp,
 } from '../src/demo/demoProgramme.js';
-import { createBenchDatabase, freePort, printTable, writeResult } from './benchSupport.js';
+import { freePort } from '../test/support/freePort.js';
+import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
 import { isMain, type Scenario, type ScenarioResult } from './scenario.js';
 
 export interface EndToEndOptions {

@@ -32,7 +32,8 @@ import { loadConfig } from '../src/config.js';
 import { optional } from '../src/domain/optional.js';
 import { projections } from '../src/projections/projections.js';
 import { openStores } from '../src/stores.js';
-import { createBenchDatabase, freePort, printTable, writeResult } from './benchSupport.js';
+import { freePort } from '../test/support/freePort.js';
+import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
 import { isMain, type Scenario, type ScenarioResult } from './scenario.js';
 
 export interface B4Options {

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -64,17 +62,6 @@ export async function writeResult(
     typeof value === 'bigint' ? String(value) : value;
   await writeFile(file, `${JSON.stringify(body, bigintAsString, 2)}\n`);
   return file;
-}
-
-/** A loopback port free at the time of asking (the server under test binds it right after). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** Prints rows as an aligned table. */
