@@ -147,6 +147,17 @@ export async function waitUntilFinal(
   return summary as BatchSummary;
 }
 
+/**
+ * Waits until the batch is `completed`: the batch completer records it a round after every payment
+ * is final, so a test that compares feed heads must wait for it too.
+ */
+export async function waitUntilCompleted(service: Reachable, batch: LoadedBatch): Promise<void> {
+  await eventually(async () => {
+    const answer = await call(service, 'reporter', 'GET', `/v1/batches/${batch.batchId}`);
+    return (answer.body as { status?: string }).status === 'completed';
+  }, 'the batch completed');
+}
+
 export interface LedgerEntry {
   readonly reference_id: string;
   readonly amount: string;

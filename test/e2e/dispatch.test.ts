@@ -9,9 +9,10 @@ import {
   loadAndApproveBatch,
   registerProgramme,
   secretOf,
+  waitUntilCompleted,
   waitUntilFinal,
 } from './disbursement.js';
-import { eventually, expectCall, startSuiteService, type TestService } from './support.js';
+import { expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
  * The dispatcher, the status poller and the callback intake together, on the embedded default
@@ -70,16 +71,7 @@ describe('dispatching a batch to three DFSPs', () => {
     const summary = await waitUntilFinal(service, batch, 90_000);
     const { paidCount } = await expectBooksAgree(service, batch, urls);
     // Every payment final: the batch completes.
-    await eventually(async () => {
-      const { status } = await expectCall<{ status: string }>(
-        service,
-        'reporter',
-        'GET',
-        `/v1/batches/${batch.batchId}`,
-        200,
-      );
-      return status === 'completed';
-    }, 'the batch completed');
+    await waitUntilCompleted(service, batch);
 
     // Rejections happened and were recorded as failures; most payments were paid.
     expect(summary.byStatus.failed?.count ?? 0).toBeGreaterThan(0);

@@ -11,6 +11,7 @@ import {
   loadAndApproveBatch,
   registerProgramme,
   secretOf,
+  waitUntilCompleted,
   waitUntilFinal,
 } from './disbursement.js';
 import {
@@ -81,6 +82,8 @@ describe('reconciling DFSP statements after a run', () => {
     // 600 payments: the first 400 are under 500.00 (bank-b, mobile-x), the rest large (bank-a).
     batch = await loadAndApproveBatch(service, 600, 'recon');
     await waitUntilFinal(service, batch, 60_000);
+    // Nothing else appends while the tests compare feed heads.
+    await waitUntilCompleted(service, batch);
     const previous = cleanup;
     cleanup = async () => {
       await previous();

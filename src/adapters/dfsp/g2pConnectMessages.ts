@@ -190,7 +190,7 @@ const disburseStatusSchema = z.object({
   disbursements_status: z
     .array(
       z.object({
-        reference_id: z.string().min(1).max(256),
+        reference_id: z.string().min(1).max(256).meta({ description: 'the payment id' }),
         timestamp: isoTimestamp.optional(),
         status: z.enum(['rcvd', 'pdng', 'succ', 'rjct']),
         status_reason_code: z.string().max(99).optional(),
