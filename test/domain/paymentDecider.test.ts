@@ -1,5 +1,6 @@
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
+import { optional } from '../../src/domain/optional.js';
 import {
   type PaymentCommand,
   paymentDecider,
@@ -118,7 +119,7 @@ const report = (
   dfspId,
   status,
   source: 'callback',
-  ...(reasonCode === undefined ? {} : { reasonCode }),
+  ...optional('reasonCode', reasonCode),
 });
 
 const notHeld = (dfspId: string): PaymentCommand => ({

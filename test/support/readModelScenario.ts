@@ -20,6 +20,7 @@ import {
   dfspStream,
 } from '../../src/domain/dfspEvents.js';
 import type { EventDefinition } from '../../src/domain/eventSchemas.js';
+import { optional } from '../../src/domain/optional.js';
 import {
   PaymentCancelled,
   PaymentFailed,
@@ -566,7 +567,7 @@ export async function writeReconciliationScenario(
             paymentId,
             dfspId,
             source: 'callback',
-            ...(reported === undefined ? {} : { reportedAt: reported }),
+            ...optional('reportedAt', reported),
           });
     await later(
       name,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DfspMessageError, type DisbursementGroup } from '../../application/dfspConnector.js';
 import { formatAmount, minorUnitsOf } from '../../domain/money.js';
+import { optional } from '../../domain/optional.js';
 import type { StatusReport } from '../../domain/statusReport.js';
 
 /**
@@ -106,9 +107,9 @@ export function buildDisburseRequest(group: DisbursementGroup, header: RequestHe
       payee_fa: payment.payeeFa,
       amount: amount.amount,
       currency_code: payment.currency,
-      ...(payment.payeeName === undefined ? {} : { payee_name: payment.payeeName }),
-      ...(payment.note === undefined ? {} : { note: payment.note }),
-      ...(payment.purpose === undefined ? {} : { purpose: payment.purpose }),
+      ...optional('payee_name', payment.payeeName),
+      ...optional('note', payment.note),
+      ...optional('purpose', payment.purpose),
     };
   });
   return {
@@ -281,11 +282,9 @@ function toReports(message: z.infer<typeof disburseStatusSchema>): StatusReport[
     return {
       referenceId: entry.reference_id,
       status,
-      ...(entry.status_reason_code === undefined ? {} : { reasonCode: entry.status_reason_code }),
-      ...(entry.status_reason_message === undefined
-        ? {}
-        : { reasonMessage: entry.status_reason_message }),
-      ...(entry.timestamp === undefined ? {} : { timestamp: entry.timestamp }),
+      ...optional('reasonCode', entry.status_reason_code),
+      ...optional('reasonMessage', entry.status_reason_message),
+      ...optional('timestamp', entry.timestamp),
     };
   });
 }

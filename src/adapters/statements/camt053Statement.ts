@@ -1,4 +1,5 @@
 import { formatAmount } from '../../domain/money.js';
+import { optional } from '../../domain/optional.js';
 import type {
   EntryDirection,
   ParsedStatement,
@@ -157,12 +158,12 @@ export async function parseCamt053Statement(
   const closing = balances.get('CLBD');
   return {
     format: 'camt053',
-    ...(statementRef === undefined ? {} : { statementRef }),
-    ...(accountId === undefined ? {} : { accountId }),
-    ...(from === undefined ? {} : { from }),
-    ...(to === undefined ? {} : { to }),
-    ...(opening === undefined ? {} : { opening }),
-    ...(closing === undefined ? {} : { closing }),
+    ...optional('statementRef', statementRef),
+    ...optional('accountId', accountId),
+    ...optional('from', from),
+    ...optional('to', to),
+    ...optional('opening', opening),
+    ...optional('closing', closing),
     lines,
   };
 }
@@ -221,7 +222,7 @@ function keepBalance(statement: Statement, balance: Balance, location: string): 
   statement.balances.set(code, {
     amountMinor: direction === 'debit' ? -amount.amountMinor : amount.amountMinor,
     currency: amount.currency,
-    ...(on === undefined ? {} : { on }),
+    ...optional('on', on),
   });
 }
 
@@ -306,8 +307,8 @@ function entryLines(entry: Entry, linesBefore: number): StatementLine[] {
       currency: partAmount.currency,
       direction: partDirection,
       reversal: entry.reversal,
-      ...(entry.bookedOn === undefined ? {} : { bookedOn: entry.bookedOn }),
-      ...(narrative === undefined ? {} : { narrative }),
+      ...optional('bookedOn', entry.bookedOn),
+      ...optional('narrative', narrative),
     };
   });
   if (sumMinor !== amount.amountMinor) {

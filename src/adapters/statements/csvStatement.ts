@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, type InfoRecord, parse } from 'csv-parse';
 import { minorUnitsOf } from '../../domain/money.js';
+import { optional } from '../../domain/optional.js';
 import type { EntryDirection, ParsedStatement, StatementLine } from '../../domain/statement.js';
 import {
   assertLineRoom,
@@ -194,8 +195,8 @@ function statementLine(
     currency,
     direction: direction(field(columns.type), where('type')),
     reversal: reversal(field(columns.reversal), where('reversal')),
-    ...(bookedOn === undefined ? {} : { bookedOn }),
-    ...(narrative === undefined ? {} : { narrative }),
+    ...optional('bookedOn', bookedOn),
+    ...optional('narrative', narrative),
   };
 }
 

@@ -1,3 +1,4 @@
+import { optional } from '../../domain/optional.js';
 import type {
   EntryDirection,
   ParsedStatement,
@@ -221,8 +222,8 @@ function mt940Reader(limits: StatementLimits) {
     if (closing === undefined) throw new StatementFormatError('body', 'no closing balance :62F:');
     return {
       format: 'mt940',
-      ...(statementRef === undefined ? {} : { statementRef }),
-      ...(accountId === undefined ? {} : { accountId }),
+      ...optional('statementRef', statementRef),
+      ...optional('accountId', accountId),
       ...bookingPeriod(lines),
       opening,
       closing,

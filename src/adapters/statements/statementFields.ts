@@ -2,6 +2,8 @@
  * Field values the text statement parsers (CSV, MT940) read alike: calendar dates, narratives,
  * the booking period, and their bounds.
  */
+
+import { optional } from '../../domain/optional.js';
 import type { StatementLine } from '../../domain/statement.js';
 import { StatementFormatError, type StatementLimits } from './statementInput.js';
 
@@ -62,7 +64,7 @@ export function bookingPeriod(lines: readonly StatementLine[]): { from?: string;
     if (from === undefined || bookedOn < from) from = bookedOn;
     if (to === undefined || bookedOn > to) to = bookedOn;
   }
-  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+  return { ...optional('from', from), ...optional('to', to) };
 }
 
 /** A few characters of input for an error message, JSON-quoted. */

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { EventStore } from '../../application/eventStore.js';
-
+import { optional } from '../../domain/optional.js';
 import { requireRoles } from '../auth.js';
 import { toEventJson } from '../recordedEvents.js';
 import { BEARER_SECURITY, problemResponses } from '../schemas/common.js';
@@ -39,7 +39,7 @@ export function registerEventRoutes(app: OpenAPIHono, deps: { readonly events: E
     const eventTypes = query.type === undefined ? undefined : eventTypesOf(query.type);
     const page = await deps.events.readAll({
       limit: query.limit ?? DEFAULT_FEED_PAGE,
-      ...(after === undefined ? {} : { after }),
+      ...optional('after', after),
       ...(eventTypes === undefined || eventTypes.length === 0 ? {} : { filter: { eventTypes } }),
     });
     const next = page.next ?? page.events.at(-1)?.position ?? after ?? 0n;

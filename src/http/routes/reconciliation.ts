@@ -6,6 +6,7 @@ import {
   type ReadModelQueries,
 } from '../../application/readModels.js';
 import { DomainError } from '../../domain/domainError.js';
+import { optional } from '../../domain/optional.js';
 import { requireRoles } from '../auth.js';
 import { PROBLEM_CONTENT_TYPE, ProblemError, problem } from '../problems.js';
 import { BEARER_SECURITY, ProblemSchema, problemResponses } from '../schemas/common.js';
@@ -154,7 +155,7 @@ async function discrepanciesCsv(
     const page = await queries.listDiscrepancies({
       ...filter,
       limit: MAX_PAGE_SIZE,
-      ...(cursor === undefined ? {} : { cursor }),
+      ...optional('cursor', cursor),
     });
     rows += page.items.length;
     if (rows > MAX_CSV_ROWS) {
