@@ -90,6 +90,7 @@ function commandFor(
         ...optional('reasonCode', report.reasonCode),
         ...optional('reasonMessage', report.reasonMessage),
         ...optional('reportedAt', report.timestamp),
+        ...optional('transactionId', report.transactionId),
       };
     case 'unknown_reference':
       // Only a status query can say the DFSP does not hold a payment; a callback cannot.

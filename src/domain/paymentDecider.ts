@@ -16,6 +16,8 @@ export interface DfspStatusReport {
   readonly reasonMessage?: string;
   readonly reportedAt?: string;
   readonly source: 'callback' | 'status_query';
+  /** The sending it answers, where the DFSP's protocol says. */
+  readonly transactionId?: string;
 }
 
 /** How a sending ended without an acknowledgement (the dispatcher classifies it). */
@@ -115,6 +117,7 @@ export const paymentDecider = {
           ...rest,
           status: 'submitted',
           dfspId: event.data.dfspId,
+          transactionId: event.data.transactionId,
           attempts: event.data.attempt,
           attemptsOnRoute: state.attemptsOnRoute + 1,
         };
@@ -327,6 +330,7 @@ function recordNotHeld(
 
 function applyReport(report: DfspStatusReport, state: PaymentState): PaymentEvent[] {
   const paymentId = requireInstructed(state).paymentId;
+  if (answersEarlierSending(report, state)) return [];
   const { dfspId, source } = report;
   const withDfsp = state.dfspId === dfspId;
   const reportedAt = optional('reportedAt', report.reportedAt);
@@ -362,6 +366,22 @@ function applyReport(report: DfspStatusReport, state: PaymentState): PaymentEven
   };
   if (state.conflicts.includes(conflictKey(conflict))) return [];
   return [{ type: 'PaymentStatusConflicted', data: conflict }];
+}
+
+/**
+ * A refusal bound to a sending that has ended (a replayed or late `rjct` after the payment failed
+ * and was retried, or after a sending failed and the payment went back to `routed`) says nothing
+ * about the payment now: applied, it would fail a sending it does not answer, so it changes
+ * nothing. Only a payment that has had a sending is judged so: a report that comes before any
+ * sending is applied as before. A success is not judged by its sending: money moved under the
+ * payment's id, whichever request carried it.
+ */
+function answersEarlierSending(report: DfspStatusReport, state: PaymentState): boolean {
+  if (report.status !== 'failed' || report.transactionId === undefined) return false;
+  if (state.transactionId === undefined) return false;
+  if (state.status === 'submitted') return report.transactionId !== state.transactionId;
+  // Routed again: every sending so far has ended, and the next one has not left yet.
+  return state.status === 'routed';
 }
 
 function retry(

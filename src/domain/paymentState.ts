@@ -21,6 +21,8 @@ export interface PaymentState {
   readonly ruleId?: string;
   readonly rulesVersion?: number;
   readonly statusReason?: string;
+  /** The transaction (request) of the latest sending: a refusal must answer this one. */
+  readonly transactionId?: string;
   /** Sendings so far, to any DFSP. */
   readonly attempts: number;
   /** Sendings since the payment was last routed. */

@@ -10,4 +10,6 @@ export interface StatusReport {
   readonly reasonMessage?: string;
   /** The DFSP's ISO 8601 timestamp of the status, as it sent it. */
   readonly timestamp?: string;
+  /** The sending (request) it answers, where the protocol says (G2P Connect `transaction_id`). */
+  readonly transactionId?: string;
 }

@@ -451,3 +451,64 @@ describe('retrying a failed payment', () => {
       .thenThrows('payment_not_failed');
   });
 });
+
+describe('a report bound to the sending it answers', () => {
+  const secondTransaction = ulid();
+  /** Refused once by bank-a, retried, routed to bank-a again and sent under a new transaction. */
+  const resent: PaymentEvent[] = [
+    ...sent,
+    failedWith('rjct.account.blocked'),
+    { type: 'PaymentRetried', data: { paymentId, by: 'user:olive' } },
+    routedTo('bank-a'),
+    {
+      type: 'PaymentSubmitted',
+      data: {
+        paymentId,
+        dfspId: 'bank-a',
+        transactionId: secondTransaction,
+        messageId: 'm-2',
+        attempt: 2,
+      },
+    },
+  ];
+  const answering = (status: 'succeeded' | 'failed', answers: string): PaymentCommand => ({
+    type: 'ApplyStatusReport',
+    dfspId: 'bank-a',
+    status,
+    source: 'callback',
+    ...optional('reasonCode', status === 'failed' ? 'rjct.account.blocked' : undefined),
+    transactionId: answers,
+  });
+
+  it('changes nothing for a refusal of an earlier sending (a replayed rjct after a retry)', () => {
+    given(resent).when(answering('failed', transactionId)).thenNothingHappened();
+  });
+
+  it('changes nothing for a replayed refusal after a retry, before the payment is sent again', () => {
+    given(resent.slice(0, -1)).when(answering('failed', transactionId)).thenNothingHappened();
+  });
+
+  it('records a refusal of the sending that succeeded as a conflict, as before', () => {
+    given([...sent, succeeded])
+      .when(answering('failed', transactionId))
+      .thenMatches([{ type: 'PaymentStatusConflicted', data: { reported: 'failed' } }]);
+  });
+
+  it('fails the payment on a refusal of the sending in flight', () => {
+    given(resent)
+      .when(answering('failed', secondTransaction))
+      .thenMatches([{ type: 'PaymentFailed', data: { reasonCode: 'rjct.account.blocked' } }]);
+  });
+
+  it('takes a success whichever sending it names: the money moved under the payment id', () => {
+    given(resent)
+      .when(answering('succeeded', transactionId))
+      .thenMatches([{ type: 'PaymentSucceeded', data: { dfspId: 'bank-a' } }]);
+  });
+
+  it('judges a refusal that names no sending as before', () => {
+    given(resent)
+      .when(report('bank-a', 'failed', 'rjct.account.blocked'))
+      .thenMatches([{ type: 'PaymentFailed' }]);
+  });
+});

@@ -232,14 +232,18 @@ const statusAnswerSchema = z.object({
 /**
  * Parses an `on-disburse` callback body into status reports: `succ` → succeeded, `rjct` →
  * failed except `rjct.reference_id.duplicate` → duplicate, `rcvd`/`pdng` → pending. Throws
- * `DfspMessageError` naming the first bad field; encrypted messages are not supported.
+ * `DfspMessageError` naming the first bad field; encrypted messages are not supported. Each report
+ * carries the message's `transaction_id`, the sending it answers.
  *
  * @example
  * parseOnDisburse({ message: { disbursements_status: [{ reference_id: 'p1', status: 'succ' }] } });
  * // [{ referenceId: 'p1', status: 'succeeded' }]
  */
 export function parseOnDisburse(body: unknown): StatusReport[] {
-  return toReports(parseWith(onDisburseSchema, body).message);
+  const { message } = parseWith(onDisburseSchema, body);
+  // The callback answers the disburse request of this transaction: a refusal is bound to it.
+  const answers = optional('transactionId', message.transaction_id);
+  return toReports(message).map((report) => ({ ...report, ...answers }));
 }
 
 /**
