@@ -6,6 +6,7 @@ import { createDispatchMetrics } from './adapters/dfsp/dispatchMetrics.js';
 import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
 import { createDfspSecrets } from './adapters/postgres/dfspSecrets.js';
+import { createSeenSignatures } from './adapters/postgres/seenSignatures.js';
 import { createStatementReader } from './adapters/statements/statementReader.js';
 import { createBatchCompleter } from './application/batchCompleter.js';
 import { batchProcessor } from './application/batchProcessor.js';
@@ -83,7 +84,10 @@ export async function startService(
     logger,
     checkReady: () => stores.checkReady(),
     replay: (paymentId, asOf) => paymentAsOf(stores.events, paymentId, asOf),
-    dfspAuthenticator: createSignatureAuthenticator((dfspId) => secrets.callbackSecret(dfspId)),
+    dfspAuthenticator: createSignatureAuthenticator(
+      (dfspId) => secrets.callbackSecret(dfspId),
+      createSeenSignatures(stores.sql),
+    ),
     statusCallbacks: connectorFor(config),
     statements: createStatementReader(),
     registry,

@@ -1,15 +1,34 @@
 /**
  * Why a request signed by a DFSP (its status callback, its statement) is refused: the DFSP is not
- * known, or the signature is missing, malformed, stale or wrong. Every refusal is a 401 that
- * changes nothing.
+ * known, or the signature is missing, malformed, stale, wrong, or was already used on a request
+ * the ledger applied (`replayed`). Every refusal is a 401 that changes nothing.
  */
-export type SignatureRefusal = 'unknown_dfsp' | 'missing' | 'malformed' | 'stale' | 'mismatch';
+export type SignatureRefusal =
+  | 'unknown_dfsp'
+  | 'missing'
+  | 'malformed'
+  | 'stale'
+  | 'mismatch'
+  | 'replayed';
 
 /** A signature being checked over a body that arrives in chunks. */
 export interface SignatureCheck {
   update(chunk: Uint8Array): void;
   /** Once the whole body has passed through `update`: undefined when the signature is good. */
-  refusal(): SignatureRefusal | undefined;
+  refusal(): Promise<SignatureRefusal | undefined>;
+  /**
+   * Remembers the signature once the request it signed has been applied, so the same signed
+   * request sent again is refused as `replayed` until it would be stale anyway. A request that
+   * failed (a 5xx the DFSP retries) is not remembered.
+   */
+  accepted(): Promise<void>;
+}
+
+/** Signatures already used, shared by every process of the ledger. */
+export interface SeenSignatures {
+  seen(key: string): Promise<boolean>;
+  /** Remembers `key` until `until`; remembering it twice is harmless. */
+  remember(key: string, until: Date): Promise<void>;
 }
 
 /**

@@ -25,7 +25,7 @@ export function dfspSignature(authenticator: DfspRequestAuthenticator): Middlewa
     if ('refused' in check) refusal = check.refused;
     else {
       check.update(rawBody);
-      refusal = check.refusal();
+      refusal = await check.refusal();
     }
     if (refusal !== undefined) {
       const logged = wellFormed ? dfspId : '(malformed)';
@@ -43,5 +43,7 @@ export function dfspSignature(authenticator: DfspRequestAuthenticator): Middlewa
     }
     c.set('signedBody', rawBody);
     await next();
+    // Applied: the same signed request again is a replay. A failure (5xx) the DFSP may retry.
+    if (c.res.status < 300 && !('refused' in check)) await check.accepted();
   };
 }

@@ -176,12 +176,15 @@ describe('DFSP callbacks', () => {
     );
   }
 
-  /** A callback signed with bank-a's secret now; expects the spec's acknowledgement. */
-  async function acknowledged(rawBody: string) {
+  /**
+   * A callback signed with bank-a's secret at `atSeconds` (now by default; a report sent again
+   * is signed anew, so later); expects the spec's acknowledgement.
+   */
+  async function acknowledged(rawBody: string, atSeconds = nowSeconds()) {
     const answer = await postCallback(
       'bank-a',
       rawBody,
-      signCallback(SECRET_A, rawBody, nowSeconds()),
+      signCallback(SECRET_A, rawBody, atSeconds),
     );
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(acknowledgementValidator()(answer.body)).toEqual([]);
@@ -230,11 +233,12 @@ describe('DFSP callbacks', () => {
       expect(succeeded[0]?.metadata.actor).toBe('dfsp:bank-a');
 
       const head = await feedHead();
-      await acknowledged(rawBody);
-      // The very same header too: a replay within the window is harmless.
-      const signature = signCallback(SECRET_A, rawBody, nowSeconds());
+      // The DFSP sends the report again, signed anew: acknowledged, nothing changes.
+      await acknowledged(rawBody, nowSeconds() + 1);
+      // The very same signed request again is a replay: refused, and nothing changes either.
+      const signature = signCallback(SECRET_A, rawBody, nowSeconds() + 2);
       expect((await postCallback('bank-a', rawBody, signature)).status).toBe(200);
-      expect((await postCallback('bank-a', rawBody, signature)).status).toBe(200);
+      expect((await postCallback('bank-a', rawBody, signature)).status).toBe(401);
       expect(await feedHead()).toBe(head);
       expect(await historyOf(paymentId)).toHaveLength(history.length);
       expect((await statusOf(paymentId))?.status).toBe('succeeded');
@@ -312,7 +316,7 @@ describe('DFSP callbacks', () => {
       ledgerStatus: 'failed',
       source: 'callback',
     });
-    await acknowledged(late);
+    await acknowledged(late, nowSeconds() + 1);
     expect(await historyOf(paymentId)).toHaveLength(history.length);
     expect(await statusOf(paymentId)).toMatchObject({
       status: 'failed',

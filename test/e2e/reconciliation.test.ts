@@ -280,6 +280,13 @@ describe('reconciling DFSP statements after a run', () => {
         'x-signature': signCallback(secretOf('bank-a'), body, now),
       });
       expect(signed.status, JSON.stringify(signed.body)).toBe(201);
+      const headAfter = await feedHead();
+      const replayed = await call(service, undefined, 'POST', path, body, {
+        'content-type': 'application/xml',
+        'x-signature': signCallback(secretOf('bank-a'), body, now),
+      });
+      expect(replayed.status).toBe(401);
+      expect(await feedHead()).toBe(headAfter);
       const refused = await call(service, 'reporter', 'POST', path, body, {
         'content-type': 'application/xml',
       });

@@ -321,8 +321,12 @@ export function testApp(
     logger: pino({ level: 'silent' }),
     checkReady: async () => {},
     registry: new Registry(),
-    // No DFSP has a secret: every signed callback or statement answers 401.
-    dfspAuthenticator: createSignatureAuthenticator(async () => undefined),
+    // No DFSP has a secret: every signed callback or statement answers 401 before a signature
+    // could reach the replay check, which therefore has nothing to remember here.
+    dfspAuthenticator: createSignatureAuthenticator(async () => undefined, {
+      seen: async () => false,
+      remember: async () => {},
+    }),
     statusCallbacks: { parseStatusReport: parseOnDisburse, statusCallbackSchema: onDisburseSchema },
     statements: createStatementReader(),
     ...deps,

@@ -1,5 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DfspRequestAuthenticator } from '../../application/dfspRequestAuthentication.js';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type {
+  DfspRequestAuthenticator,
+  SeenSignatures,
+} from '../../application/dfspRequestAuthentication.js';
 
 /**
  * DFSP callback signatures (DESIGN, "DFSP interop"): the `X-Signature` header is
@@ -142,13 +145,19 @@ function parseHeader(header: string): { timestamp: string; signatures: string[] 
 
 /**
  * The DFSP request authenticator over `X-Signature` HMACs: each DFSP's callback secret from
- * `secretOf`, and for a DFSP without one a random decoy secret, checked all the same.
+ * `secretOf`, and for a DFSP without one a random decoy secret, checked all the same. A good
+ * signature is refused the second time once its request was applied (`seen`), for as long as its
+ * timestamp could still pass (twice the tolerance).
  *
  * @example
- * const authenticator = createSignatureAuthenticator((dfspId) => secrets.callbackSecret(dfspId));
+ * const authenticator = createSignatureAuthenticator(
+ *   (dfspId) => secrets.callbackSecret(dfspId),
+ *   createSeenSignatures(sql),
+ * );
  */
 export function createSignatureAuthenticator(
   secretOf: (dfspId: string) => Promise<string | undefined>,
+  seen: SeenSignatures,
   nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
 ): DfspRequestAuthenticator {
   const decoy = randomBytes(32).toString('hex');
@@ -157,14 +166,21 @@ export function createSignatureAuthenticator(
       const secret = dfspId === undefined ? undefined : await secretOf(dfspId);
       const known = secret !== undefined && secret !== '';
       if (!known && options.unknownDfsp === 'refuse-at-once') return { refused: 'unknown_dfsp' };
-      const started = startVerification(signatureHeader, known ? secret : decoy, nowSeconds());
+      const startedAt = nowSeconds();
+      const started = startVerification(signatureHeader, known ? secret : decoy, startedAt);
       if ('ok' in started) return { refused: known ? started.reason : 'unknown_dfsp' };
+      const key = createHash('sha256').update(`${dfspId}\n${signatureHeader}`).digest('hex');
       return {
         update: (chunk) => started.update(chunk),
-        refusal() {
+        async refusal() {
           const verdict = started.verdict();
           if (!known) return 'unknown_dfsp';
-          return verdict.ok ? undefined : verdict.reason;
+          if (!verdict.ok) return verdict.reason;
+          return (await seen.seen(key)) ? 'replayed' : undefined;
+        },
+        async accepted() {
+          const untilMs = (startedAt + 2 * SIGNATURE_TOLERANCE_SECONDS) * 1000;
+          await seen.remember(key, new Date(untilMs));
         },
       };
     },

@@ -18,6 +18,15 @@ export const dfspSecretsMigrations: MigrationSet = {
   updated_at timestamptz NOT NULL DEFAULT now()
 )`,
     },
+    {
+      version: 2,
+      name: 'signatures of applied DFSP requests (replay refusal)',
+      sql: `CREATE TABLE seen_dfsp_signatures (
+  signature_key text PRIMARY KEY,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX seen_dfsp_signatures_expiry ON seen_dfsp_signatures (expires_at)`,
+    },
   ],
 };
 

@@ -71,7 +71,7 @@ async function refusedSignature(
 ): Promise<StatementRefusal | undefined> {
   if (signature === undefined) return undefined;
   await drain(body); // bounded by the body limit
-  const reason = signature.refusal();
+  const reason = await signature.refusal();
   return reason === undefined ? undefined : { kind: 'unsigned', reason };
 }
 

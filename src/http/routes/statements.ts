@@ -103,6 +103,7 @@ export function registerStatementRoutes(
       contentSha256,
       context,
     );
+    await signature?.accepted();
     c.get('log').info(
       { dfspId, statementId, created, format: statement.format, lines: statement.lines.length },
       created ? 'statement imported' : 'statement imported before',
