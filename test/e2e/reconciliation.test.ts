@@ -375,6 +375,33 @@ describe('reconciling DFSP statements after a run', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
     expect(await feedHead()).toBe(head);
   });
+
+  it('refuses 20 concurrent 49 MiB statements with a forged signature, parsing none', async () => {
+    const head = await feedHead();
+    const chunk = Buffer.from(`${'0'.repeat(1_000)}\n`.repeat(1_024)); // 1 MiB of one-line rows
+    const now = Math.floor(Date.now() / 1000);
+    // A well-formed, fresh signature under the wrong secret: only the whole body can tell.
+    const forged = signCallback('not-the-secret-of-bank-a', 'another body', now);
+    const rssBefore = process.memoryUsage().rss;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        postStreaming(
+          `${service.baseUrl}/v1/dfsps/bank-a/statements`,
+          { 'content-type': 'text/csv', 'x-signature': forged },
+          chunk,
+          49,
+        ),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    // Four are read to the end (to disk) and refused on their signature; the rest are turned
+    // away while those four are read (503), or see their connection closed once answered.
+    expect(statuses.filter((status) => status === 401).length).toBeGreaterThan(0);
+    for (const status of statuses) expect([401, 503, 'closed']).toContain(status);
+    // Client and service share this process: the bound covers both (the 100 MB test above too).
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+    expect(await feedHead()).toBe(head);
+  }, 120_000);
 });
 
 /**

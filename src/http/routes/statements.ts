@@ -48,6 +48,7 @@ const importStatementRoute = createRoute({
     404: problemAnswer('No such DFSP'),
     413: problemAnswer('Larger than the statement limits'),
     415: problemAnswer('A Content-Type that is no statement format'),
+    503: problemAnswer('Four statements are being read already: send it again shortly'),
   },
 });
 
@@ -73,8 +74,12 @@ export function registerStatementRoutes(
     let signature: SignatureCheck | undefined;
     if (principal === undefined) {
       signature = await signatureCheck(c, dfspId, deps.dfspAuthenticator);
-      if (signature === undefined) return unauthorized(c);
+      if (signature === undefined) {
+        await discardBody(c);
+        return unauthorized(c);
+      }
     } else if (!principal.roles.includes('operator')) {
+      await discardBody(c);
       return respondProblem(
         c,
         problem('forbidden', 403, 'importing a statement needs the operator role'),
@@ -146,6 +151,10 @@ function refuse(c: Context, refusal: StatementRefusal): Response {
       });
     case 'unsigned':
       return unauthorized(c);
+    case 'busy':
+      return respondProblem(c, problem('statements_busy', 503, refusal.message), {
+        'retry-after': '1',
+      });
     case 'invalid':
       return respondProblem(
         c,
@@ -156,6 +165,14 @@ function refuse(c: Context, refusal: StatementRefusal): Response {
     default:
       return assertNever(refusal);
   }
+}
+
+/**
+ * Cancels a body the route will not read, so the bytes still arriving are dropped rather than
+ * queued in memory until the request ends (a refused 50 MiB upload costs nothing to hold).
+ */
+async function discardBody(c: Context): Promise<void> {
+  await c.req.raw.body?.cancel().catch(() => undefined);
 }
 
 function unauthorized(c: Context): Response {
