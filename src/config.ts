@@ -7,6 +7,12 @@ const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/ })
   .describe('postgres://user:password@host:5432/database');
 
+/** A dotted path into a JWT's claims (`realm_access.roles`). */
+const claimPath = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, 'must be a claim name or a dotted path to one');
+
 /** A duration in milliseconds within bounds. */
 const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -27,6 +33,21 @@ const Config = z
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** `token=name:role|role,…`; unset in embedded mode: tokens are made once in DATA_DIR. */
     API_TOKENS: z.string().min(1).optional(),
+    /** The OpenID provider whose JWTs are accepted alongside API_TOKENS (`iss`, exactly). */
+    OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    /** The audience the provider's tokens must name (`aud`), e.g. the client id. */
+    OIDC_AUDIENCE: z.string().min(1).max(200).optional(),
+    /** The provider's key set; from `OIDC_ISSUER`'s discovery document when unset. */
+    OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    OIDC_ROLES_CLAIM: claimPath.default('realm_access.roles'),
+    OIDC_PRINCIPAL_CLAIM: claimPath.default('preferred_username'),
+    /** When set, `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .max(500)
+      .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'must be letters, digits or "-._~+/"')
+      .optional(),
     ROLES: z
       .string()
       .default(ROLES.join(','))
@@ -63,6 +84,20 @@ const Config = z
         path: ['STATUS_POLL_AFTER_MS'],
         message:
           'must be longer than DFSP_TIMEOUT_MS, or a sending in flight would be taken for lost',
+      });
+    }
+    if ((config.OIDC_ISSUER === undefined) !== (config.OIDC_AUDIENCE === undefined)) {
+      issues.addIssue({
+        code: 'custom',
+        path: [config.OIDC_ISSUER === undefined ? 'OIDC_ISSUER' : 'OIDC_AUDIENCE'],
+        message: 'OIDC_ISSUER and OIDC_AUDIENCE go together: set both or neither',
+      });
+    }
+    if (config.OIDC_JWKS_URL !== undefined && config.OIDC_ISSUER === undefined) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['OIDC_JWKS_URL'],
+        message: 'needs OIDC_ISSUER and OIDC_AUDIENCE',
       });
     }
     if (config.DISPATCH_RETRY_MAX_MS < config.DISPATCH_RETRY_BASE_MS) {

@@ -5,6 +5,7 @@ import { createDispatcher } from './adapters/dfsp/dispatcher.js';
 import { createDispatchMetrics } from './adapters/dfsp/dispatchMetrics.js';
 import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
+import { createOidcVerifier } from './adapters/oidc/jwtVerifier.js';
 import { createDfspSecrets } from './adapters/postgres/dfspSecrets.js';
 import { createSeenSignatures } from './adapters/postgres/seenSignatures.js';
 import { createStatementReader } from './adapters/statements/statementReader.js';
@@ -81,6 +82,8 @@ export async function startService(
     queries,
     events: stores.events,
     tokens,
+    accessTokens: oidcVerifierFor(config),
+    metricsToken: config.METRICS_TOKEN,
     logger,
     checkReady: () => stores.checkReady(),
     replay: (paymentId, asOf) => paymentAsOf(stores.events, paymentId, asOf),
@@ -169,6 +172,18 @@ function startDispatch(
     poller.run(options.signal),
     completer.run(options.signal),
   ];
+}
+
+/** The OpenID provider's token verifier when `OIDC_ISSUER` is set (with `OIDC_AUDIENCE`). */
+function oidcVerifierFor(config: Config) {
+  if (config.OIDC_ISSUER === undefined || config.OIDC_AUDIENCE === undefined) return undefined;
+  return createOidcVerifier({
+    issuer: config.OIDC_ISSUER,
+    audience: config.OIDC_AUDIENCE,
+    jwksUrl: config.OIDC_JWKS_URL === undefined ? undefined : new URL(config.OIDC_JWKS_URL),
+    rolesClaim: config.OIDC_ROLES_CLAIM,
+    principalClaim: config.OIDC_PRINCIPAL_CLAIM,
+  });
 }
 
 /** The DFSP connector: G2P Connect, the one protocol the ledger speaks today. */

@@ -25,6 +25,31 @@ describe('configuration', () => {
     expect(config).toMatchObject({ PORT: 9000, ROLES: ['projector'], PROJECTION_BATCH_SIZE: 250 });
   });
 
+  it("reads the OIDC settings, with Keycloak's claims by default", () => {
+    const config = loadConfig({
+      OIDC_ISSUER: 'https://keycloak.example/realms/openg2p',
+      OIDC_AUDIENCE: 'g2p-ledger',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    });
+    expect(config).toMatchObject({
+      OIDC_ISSUER: 'https://keycloak.example/realms/openg2p',
+      OIDC_AUDIENCE: 'g2p-ledger',
+      OIDC_ROLES_CLAIM: 'realm_access.roles',
+      OIDC_PRINCIPAL_CLAIM: 'preferred_username',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    });
+    expect(config.OIDC_JWKS_URL).toBeUndefined();
+    expect(loadConfig({}).OIDC_ISSUER).toBeUndefined();
+  });
+
+  it.each([
+    [{ OIDC_ISSUER: 'https://keycloak.example/realms/openg2p' }, 'OIDC_AUDIENCE'],
+    [{ OIDC_AUDIENCE: 'g2p-ledger' }, 'OIDC_ISSUER'],
+    [{ OIDC_JWKS_URL: 'https://keycloak.example/certs' }, 'OIDC_JWKS_URL'],
+  ])('refuses incomplete OIDC settings %j, naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
   });
@@ -38,6 +63,13 @@ describe('configuration', () => {
     ['ROLES', 'api,dispatch'],
     ['LOG_LEVEL', 'verbose'],
     ['PROJECTION_BATCH_SIZE', '0'],
+    ['OIDC_ISSUER', 'keycloak.example/realms/openg2p'],
+    ['OIDC_AUDIENCE', 'a'.repeat(201)],
+    ['OIDC_JWKS_URL', 'ldap://keycloak.example/certs'],
+    ['OIDC_ROLES_CLAIM', 'realm_access..roles'],
+    ['OIDC_PRINCIPAL_CLAIM', 'preferred username'],
+    ['METRICS_TOKEN', 'short'],
+    ['METRICS_TOKEN', 'a token with spaces in it'],
   ])('refuses a bad %s (%s), naming the variable', (name, value) => {
     const error = (() => {
       try {

@@ -3,6 +3,7 @@ import type { Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { BlankEnv } from 'hono/types';
 import type { Registry } from 'prom-client';
+import type { AccessTokenVerifier } from '../application/accessTokens.js';
 import type { DfspConnector } from '../application/dfspConnector.js';
 import type { DfspRequestAuthenticator } from '../application/dfspRequestAuthentication.js';
 import type { EventStore } from '../application/eventStore.js';
@@ -11,10 +12,13 @@ import type { Logger } from '../application/logger.js';
 import type { ReadModelQueries } from '../application/readModels.js';
 import type { StatementReader } from '../application/statementReader.js';
 import { type ApiTokens, authenticate } from './auth.js';
+import { AuthFailureLimiter } from './authFailureLimit.js';
 import { mountBodyLimits } from './bodyLimits.js';
+import { type ClientAddress, socketAddress } from './clientAddress.js';
 import { correlation } from './correlation.js';
 import { maskAddresses } from './masking.js';
 import { createHttpMetrics } from './metrics.js';
+import { metricsAuth } from './metricsAuth.js';
 import { registerDocs } from './openapi.js';
 import { problem, problemFromError, problemFromZodError, respondProblem } from './problems.js';
 import { requestLog } from './requestLog.js';
@@ -45,6 +49,12 @@ export interface AppDependencies {
   readonly events: EventStore;
   /** Bearer tokens and their principals (`parseApiTokens(API_TOKENS)`). */
   readonly tokens: ApiTokens;
+  /** Verifies the identity provider's JWTs (OIDC), accepted alongside `tokens` when given. */
+  readonly accessTokens?: AccessTokenVerifier | undefined;
+  /** With it (`METRICS_TOKEN`), `/metrics` needs it as a bearer token; public without it. */
+  readonly metricsToken?: string | undefined;
+  /** The client address failed authentications are counted by; the socket's by default. */
+  readonly clientAddress?: ClientAddress;
   /** Request logs go to a child of it carrying the correlation id. */
   readonly logger: Logger;
   /** Resolves when every store answers; rejects with the reason otherwise. */
@@ -82,8 +92,16 @@ export function createApp(deps: AppDependencies): Hono {
     },
   });
   const metrics = createHttpMetrics(deps.registry);
+  const limiter = new AuthFailureLimiter(deps.clientAddress ?? socketAddress);
 
-  app.use('*', correlation(deps.logger), requestLog(), metrics.record, authenticate(deps.tokens));
+  app.use(
+    '*',
+    correlation(deps.logger),
+    requestLog(),
+    metrics.record,
+    authenticate({ tokens: deps.tokens, accessTokens: deps.accessTokens, limiter }),
+  );
+  app.use('/metrics', metricsAuth(deps.metricsToken, limiter));
   mountBodyLimits(app, deps.statements.maxBytes);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200));

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 
+import type { AccessTokenVerifier } from '../application/accessTokens.js';
+import type { AuthFailureLimiter } from './authFailureLimit.js';
 import { problem, respondProblem } from './problems.js';
 import { routePattern, UNMATCHED } from './routePattern.js';
 
@@ -45,6 +47,10 @@ const MAX_TOKEN_LENGTH = 500;
 const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const NAME = /^[A-Za-z0-9._@-]{1,100}$/;
 const BEARER = /^Bearer +(\S+) *$/i;
+// Room for an identity provider's JWT carrying many roles; API tokens are shorter.
+const MAX_AUTHORIZATION_LENGTH = 8_192;
+// A compact JWS: three base64url parts; only such tokens go to the identity provider's check.
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * Parses the `API_TOKENS` setting: comma-separated `token=name:role|role` entries. Throws an
@@ -105,23 +111,38 @@ export function parseApiTokens(text: string): ApiTokens {
   return tokens;
 }
 
+/** What {@link authenticate} checks bearer tokens against, and who counts its failures. */
+export interface Authentication {
+  /** Configured API tokens (`API_TOKENS`). */
+  readonly tokens: ApiTokens;
+  /** The identity provider's access tokens (OIDC); without it only API tokens are accepted. */
+  readonly accessTokens?: AccessTokenVerifier | undefined;
+  /** Failed authentications per client address; a limited address gets 429s. */
+  readonly limiter: AuthFailureLimiter;
+}
+
 /**
  * Middleware: every request but those to {@link PUBLIC_PATHS} must carry
- * `Authorization: Bearer <token>` with a configured token, or gets a 401 problem. A request that
- * matches no route goes on to its 404 without one: the routes are public in /openapi.json anyway.
- * The token is compared with every configured one in constant time (SHA-256 digests,
+ * `Authorization: Bearer <token>` with a configured API token or, when an identity provider is
+ * configured, one of its JWTs; otherwise it gets a 401 problem, the same whichever check failed,
+ * and the failure counts against the client's address (see {@link AuthFailureLimiter}). A request
+ * that matches no route goes on to its 404 without one: the routes are public in /openapi.json
+ * anyway. An API token is compared with every configured one in constant time (SHA-256 digests,
  * `timingSafeEqual`, no early exit), so the answer's timing says nothing about how much of a
- * token was right.
+ * token was right. A JWT's principal is `oidc:<name>`, an API token's `user:<name>`; roles in the
+ * JWT that are not {@link ROLES} are ignored.
  */
-export function authenticate(tokens: ApiTokens): MiddlewareHandler {
+export function authenticate({ tokens, accessTokens, limiter }: Authentication): MiddlewareHandler {
   const known = [...tokens].map(([token, principal]) => ({ digest: sha256(token), principal }));
-  return async (c, next) => {
+  return async function bearerAuthentication(c, next) {
     if (isPublic(c.req.path) || routePattern(c) === UNMATCHED) return next();
     const header = c.req.header('authorization');
     if (header === undefined && DFSP_STATEMENTS_PATH.test(c.req.path)) return next();
-    const match = header === undefined || header.length > 2_000 ? null : BEARER.exec(header);
-    const presented = match?.[1];
+    const refusal = limiter.refusal(c);
+    if (refusal !== undefined) return refusal;
+    const presented = bearerToken(header);
     if (presented === undefined) {
+      limiter.failed(c);
       return unauthorized(c, 'send Authorization: Bearer <token>');
     }
     const digest = sha256(presented);
@@ -129,10 +150,37 @@ export function authenticate(tokens: ApiTokens): MiddlewareHandler {
     for (const entry of known) {
       if (timingSafeEqual(entry.digest, digest)) found = entry.principal;
     }
-    if (found === undefined) return unauthorized(c, 'the bearer token is not valid');
-    c.set('principal', { ...found, actor: `user:${found.name}` });
-    return next();
+    if (found !== undefined) {
+      c.set('principal', { ...found, actor: `user:${found.name}` });
+      return next();
+    }
+    if (accessTokens !== undefined && JWT.test(presented)) {
+      const verified = await accessTokens.verify(presented);
+      if (verified.valid) {
+        const { name } = verified.claims;
+        c.set('principal', {
+          name,
+          roles: ledgerRoles(verified.claims.roles),
+          actor: `oidc:${name}`,
+        });
+        return next();
+      }
+      c.get('log').info({ reason: verified.reason }, 'access token refused');
+    }
+    limiter.failed(c);
+    return unauthorized(c, 'the bearer token is not valid');
   };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header.length > MAX_AUTHORIZATION_LENGTH) return undefined;
+  return BEARER.exec(header)?.[1];
+}
+
+/** Whether `presented` is `secret`, compared in constant time (SHA-256 digests). */
+export function sameSecret(presented: string, secret: string): boolean {
+  return timingSafeEqual(sha256(presented), sha256(secret));
 }
 
 /**
@@ -161,10 +209,15 @@ export function requireRoles(...roles: readonly Role[]): MiddlewareHandler {
   };
 }
 
-function unauthorized(c: Context, detail: string) {
+/** The 401 problem of every failed bearer authentication. */
+export function unauthorized(c: Context, detail: string) {
   return respondProblem(c, problem('unauthorized', 401, detail), {
     'www-authenticate': 'Bearer realm="g2p-ledger"',
   });
+}
+
+function ledgerRoles(claimed: readonly string[]): Role[] {
+  return [...new Set(claimed.filter(isRole))];
 }
 
 function isRole(value: string): value is Role {
