@@ -21,7 +21,7 @@ export function batchCommands(
       const batchId = input.batchId ?? newId();
       const { appended } = await streams.batches(
         batchId,
-        { type: 'OpenBatch', ...input, batchId },
+        { type: 'OpenBatch', ...input, batchId, by: context.actor },
         context,
       );
       return { batchId, created: appended.length > 0 };
@@ -31,7 +31,7 @@ export function batchCommands(
       const newPaymentIds = payments.map(() => newId());
       const { state } = await streams.batches(
         batchId,
-        { type: 'AddPayments', payments, newPaymentIds },
+        { type: 'AddPayments', by: context.actor, payments, newPaymentIds },
         context,
       );
       const lines = linesByReference(state);

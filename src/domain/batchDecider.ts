@@ -24,6 +24,7 @@ export interface PaymentInstruction {
 export type BatchCommand =
   | {
       readonly type: 'OpenBatch';
+      readonly by: string;
       readonly batchId: string;
       readonly programId: string;
       readonly cycleId: string;
@@ -35,6 +36,7 @@ export type BatchCommand =
     }
   | {
       readonly type: 'AddPayments';
+      readonly by: string;
       readonly payments: readonly PaymentInstruction[];
       /** One new payment id per instruction, drawn by the caller; used for new references only. */
       readonly newPaymentIds: readonly string[];
@@ -59,7 +61,12 @@ export type BatchStatus =
 
 export interface BatchState {
   readonly status: BatchStatus;
-  readonly opened?: Extract<BatchEvent, { type: 'BatchOpened' }>['data'];
+  /** What the batch was opened with, without who opened it (see {@link openedBy}). */
+  readonly opened?: Omit<Extract<BatchEvent, { type: 'BatchOpened' }>['data'], 'by'>;
+  /** Who opened the batch, when its BatchOpened records it. */
+  readonly openedBy?: string;
+  /** Everyone recorded as adding payments to the batch, each once. */
+  readonly addedBy: readonly string[];
   readonly receivedCount: number;
   readonly receivedTotalMinor: bigint;
   /**
@@ -76,20 +83,23 @@ export const MAX_PAYMENTS_PER_CHUNK = 1_000;
 
 /**
  * The batch decider: a programme's payments for one cycle, from opening through control totals
- * and four-eyes approval. Pure: ids and principals arrive in the command.
+ * and four-eyes approval (the approver neither opened, filled nor submitted the batch). Pure: ids
+ * and principals arrive in the command.
  *
  * @example
  * const events = batchDecider.decide({ type: 'SubmitBatch', by: 'user:alice' }, state);
  */
 export const batchDecider = {
   initialState(): BatchState {
-    return { status: 'none', receivedCount: 0, receivedTotalMinor: 0n, chunks: [] };
+    return { status: 'none', receivedCount: 0, receivedTotalMinor: 0n, chunks: [], addedBy: [] };
   },
 
   evolve(state: BatchState, event: BatchEvent): BatchState {
     switch (event.type) {
-      case 'BatchOpened':
-        return { ...state, status: 'open', opened: event.data };
+      case 'BatchOpened': {
+        const { by, ...opened } = event.data;
+        return { ...state, status: 'open', opened, ...optional('openedBy', by) };
+      }
       case 'PaymentsAdded': {
         let total = state.receivedTotalMinor;
         for (const line of event.data.payments) total += BigInt(line.amountMinor);
@@ -98,6 +108,7 @@ export const batchDecider = {
           chunks: [...state.chunks, event.data.payments],
           receivedCount: state.receivedCount + event.data.payments.length,
           receivedTotalMinor: total,
+          addedBy: withPrincipal(state.addedBy, event.data.by),
         };
       }
       case 'BatchSubmitted':
@@ -154,7 +165,9 @@ function open(command: Extract<BatchCommand, { type: 'OpenBatch' }>, state: Batc
     ...optional('scheduledFor', command.scheduledFor),
     ...optional('description', command.description),
   };
-  if (state.status === 'none') return [{ type: 'BatchOpened' as const, data }];
+  if (state.status === 'none') {
+    return [{ type: 'BatchOpened' as const, data: { ...data, by: command.by } }];
+  }
   if (sameJson(state.opened, data)) return [];
   throw new DomainError('batch_exists', `batch ${command.batchId} exists with other details`, [
     'batchId',
@@ -209,7 +222,12 @@ function addPayments(command: Extract<BatchCommand, { type: 'AddPayments' }>, st
       ['payments'],
     );
   }
-  return [{ type: 'PaymentsAdded' as const, data: { batchId: opened.batchId, payments: added } }];
+  return [
+    {
+      type: 'PaymentsAdded' as const,
+      data: { batchId: opened.batchId, payments: added, by: command.by },
+    },
+  ];
 }
 
 function toLine(
@@ -275,8 +293,12 @@ function approve(by: string, state: BatchState): BatchEvent[] {
       `batch is ${state.status}: only a submitted batch can be approved`,
     );
   }
-  if (by === state.submittedBy) {
-    throw new DomainError('four_eyes', `${by} submitted this batch and cannot also approve it`);
+  const duties = dutiesOf(by, state);
+  if (duties.length > 0) {
+    throw new DomainError(
+      'four_eyes',
+      `${by} ${inWords(duties)} this batch and cannot also approve it`,
+    );
   }
   return [{ type: 'BatchApproved', data: { batchId: opened.batchId, by } }];
 }
@@ -316,6 +338,28 @@ function complete(finalCount: number, state: BatchState): BatchEvent[] {
     );
   }
   return [{ type: 'BatchCompleted', data: { batchId: opened.batchId } }];
+}
+
+/** What `principal` did to the batch before approval, in the order a batch is prepared. */
+function dutiesOf(principal: string, state: BatchState): string[] {
+  const duties: string[] = [];
+  if (state.openedBy === principal) duties.push('opened');
+  if (state.addedBy.includes(principal)) duties.push('added payments to');
+  if (state.submittedBy === principal) duties.push('submitted');
+  return duties;
+}
+
+/** `['opened', 'submitted']` → `opened and submitted`; three → `a, b and c`. */
+function inWords(duties: readonly string[]): string {
+  const last = duties.at(-1) ?? '';
+  return duties.length < 2 ? last : `${duties.slice(0, -1).join(', ')} and ${last}`;
+}
+
+/** `principals` with `principal` added once; unchanged when it is absent or already there. */
+function withPrincipal(principals: readonly string[], principal: string | undefined) {
+  return principal === undefined || principals.includes(principal)
+    ? principals
+    : [...principals, principal];
 }
 
 /** Every payment line of the batch by its reference (built on demand: one pass over the chunks). */

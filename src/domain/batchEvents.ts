@@ -34,12 +34,19 @@ export const BatchOpened = defineEvent(
     declaredTotalMinor: MinorUnits,
     scheduledFor: Instant.optional(),
     description: z.string().max(500).optional(),
+    /** Who opened the batch; absent on events written before it was recorded. */
+    by: Principal.optional(),
   }),
 );
 
 export const PaymentsAdded = defineEvent(
   'PaymentsAdded',
-  z.strictObject({ batchId: Ulid, payments: z.array(PaymentLine).min(1).max(1_000) }),
+  z.strictObject({
+    batchId: Ulid,
+    payments: z.array(PaymentLine).min(1).max(1_000),
+    /** Who added the chunk; absent on events written before it was recorded. */
+    by: Principal.optional(),
+  }),
 );
 
 export const BatchSubmitted = defineEvent(

@@ -6,6 +6,7 @@ import {
   type PaymentInstruction,
 } from '../../src/domain/batchDecider.js';
 import type { BatchEvent, PaymentLine } from '../../src/domain/batchEvents.js';
+import { optional } from '../../src/domain/optional.js';
 import { deciderSpecification } from '../support/deciderSpecification.js';
 
 /**
@@ -16,7 +17,14 @@ import { deciderSpecification } from '../support/deciderSpecification.js';
 const { given } = deciderSpecification(batchDecider);
 
 const batchId = ulid();
-const opened: BatchEvent = {
+
+/** Who prepares the batch: one person opens it, another fills it, a third submits it. */
+const OPENER = 'user:olive';
+const ADDER = 'user:adam';
+const SUBMITTER = 'user:alice';
+
+/** BatchOpened by `by`; by no one named, as events written before it was recorded. */
+const openedBy = (by: string | undefined): BatchEvent => ({
   type: 'BatchOpened',
   data: {
     batchId,
@@ -25,8 +33,10 @@ const opened: BatchEvent = {
     currency: 'KES',
     declaredCount: 2,
     declaredTotalMinor: '300000',
+    ...optional('by', by),
   },
-};
+});
+const opened = openedBy(OPENER);
 
 /** A payment as the programme sends it, its amount a decimal string. */
 function payment(reference: string, amount: string): PaymentInstruction {
@@ -49,14 +59,17 @@ function line(reference: string, amountMinor: string): PaymentLine {
   };
 }
 
-const added = (...lines: PaymentLine[]): BatchEvent => ({
+/** A chunk added by `by`; by no one named, as events written before it was recorded. */
+const addedBy = (by: string | undefined, ...lines: PaymentLine[]): BatchEvent => ({
   type: 'PaymentsAdded',
-  data: { batchId, payments: lines },
+  data: { batchId, payments: lines, ...optional('by', by) },
 });
-const submitted: BatchEvent = {
+const added = (...lines: PaymentLine[]): BatchEvent => addedBy(ADDER, ...lines);
+const submittedBy = (by: string): BatchEvent => ({
   type: 'BatchSubmitted',
-  data: { batchId, by: 'user:alice', count: 2, totalMinor: '300000' },
-};
+  data: { batchId, by, count: 2, totalMinor: '300000' },
+});
+const submitted = submittedBy(SUBMITTER);
 const approved: BatchEvent = { type: 'BatchApproved', data: { batchId, by: 'user:bob' } };
 
 /** Opened, and holding the two payments (1000.00 and 2000.00) it declares. */
@@ -65,10 +78,10 @@ const awaitingApproval = [...full, submitted];
 const approvedBatch = [...awaitingApproval, approved];
 
 function add(...payments: PaymentInstruction[]): BatchCommand {
-  return { type: 'AddPayments', payments, newPaymentIds: payments.map(() => ulid()) };
+  return { type: 'AddPayments', by: ADDER, payments, newPaymentIds: payments.map(() => ulid()) };
 }
 
-const submit: BatchCommand = { type: 'SubmitBatch', by: 'user:alice' };
+const submit: BatchCommand = { type: 'SubmitBatch', by: SUBMITTER };
 const approveBy = (by: string): BatchCommand => ({ type: 'ApproveBatch', by });
 const cancel: BatchCommand = { type: 'CancelBatch', by: 'user:alice' };
 const complete = (finalCount: number): BatchCommand => ({ type: 'CompleteBatch', finalCount });
@@ -76,6 +89,7 @@ const complete = (finalCount: number): BatchCommand => ({ type: 'CompleteBatch',
 describe('opening a batch', () => {
   const open: BatchCommand = {
     type: 'OpenBatch',
+    by: OPENER,
     batchId,
     programId: 'CT-OVC',
     cycleId: '2026-11',
@@ -90,6 +104,12 @@ describe('opening a batch', () => {
 
   it('changes nothing when the same request comes again', () => {
     given([opened]).when(open).thenNothingHappened();
+  });
+
+  it('changes nothing when the same request comes again from someone else', () => {
+    given([opened])
+      .when({ ...open, by: 'user:oscar' })
+      .thenNothingHappened();
   });
 
   it('refuses to open a batch again with other details', () => {
@@ -111,6 +131,12 @@ describe('adding payments', () => {
           },
         },
       ]);
+  });
+
+  it('records who added the payments', () => {
+    given([opened])
+      .when(add(payment('r1', '1000.00')))
+      .thenMatches([{ type: 'PaymentsAdded', data: { by: ADDER } }]);
   });
 
   it('names the field of an amount more precise than the currency allows', () => {
@@ -178,11 +204,60 @@ describe('submitting a batch', () => {
 
 describe('approving a batch', () => {
   it('refuses approval by the submitter', () => {
-    given(awaitingApproval).when(approveBy('user:alice')).thenThrows('four_eyes');
+    given(awaitingApproval).when(approveBy(SUBMITTER)).thenThrows('four_eyes', {
+      message: 'user:alice submitted this batch and cannot also approve it',
+    });
   });
 
-  it('is approved by someone other than the submitter', () => {
+  it('refuses approval by whoever opened the batch', () => {
+    given(awaitingApproval).when(approveBy(OPENER)).thenThrows('four_eyes', {
+      message: 'user:olive opened this batch and cannot also approve it',
+    });
+  });
+
+  it('refuses approval by whoever added payments to the batch', () => {
+    given(awaitingApproval).when(approveBy(ADDER)).thenThrows('four_eyes', {
+      message: 'user:adam added payments to this batch and cannot also approve it',
+    });
+  });
+
+  it('refuses approval by one who added a single chunk among others', () => {
+    given([
+      opened,
+      added(line('r1', '100000')),
+      addedBy('user:amy', line('r2', '200000')),
+      submitted,
+    ])
+      .when(approveBy('user:amy'))
+      .thenThrows('four_eyes');
+  });
+
+  it('names every duty of a principal who prepared the whole batch', () => {
+    const olga = 'user:olga';
+    given([
+      openedBy(olga),
+      addedBy(olga, line('r1', '100000'), line('r2', '200000')),
+      submittedBy(olga),
+    ])
+      .when(approveBy(olga))
+      .thenThrows('four_eyes', {
+        message:
+          'user:olga opened, added payments to and submitted this batch and cannot also approve it',
+      });
+  });
+
+  it('is approved by a fourth person, who neither opened, filled nor submitted it', () => {
     given(awaitingApproval).when(approveBy('user:bob')).then([approved]);
+  });
+
+  it('counts only the submitter when older events do not say who opened or filled the batch', () => {
+    given([
+      openedBy(undefined),
+      addedBy(undefined, line('r1', '100000'), line('r2', '200000')),
+      submitted,
+    ])
+      .when(approveBy(OPENER))
+      .then([{ type: 'BatchApproved', data: { batchId, by: OPENER } }]);
   });
 
   it('changes nothing when the batch is approved again', () => {
