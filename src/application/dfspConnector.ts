@@ -136,8 +136,10 @@ export interface DfspConnector {
    */
   submit(group: DisbursementGroup): Promise<SubmitOutcome>;
   /**
-   * Asks the DFSP for the status of these payment ids; every id asked for gets one report (an id
-   * the DFSP does not list is `unknown_reference`; ids it lists besides are kept). Throws
+   * Asks the DFSP for the status of these payment ids; every id asked for gets one report (ids
+   * the DFSP lists besides are kept). `unknown_reference` (the DFSP does not hold the payment)
+   * only on the DFSP's explicit word (G2P Connect: `rjct.reference_id.invalid`); an id the answer
+   * leaves out is `pending`: nothing is concluded, and it is asked about again later. Throws
    * `DfspQueryError` when no usable answer came.
    */
   queryStatus(dfsp: DfspEndpoint, referenceIds: readonly string[]): Promise<StatusReport[]>;

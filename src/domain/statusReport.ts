@@ -1,7 +1,8 @@
 /**
  * A DFSP's word on one payment. `duplicate` (`rjct.reference_id.duplicate`) means the DFSP
- * already holds the payment: it is never a failure. `unknown_reference` means the DFSP answered
- * a status query without listing the payment: it does not hold it.
+ * already holds the payment: it is never a failure. `unknown_reference` means the DFSP said
+ * explicitly, answering a status query, that it has no such payment: it does not hold it. An
+ * answer that merely leaves a payment out is no such word.
  */
 export interface StatusReport {
   readonly referenceId: string;

@@ -315,7 +315,7 @@ describe('queryStatus', () => {
     },
   };
 
-  test('sends a spec-conforming query and reads the answer, unlisted ids as unknown_reference', async () => {
+  test('sends a spec-conforming query and reads the answer, unlisted ids as pending', async () => {
     expect(responseValidator('/disburse/sync/txn/status')(statusAnswer)).toEqual([]);
     const dfsp = await startDfsp(() => ({ status: 200, body: statusAnswer }));
     const endpoint = groupFor(dfsp.baseUrl).dfsp;
@@ -344,7 +344,30 @@ describe('queryStatus', () => {
         reasonMessage: 'no such account',
         timestamp: '2024-05-01T10:01:00+03:00',
       },
-      { referenceId: 'p3', status: 'unknown_reference' },
+      { referenceId: 'p3', status: 'pending' },
+    ]);
+  });
+
+  test('concludes nothing from an answer that omits every reference: a lagging index is not "not held"', async () => {
+    const { txnstatus_response } = statusAnswer.message;
+    const omitsAll = {
+      header: { ...statusAnswer.header, total_count: 0 },
+      message: {
+        ...statusAnswer.message,
+        txnstatus_response: {
+          ...txnstatus_response,
+          txn_status: { ...txnstatus_response.txn_status, disbursements_status: [] },
+        },
+      },
+    };
+    expect(responseValidator('/disburse/sync/txn/status')(omitsAll)).toEqual([]);
+    const dfsp = await startDfsp(() => ({ status: 200, body: omitsAll }));
+
+    const reports = await connector.queryStatus(groupFor(dfsp.baseUrl).dfsp, ['p1', 'p2']);
+
+    expect(reports).toEqual([
+      { referenceId: 'p1', status: 'pending' },
+      { referenceId: 'p2', status: 'pending' },
     ]);
   });
 

@@ -119,6 +119,179 @@ describe('a DFSP that pays but answers too late', () => {
   }, 90_000);
 });
 
+/**
+ * "Not held" only on the DFSP's explicit word: a DFSP whose status index lags behind its intake
+ * answers status queries without the payments it took. That concludes nothing: the payments stay
+ * `submitted`, are asked about again, and are never sent a second time.
+ */
+describe('a DFSP whose status answers omit payments it holds', () => {
+  const COUNT = 3;
+  let service: TestService;
+  let cleanup: () => Promise<void>;
+  let lagging: LaggingDfsp;
+
+  beforeAll(async () => {
+    ({ service, cleanup } = await startSuiteService({ ...FAST_DISPATCH }));
+    lagging = await startLaggingDfsp();
+  }, 60_000);
+
+  afterAll(async () => {
+    await cleanup();
+    await lagging.close();
+  });
+
+  it('leaves them submitted and sends each once; they settle when the index catches up', async () => {
+    await expectCall(service, 'admin', 'PUT', '/v1/dfsps/lagging-bank', 201, {
+      name: 'lagging-bank',
+      connector: 'g2p-connect',
+      baseUrl: lagging.url,
+      payerFa: 'account:9000000001@lagging-bank',
+      currencies: ['KES'],
+      faTypes: ['account'],
+      callbackSecret: secretOf('lagging-bank'),
+    });
+    await expectCall(service, 'admin', 'PUT', '/v1/routing-rules', 200, {
+      rules: [{ id: 'all', when: {}, route: [{ dfspId: 'lagging-bank', weight: 1 }] }],
+    });
+    const { batchId } = await expectCall<{ batchId: string }>(
+      service,
+      'operator',
+      'POST',
+      '/v1/batches',
+      201,
+      {
+        programId: 'CT-OVC',
+        cycleId: 'lagging-index',
+        currency: 'KES',
+        declaredCount: COUNT,
+        declaredTotal: `${COUNT * 10}.00`,
+      },
+    );
+    const payments = Array.from({ length: COUNT }, (_, n) => ({
+      reference: `r-${n}`,
+      beneficiaryId: `b-${n}`,
+      payeeFa: `account:${String(n).padStart(6, '0')}@lagging-bank`,
+      amount: '10.00',
+    }));
+    const added = await expectCall<{ payments: { paymentId: string }[] }>(
+      service,
+      'operator',
+      'POST',
+      `/v1/batches/${batchId}/payments`,
+      200,
+      payments,
+    );
+    const paymentIds = added.payments.map((payment) => payment.paymentId);
+    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
+    await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
+
+    const ASKED_AT_LEAST = 3;
+    await eventually(
+      async () => paymentIds.every((id) => lagging.timesAsked(id) >= ASKED_AT_LEAST),
+      `every payment asked about ${ASKED_AT_LEAST} times`,
+    );
+    for (const paymentId of paymentIds) {
+      const payment = await expectCall<{ status: string; attempts: number }>(
+        service,
+        'reporter',
+        'GET',
+        `/v1/payments/${paymentId}`,
+        200,
+      );
+      expect(payment).toMatchObject({ status: 'submitted', attempts: 1 });
+      expect(lagging.timesSent(paymentId)).toBe(1);
+    }
+
+    lagging.catchUp();
+    await eventually(async () => {
+      const answer = await call(service, 'reporter', 'GET', `/v1/batches/${batchId}`);
+      const summary = answer.body as { byStatus?: { succeeded: { count: number } } };
+      return summary.byStatus?.succeeded.count === COUNT;
+    }, 'every payment succeeded once the index caught up');
+    for (const paymentId of paymentIds) expect(lagging.timesSent(paymentId)).toBe(1);
+  }, 90_000);
+});
+
+interface LaggingDfsp {
+  readonly url: string;
+  /** `/disburse` requests that carried this reference. */
+  timesSent(referenceId: string): number;
+  /** Status queries that asked about this reference. */
+  timesAsked(referenceId: string): number;
+  /** From now on, status answers list what the DFSP took, `succ`. */
+  catchUp(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A G2P Connect DFSP that acknowledges every disbursement at once and sends no callbacks, and
+ * whose status answers list nothing (a well-formed, empty `disbursements_status`) until
+ * `catchUp`; then `succ` for what it took.
+ */
+async function startLaggingDfsp(): Promise<LaggingDfsp> {
+  const sent = new Map<string, number>();
+  const asked = new Map<string, number>();
+  const bump = (counts: Map<string, number>, id: string) =>
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  let caughtUp = false;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        message: {
+          disbursements?: { reference_id: string }[];
+          txnstatus_request?: { attribute_value: string[] };
+        };
+      };
+      const now = new Date().toISOString();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      if (request.url === '/disburse') {
+        for (const d of body.message.disbursements ?? []) bump(sent, d.reference_id);
+        response.end(
+          JSON.stringify({ message: { ack_status: 'ACK', timestamp: now, correlation_id: 'c' } }),
+        );
+        return;
+      }
+      const ids = body.message.txnstatus_request?.attribute_value ?? [];
+      for (const id of ids) bump(asked, id);
+      const listed = caughtUp ? ids.filter((id) => sent.has(id)) : [];
+      response.end(
+        JSON.stringify({
+          message: {
+            txnstatus_response: {
+              txn_type: 'disburse',
+              txn_status: {
+                disbursements_status: listed.map((id) => ({
+                  reference_id: id,
+                  status: 'succ',
+                  timestamp: now,
+                })),
+              },
+            },
+          },
+        }),
+      );
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    timesSent: (id) => sent.get(id) ?? 0,
+    timesAsked: (id) => asked.get(id) ?? 0,
+    catchUp: () => {
+      caughtUp = true;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 interface SlowDfsp {
   readonly url: string;
   received(): ReadonlySet<string>;

@@ -163,11 +163,13 @@ export function createG2pConnectConnector(options: G2pConnectOptions): DfspConne
         if (!(error instanceof DfspMessageError)) throw error;
         throw new DfspQueryError(dfsp.dfspId, `malformed status answer: ${error.message}`);
       }
+      // An id the answer leaves out concludes nothing (a DFSP's index may lag behind its
+      // intake): only `rjct.reference_id.invalid` says the DFSP does not hold the payment.
       const listed = new Set(reports.map((report) => report.referenceId));
       const unlisted = referenceIds.filter((id) => !listed.has(id));
       return [
         ...reports,
-        ...unlisted.map((referenceId) => ({ referenceId, status: 'unknown_reference' as const })),
+        ...unlisted.map((referenceId) => ({ referenceId, status: 'pending' as const })),
       ];
     },
 

@@ -248,9 +248,10 @@ export function parseOnDisburse(body: unknown): StatusReport[] {
 
 /**
  * Parses the synchronous answer to a status query (`txnstatus_response.txn_status` in the
- * on-disburse shape, whatever its header `action`); a reference the DFSP answers
- * `rjct.reference_id.invalid` for is `unknown_reference`. Throws `DfspMessageError` if malformed or if
- * the header says the query itself was rejected.
+ * on-disburse shape, whatever its header `action`). Only a reference the DFSP answers
+ * `rjct.reference_id.invalid` for is `unknown_reference` (not held); a reference the answer leaves
+ * out gets no report here, and concludes nothing. Throws `DfspMessageError` if malformed or if the
+ * header says the query itself was rejected.
  */
 export function parseStatusAnswer(body: unknown): StatusReport[] {
   const answer = parseWith(statusAnswerSchema, body);

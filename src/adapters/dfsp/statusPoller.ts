@@ -35,8 +35,9 @@ const MAX_IDS_PER_QUERY = 1_000;
  * The status poller: asks DFSPs about payments that stayed `submitted` past `pollAfterMs` (a lost
  * callback, a sending whose outcome is unknown, a crash between recording and sending) with the
  * spec's synchronous status query, and applies the answers as callbacks are applied. A payment
- * the DFSP does not list is one it does not hold: it goes back to `routed` and is sent again
- * under the same reference id. A DFSP that does not answer is asked again next round.
+ * the DFSP says it does not hold (`rjct.reference_id.invalid`) goes back to `routed` and is sent
+ * again under the same reference id; one its answer merely leaves out stays `submitted` and is
+ * asked about again. A DFSP that does not answer is asked again next round.
  *
  * `pollAfterMs` must exceed the request time limit, so a sending still in flight is never taken
  * for one the DFSP does not hold.
