@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/adapters/postgres/migrations.js';
+import { createPostgresDatabase } from '../../src/adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
 import type { EventStore, RecordedEvent } from '../../src/application/eventStore.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
@@ -204,5 +206,81 @@ describe.each(engines)('Postgres event store on $name', ({ skip, open }) => {
     ).rejects.toThrow(/append-only/);
     await expect(handle.db.query('TRUNCATE ledger_events')).rejects.toThrow(/append-only/);
     expect(await store.readStream(stream)).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!databaseUrl)('Postgres pool limits and indexes', () => {
+  let close: () => Promise<void>;
+  let url: string;
+  let db: SqlDatabase;
+
+  beforeAll(async () => {
+    const migrated = await createMigratedPostgres();
+    ({ close, db } = migrated);
+    url = migrated.scratch.url;
+  });
+  afterAll(async () => close?.());
+
+  it("caps every statement of the service's sessions at 30 s", async () => {
+    const { rows } = await db.query<{ statement_timeout: string }>('SHOW statement_timeout');
+    expect(rows[0]?.statement_timeout).toBe('30s');
+    const session = await db.openSession();
+    try {
+      const shown = await session.query<{ statement_timeout: string }>('SHOW statement_timeout');
+      expect(shown.rows[0]?.statement_timeout).toBe('30s');
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('cancels a statement over the limit, and spares migrations', async () => {
+    const strict = createPostgresDatabase(url, { statementTimeoutMs: 100 });
+    try {
+      await expect(strict.query('SELECT pg_sleep(1)')).rejects.toThrow(/statement timeout/);
+      const slow = {
+        component: 'slow-test',
+        migrations: [{ version: 1, name: 'sleeps past the limit', sql: 'SELECT pg_sleep(0.3)' }],
+      };
+      await expect(migrate(strict, [slow])).resolves.toEqual(['slow-test@1']);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('gives up on a connection that does not come within the connection time limit', async () => {
+    const pool = createPostgresDatabase(url, { maxConnections: 1, connectionTimeoutMs: 100 });
+    const held = await pool.openSession();
+    try {
+      await expect(pool.query('SELECT 1')).rejects.toThrow(/timeout/i);
+    } finally {
+      await held.release();
+      await pool.close();
+    }
+  });
+
+  it('reads the feed filtered by a rare type through the type index, not a scan', async () => {
+    const store = createPostgresEventStore(db);
+    try {
+      const streams = Array.from({ length: 2_000 }, () => aStream('indexed'));
+      await Promise.all(
+        streams.map((stream, n) =>
+          store.append(stream, 'no_stream', [anEvent(n % 500 === 0 ? 'Rare' : 'Common')]),
+        ),
+      );
+      await db.query('ANALYZE ledger_events');
+      const { rows } = await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT global_position FROM ledger_events
+         WHERE event_type = ANY($1::text[]) AND global_position > $2
+         ORDER BY global_position LIMIT 100`,
+        [['Rare'], '0'],
+      );
+      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(plan).toContain('ledger_events_type_position_idx');
+      expect(plan).not.toContain('Seq Scan');
+      const page = await store.readAll({ limit: 100, filter: { eventTypes: ['Rare'] } });
+      expect(page.events.map((event) => event.type)).toEqual(['Rare', 'Rare', 'Rare', 'Rare']);
+    } finally {
+      await store.close();
+    }
   });
 });

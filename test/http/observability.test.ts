@@ -230,4 +230,22 @@ describe('documentation, metrics and logs', () => {
       expect(text).not.toContain(secret);
     }
   });
+
+  it('logs the route pattern, never the path: a 16 KB path with no token costs what a short one does', async () => {
+    const { logger, lines } = capturingLogger();
+    const app = testApp({ events, logger });
+    // The worst a regex over the path could meet: 8,192 address-like starts, none ending in `@`.
+    const path = `/v1/payments/${'a:'.repeat(8 * 1024)}`;
+    await app.request('/v1/payments/warm-up'); // first-request costs (route compilation) aside
+    const before = process.cpuUsage();
+    const response = await app.request(path, { headers: { 'x-correlation-id': 'long-path' } });
+    const cpu = process.cpuUsage(before);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    expect(response.status).toBe(401);
+    expect(cpuMs).toBeLessThan(50);
+    const line = lines().find((entry) => entry.correlationId === 'long-path');
+    expect(line).toMatchObject({ route: '/v1/payments/:paymentId', status: 401 });
+    expect(line).not.toHaveProperty('path');
+    expect(JSON.stringify(line)).not.toContain('a:a:a:a:');
+  });
 });

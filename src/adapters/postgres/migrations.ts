@@ -13,6 +13,9 @@ const MIGRATION_LOCK_KEY = 7_347_001;
 export async function migrate(db: SqlDatabase, sets: readonly MigrationSet[]): Promise<string[]> {
   for (const set of sets) assertOrdered(set);
   return db.transaction(async (tx) => {
+    // Migrations are exempt from the service's statement time limit: building an index over
+    // every event, or waiting for another process's migrations, may rightly take longer.
+    await tx.query('SET LOCAL statement_timeout = 0');
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       component text NOT NULL,

@@ -5,7 +5,28 @@ export interface PostgresDatabaseOptions {
   /** Pool size; default 10. */
   readonly maxConnections?: number;
   readonly applicationName?: string;
+  /** How long to wait for a connection (a free one in the pool, or a new one); default 10 s. */
+  readonly connectionTimeoutMs?: number;
+  /**
+   * The server cancels any statement of this pool's sessions running longer; default 30 s, 0 for
+   * none. Migrations lift it for their own transaction (`SET LOCAL statement_timeout = 0`).
+   */
+  readonly statementTimeoutMs?: number;
 }
+
+/**
+ * A connection that cannot be had in this time fails the request instead of queueing it without
+ * end behind a pool exhausted by slow clients or a database that does not answer.
+ */
+export const CONNECTION_TIMEOUT_MS = 10_000;
+
+/**
+ * No statement of the service runs longer: a request, an append or a projection batch (at most
+ * `PROJECTION_BATCH_SIZE` events a transaction) takes milliseconds; one that runs this long is
+ * stuck behind a lock or asks too much, and is cancelled (its transaction rolls back) rather
+ * than holding a connection. Migrations, which may build an index over every event, are exempt.
+ */
+export const STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
  * A {@link SqlDatabase} on a Postgres server through a `pg` pool.
@@ -17,10 +38,15 @@ export function createPostgresDatabase(
   connectionString: string,
   options: PostgresDatabaseOptions = {},
 ): SqlDatabase {
+  const limits = {
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
+    statement_timeout: options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS,
+  };
   const pool = new pg.Pool({
     connectionString,
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? 'g2p-ledger',
+    ...limits,
   });
   // An idle client that loses its connection emits here; without a listener it would crash the
   // process. The pool discards it and the next checkout opens a new one.
@@ -66,7 +92,7 @@ export function createPostgresDatabase(
       };
     },
     async listen(channel, onNotify) {
-      const client = new pg.Client({ connectionString });
+      const client = new pg.Client({ connectionString, ...limits });
       client.on('notification', (message) => {
         if (message.channel === channel) onNotify();
       });
