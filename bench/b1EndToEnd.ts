@@ -37,6 +37,9 @@ export interface EndToEndOptions {
 
 /** Settings of the service under load: larger projection batches and DFSP requests. */
 const SERVICE_SETTINGS = {
+  // The DFSP simulators listen on plain http on loopback.
+  ALLOW_INSECURE_DFSP_URLS: 'true',
+  DFSP_HOST_ALLOWLIST: '127.0.0.1',
   LOG_LEVEL: 'warn',
   PROJECTION_BATCH_SIZE: '2000',
   DISPATCH_CONCURRENCY: '4',

@@ -65,6 +65,22 @@ const Config = z
       .enum(['true', 'false'])
       .default('false')
       .transform((value) => value === 'true'),
+    /** `true` lets DFSP base URLs be plain `http` (demos, tests, a simulator on loopback). */
+    ALLOW_INSECURE_DFSP_URLS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+    /** Hosts a DFSP may be reached at although loopback, link-local or metadata: `a,b,…`. */
+    DFSP_HOST_ALLOWLIST: z
+      .string()
+      .max(2_000)
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((host) => host.trim())
+          .filter((host) => host !== ''),
+      ),
     /** Our `sender_id` in G2P Connect headers, as the DFSPs know the ledger. */
     SENDER_ID: z.string().min(1).max(100).default('g2p-ledger'),
     DFSP_TIMEOUT_MS: ms(100, 300_000).default(10_000),

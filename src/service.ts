@@ -53,6 +53,10 @@ export async function startService(
     secrets,
     maxAttemptsPerRoute: config.DISPATCH_MAX_ATTEMPTS,
     succeededPayments: (query) => queries.listSucceededPayments(query),
+    dfspUrlPolicy: {
+      allowInsecure: config.ALLOW_INSECURE_DFSP_URLS,
+      hostAllowlist: config.DFSP_HOST_ALLOWLIST,
+    },
   });
   const registry = new Registry();
   const shutdown = new AbortController();

@@ -1,4 +1,5 @@
 import { DfspProfile } from '../domain/dfspEvents.js';
+import { checkDfspUrl, type DfspUrlPolicy } from '../domain/dfspUrlPolicy.js';
 import { DomainError } from '../domain/domainError.js';
 import { optional } from '../domain/optional.js';
 import { type DfspSecrets, secretFingerprint } from './dfspSecrets.js';
@@ -9,10 +10,12 @@ import type { LedgerStreams } from './ledgerStreams.js';
 export function dfspCommands(
   streams: LedgerStreams,
   secrets: DfspSecrets,
+  urlPolicy: DfspUrlPolicy,
 ): Pick<LedgerCommands, 'registerDfsp' | 'suspendDfsp' | 'resumeDfsp'> {
   return {
     async registerDfsp(dfspId, registration, context) {
       const { callbackSecret, ...rest } = registration;
+      checkDfspUrl(rest.baseUrl, urlPolicy);
       const parsed = DfspProfile.safeParse({
         ...rest,
         dfspId,

@@ -1,4 +1,5 @@
 import { monotonicFactory } from 'ulid';
+import { type DfspUrlPolicy, STRICT_DFSP_URL_POLICY } from '../domain/dfspUrlPolicy.js';
 import { batchCommands } from './batchCommands.js';
 import { dfspCommands } from './dfspCommands.js';
 import type { DfspSecrets } from './dfspSecrets.js';
@@ -25,13 +26,15 @@ export function createLedgerCommands(deps: {
   readonly maxAttemptsPerRoute?: number;
   /** What a statement's period should list (the read model); without it none is found missing. */
   readonly succeededPayments?: SucceededPayments;
+  /** Where DFSPs may be reached; https and no local or metadata host by default. */
+  readonly dfspUrlPolicy?: DfspUrlPolicy;
 }): LedgerCommands {
   const { store } = deps;
   const streams = ledgerStreams(store);
   const newId = monotonicFactory();
   const succeededPayments = deps.succeededPayments ?? (async () => []);
   return {
-    ...dfspCommands(streams, deps.secrets),
+    ...dfspCommands(streams, deps.secrets, deps.dfspUrlPolicy ?? STRICT_DFSP_URL_POLICY),
     ...routingRuleCommands(streams, newId),
     ...batchCommands(streams, newId),
     ...paymentCommands(streams, deps.maxAttemptsPerRoute ?? DEFAULT_MAX_ATTEMPTS_PER_ROUTE),

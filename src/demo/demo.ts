@@ -70,6 +70,9 @@ const DEMO_DISPATCH = {
   CIRCUIT_COOLDOWN_MS: '2000',
 };
 
+/** The simulators listen on plain http on loopback: the service must be let reach them. */
+const DEMO_DFSP_URLS = { ALLOW_INSECURE_DFSP_URLS: 'true', DFSP_HOST_ALLOWLIST: '127.0.0.1' };
+
 /** Settings of the service and the simulator named in full. */
 const CHILD_SETTING_NAMES = [
   'PORT',
@@ -83,6 +86,7 @@ const CHILD_SETTING_NAMES = [
   'LOG_LEVEL',
   'PROJECTION_BATCH_SIZE',
   'SENDER_ID',
+  'ALLOW_INSECURE_DFSP_URLS',
 ];
 /** Settings of the service and the simulator named by prefix (`DISPATCH_RETRY_BASE_MS` …). */
 const CHILD_SETTING_PREFIXES = ['DISPATCH_', 'DFSP_', 'CIRCUIT_', 'STATUS_POLL_'];
@@ -165,6 +169,7 @@ async function runDemo(run: DemoRun): Promise<number> {
       .map(([role, token]) => `${token}=${PEOPLE[role as Role]}:${role}`)
       .join(','),
     ...DEMO_DISPATCH,
+    ...DEMO_DFSP_URLS,
   });
   const api = createClient(serviceUrl, tokens, signal);
   out(`  service       ${serviceUrl} (embedded PGlite)`);

@@ -15,7 +15,7 @@ import {
   secretOf,
   waitUntilFinal,
 } from './disbursement.js';
-import { API_TOKENS, eventually } from './support.js';
+import { API_TOKENS, eventually, LOOPBACK_DFSPS } from './support.js';
 
 /**
  * The whole service (every role) in its own process, killed with SIGKILL at three random moments
@@ -36,6 +36,7 @@ describe.skipIf(!databaseUrl)('the service killed with SIGKILL during a run, on 
       env: {
         ...process.env,
         ...FAST_DISPATCH,
+        ...LOOPBACK_DFSPS,
         DATABASE_URL: scratch.url,
         PORT: String(port),
         HOST: '127.0.0.1',

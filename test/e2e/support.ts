@@ -35,6 +35,12 @@ export interface TestService extends Service {
   readonly baseUrl: string;
 }
 
+/** The DFSP URL policy for DFSPs simulated on this machine: plain http on loopback. */
+export const LOOPBACK_DFSPS = {
+  ALLOW_INSECURE_DFSP_URLS: 'true',
+  DFSP_HOST_ALLOWLIST: '127.0.0.1,localhost,::1',
+} as const;
+
 /**
  * Starts the service on the given database, or on embedded PGlite in `DATA_DIR`. The listener
  * opens first, so `PUBLIC_URL` (where DFSPs call back) is its real loopback address; `env` may
@@ -56,6 +62,8 @@ export async function startTestService(
     LOG_LEVEL: 'silent',
     PROJECTION_BATCH_SIZE: '500',
     PUBLIC_URL: baseUrl,
+    // The DFSP simulators listen on plain http on loopback.
+    ...LOOPBACK_DFSPS,
     ...env,
   });
   const service = await startService(config, API_TOKENS, createLogger(config.LOG_LEVEL));
