@@ -39,7 +39,12 @@ describe('batch processor', () => {
     db = await createMigratedPglite();
     await migrate(db, [readModelMigrations, dfspSecretsMigrations]);
     store = createPostgresEventStore(db);
-    commands = createLedgerCommands({ store, secrets: createDfspSecrets(db) });
+    commands = createLedgerCommands({
+      store,
+      secrets: createDfspSecrets(db),
+      // The DFSP is never called here; its address only has to pass registration.
+      dfspUrlPolicy: { allowInsecure: true, hostAllowlist: ['127.0.0.1'] },
+    });
     await commands.registerDfsp(
       'bank-a',
       {

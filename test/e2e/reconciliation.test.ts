@@ -398,8 +398,10 @@ describe('reconciling DFSP statements after a run', () => {
     // away while those four are read (503), or see their connection closed once answered.
     expect(statuses.filter((status) => status === 401).length).toBeGreaterThan(0);
     for (const status of statuses) expect([401, 503, 'closed']).toContain(status);
-    // Client and service share this process: the bound covers both (the 100 MB test above too).
-    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+    // Client and service share this process, and the garbage collector runs when it likes: grown
+    // by 90-280 MB in runs here. Holding the refused bodies would be about 1 GB (706 MB was seen
+    // before they were cancelled): the bound tells the two apart, not more.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(500 * 1024 * 1024);
     expect(await feedHead()).toBe(head);
   }, 120_000);
 });
