@@ -69,7 +69,9 @@ export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult
       API_TOKENS: Object.entries(tokens)
         .map(([role, token]) => `${token}=${PEOPLE[role as Role]}:${role}`)
         .join(','),
-      ...(database ? { DATABASE_URL: database.url } : { DATA_DIR: dataDir ?? '' }),
+      ...(database
+        ? { DATABASE_URL: database.url, SECRETS_KEY: randomBytes(32).toString('base64') }
+        : { DATA_DIR: dataDir ?? '' }),
     });
     children.push(service);
     await waitReady(serviceUrl);

@@ -386,6 +386,7 @@ async function startService(
     env: {
       ...env,
       DATABASE_URL: databaseUrl,
+      SECRETS_KEY: randomBytes(32).toString('base64'),
       PORT: String(port),
       HOST: '127.0.0.1',
       API_TOKENS: `${token}=bench:reporter`,

@@ -13,6 +13,13 @@ const claimPath = z
   .max(200)
   .regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, 'must be a claim name or a dotted path to one');
 
+/** A master key: the base64 of 32 random bytes (`openssl rand -base64 32`). */
+const masterKey = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 (openssl rand -base64 32)')
+  .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be the base64 of 32 bytes');
+
 /** A duration in milliseconds within bounds. */
 const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -41,6 +48,12 @@ const Config = z
     OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     OIDC_ROLES_CLAIM: claimPath.default('realm_access.roles'),
     OIDC_PRINCIPAL_CLAIM: claimPath.default('preferred_username'),
+    /**
+     * The master key sealing secrets at rest; or SECRETS_KEY_FILE, a file holding it. Unset in
+     * embedded mode: made once in DATA_DIR/secrets-key; required with Postgres or EventStoreDB.
+     */
+    SECRETS_KEY: masterKey.optional(),
+    SECRETS_KEY_FILE: z.string().min(1).max(4_096).optional(),
     /** When set, `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
     METRICS_TOKEN: z
       .string()
@@ -114,6 +127,13 @@ const Config = z
         code: 'custom',
         path: ['OIDC_JWKS_URL'],
         message: 'needs OIDC_ISSUER and OIDC_AUDIENCE',
+      });
+    }
+    if (config.SECRETS_KEY !== undefined && config.SECRETS_KEY_FILE !== undefined) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['SECRETS_KEY_FILE'],
+        message: 'SECRETS_KEY and SECRETS_KEY_FILE are two ways to give one key: set only one',
       });
     }
     if (config.DISPATCH_RETRY_MAX_MS < config.DISPATCH_RETRY_BASE_MS) {

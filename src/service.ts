@@ -6,11 +6,13 @@ import { createDispatchMetrics } from './adapters/dfsp/dispatchMetrics.js';
 import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
 import { createOidcVerifier } from './adapters/oidc/jwtVerifier.js';
-import { createDfspSecrets } from './adapters/postgres/dfspSecrets.js';
+import { createDfspSecrets, sealPlaintextSecrets } from './adapters/postgres/dfspSecrets.js';
 import { createSeenSignatures } from './adapters/postgres/seenSignatures.js';
+import { createSealer, type Sealer } from './adapters/secrets/sealing.js';
 import { createStatementReader } from './adapters/statements/statementReader.js';
 import { createBatchCompleter } from './application/batchCompleter.js';
 import { batchProcessor } from './application/batchProcessor.js';
+import { callbackSecretInForce } from './application/dfspSecrets.js';
 import type { EventStore } from './application/eventStore.js';
 import { createLedgerCommands } from './application/ledger.js';
 import type { LedgerCommands } from './application/ledgerCommands.js';
@@ -22,6 +24,7 @@ import { createApp } from './http/app.js';
 import { parseApiTokens } from './http/auth.js';
 import { projections } from './projections/projections.js';
 import { createReadModelQueries } from './projections/readModelQueries.js';
+import { masterKeyFor } from './secretsKey.js';
 import { openStores, type Stores } from './stores.js';
 import { superviseFeedConsumers } from './supervisor.js';
 
@@ -45,9 +48,17 @@ export async function startService(
   logger: Logger,
 ): Promise<Service> {
   const tokens = parseApiTokens(apiTokens);
+  const sealer = await sealerFor(config, logger);
   const { stores, applied } = await openStores(config);
+  try {
+    const sealed = await sealPlaintextSecrets(stores.sql, sealer);
+    if (sealed > 0) logger.info({ sealed }, 'DFSP secrets kept in plaintext before were sealed');
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
   const queries = createReadModelQueries(stores.sql);
-  const secrets = createDfspSecrets(stores.sql);
+  const secrets = createDfspSecrets(stores.sql, sealer);
   const commands = createLedgerCommands({
     store: stores.events,
     secrets,
@@ -92,7 +103,7 @@ export async function startService(
     checkReady: () => stores.checkReady(),
     replay: (paymentId, asOf) => paymentAsOf(stores.events, paymentId, asOf),
     dfspAuthenticator: createSignatureAuthenticator(
-      (dfspId) => secrets.callbackSecret(dfspId),
+      callbackSecretInForce(stores.events, secrets),
       createSeenSignatures(stores.sql),
     ),
     statusCallbacks: connectorFor(config),
@@ -109,6 +120,18 @@ export async function startService(
       await stores.close();
     },
   };
+}
+
+/** The sealer of secrets at rest, under the master key the configuration selects. */
+async function sealerFor(config: Config, logger: Logger): Promise<Sealer> {
+  const masterKey = await masterKeyFor(config);
+  const sealer = createSealer(masterKey.key);
+  const file = masterKey.file === undefined ? {} : { file: masterKey.file };
+  logger.info(
+    { keySource: masterKey.source, keyId: sealer.keyId, ...file },
+    'secrets sealed under the master key',
+  );
+  return sealer;
 }
 
 /** How often the dispatcher role looks for batches whose payments are all final. */

@@ -2,7 +2,7 @@ import { DfspProfile } from '../domain/dfspEvents.js';
 import { checkDfspUrl, type DfspUrlPolicy } from '../domain/dfspUrlPolicy.js';
 import { DomainError } from '../domain/domainError.js';
 import { optional } from '../domain/optional.js';
-import { type DfspSecrets, secretFingerprint } from './dfspSecrets.js';
+import type { DfspSecrets } from './dfspSecrets.js';
 import type { LedgerCommands } from './ledgerCommands.js';
 import type { LedgerStreams } from './ledgerStreams.js';
 
@@ -16,11 +16,8 @@ export function dfspCommands(
     async registerDfsp(dfspId, registration, context) {
       const { callbackSecret, ...rest } = registration;
       checkDfspUrl(rest.baseUrl, urlPolicy);
-      const parsed = DfspProfile.safeParse({
-        ...rest,
-        dfspId,
-        secretFingerprint: secretFingerprint(callbackSecret),
-      });
+      const fingerprint = secrets.fingerprint(callbackSecret);
+      const parsed = DfspProfile.safeParse({ ...rest, dfspId, secretFingerprint: fingerprint });
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         throw new DomainError(
@@ -29,7 +26,13 @@ export function dfspCommands(
           issue?.path.map(String) ?? [],
         );
       }
-      await secrets.save(dfspId, callbackSecret);
+      // The secret first, then its event. Secrets are kept by fingerprint and the one in force is
+      // the one the latest registration event names (callbackSecretInForce), so: if the append
+      // fails or the process dies before it, the saved secret is named by no event and never
+      // used (a retry saves the same row again and appends); once the append succeeds, its
+      // secret is already there. No path gives an event whose secret was not saved, nor a
+      // secret in force without its event.
+      await secrets.save(dfspId, fingerprint, callbackSecret);
       const { appended } = await streams.dfsps(
         dfspId,
         { type: 'RegisterDfsp', profile: parsed.data, by: context.actor },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createDfspSecrets,
@@ -5,6 +6,7 @@ import {
 } from '../../src/adapters/postgres/dfspSecrets.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
+import { createSealer } from '../../src/adapters/secrets/sealing.js';
 import { batchProcessor } from '../../src/application/batchProcessor.js';
 import type { EventStore } from '../../src/application/eventStore.js';
 import { createLedgerCommands } from '../../src/application/ledger.js';
@@ -41,7 +43,7 @@ describe('batch processor', () => {
     store = createPostgresEventStore(db);
     commands = createLedgerCommands({
       store,
-      secrets: createDfspSecrets(db),
+      secrets: createDfspSecrets(db, createSealer(randomBytes(32))),
       // The DFSP is never called here; its address only has to pass registration.
       dfspUrlPolicy: { allowInsecure: true, hostAllowlist: ['127.0.0.1'] },
     });

@@ -15,7 +15,7 @@ import {
   secretOf,
   waitUntilFinal,
 } from './disbursement.js';
-import { API_TOKENS, eventually, LOOPBACK_DFSPS } from './support.js';
+import { API_TOKENS, eventually, LOOPBACK_DFSPS, TEST_SECRETS_KEY } from './support.js';
 
 /**
  * The whole service (every role) in its own process, killed with SIGKILL at three random moments
@@ -38,6 +38,7 @@ describe.skipIf(!databaseUrl)('the service killed with SIGKILL during a run, on 
         ...FAST_DISPATCH,
         ...LOOPBACK_DFSPS,
         DATABASE_URL: scratch.url,
+        SECRETS_KEY: TEST_SECRETS_KEY,
         PORT: String(port),
         HOST: '127.0.0.1',
         API_TOKENS,

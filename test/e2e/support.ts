@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,12 @@ export const API_TOKENS = [
   `${TOKENS.reporter}=rita:reporter`,
   `${TOKENS.operatorApprover}=olga:operator|approver`,
 ].join(',');
+
+/**
+ * The master key of services started on Postgres in this test run (embedded ones make their own
+ * in DATA_DIR): one per process, so a service restarted on the same database opens its secrets.
+ */
+export const TEST_SECRETS_KEY = randomBytes(32).toString('base64');
 
 /** The whole service (every role) listening on a loopback port, as `npm start` runs it. */
 export interface TestService extends Service {
@@ -64,6 +71,7 @@ export async function startTestService(
     PUBLIC_URL: baseUrl,
     // The DFSP simulators listen on plain http on loopback.
     ...LOOPBACK_DFSPS,
+    ...(env.DATABASE_URL !== undefined && { SECRETS_KEY: TEST_SECRETS_KEY }),
     ...env,
   });
   const service = await startService(config, API_TOKENS, createLogger(config.LOG_LEVEL));

@@ -151,7 +151,7 @@ function parseHeader(header: string): { timestamp: string; signatures: string[] 
  *
  * @example
  * const authenticator = createSignatureAuthenticator(
- *   (dfspId) => secrets.callbackSecret(dfspId),
+ *   callbackSecretInForce(store, secrets),
  *   createSeenSignatures(sql),
  * );
  */
