@@ -155,12 +155,12 @@ describe('payment and event routes on a real event store', () => {
       },
     });
     const current = await app.request(`/v1/payments/${now.paymentId}`, {
-      headers: as(TOKENS.reporter),
+      headers: as(TOKENS.operator),
     });
     expect(await current.json()).toEqual(now);
     const past = await app.request(
       `/v1/payments/${now.paymentId}?asOf=2026-11-28T12:00:00%2B03:00`,
-      { headers: as(TOKENS.reporter) },
+      { headers: as(TOKENS.operator) },
     );
     expect(await past.json()).toEqual(then);
     expect(asked).toEqual([[now.paymentId, '2026-11-28T09:00:00.000Z']]);
@@ -199,7 +199,7 @@ describe('payment and event routes on a real event store', () => {
     });
     const response = await testApp({ events, queries }).request(
       `/v1/payments?batchId=${batchId}&status=failed&limit=10`,
-      { headers: as(TOKENS.reporter) },
+      { headers: as(TOKENS.auditor) },
     );
     expect(await response.json()).toEqual({ items: [wanted], nextCursor: null });
     expect(queries.filters).toStrictEqual([{ batchId, status: 'failed', limit: 10 }]);

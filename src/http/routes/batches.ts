@@ -17,6 +17,8 @@ import {
 import { BEARER_SECURITY, problemResponses, ReasonBodySchema } from '../schemas/common.js';
 import { withoutUndefined } from '../withoutUndefined.js';
 
+/** Who may read batches: the approver must see what it releases (DESIGN.md, HTTP API v1). */
+const BATCH_READERS = ['reporter', 'operator', 'approver', 'auditor'] as const;
 const TAG = 'Batches';
 const json = 'application/json';
 
@@ -113,9 +115,9 @@ const listBatches = createRoute({
   method: 'get',
   path: '/v1/batches',
   tags: [TAG],
-  summary: 'Batches, newest first (reporter)',
+  summary: 'Batches, newest first (reporter, operator, approver, auditor)',
   security: BEARER_SECURITY,
-  middleware: [requireRoles('reporter')] as const,
+  middleware: [requireRoles(...BATCH_READERS)] as const,
   request: { query: BatchListQuerySchema },
   responses: {
     200: { description: 'A page of batches', content: { [json]: { schema: BatchPageSchema } } },
@@ -127,9 +129,9 @@ const getBatch = createRoute({
   method: 'get',
   path: '/v1/batches/{batchId}',
   tags: [TAG],
-  summary: 'A batch summary (reporter)',
+  summary: 'A batch summary (reporter, operator, approver, auditor)',
   security: BEARER_SECURITY,
-  middleware: [requireRoles('reporter')] as const,
+  middleware: [requireRoles(...BATCH_READERS)] as const,
   request: { params: BatchParamsSchema },
   responses: {
     200: { description: 'The batch', content: { [json]: { schema: BatchSummarySchema } } },

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { EventStore } from '../../application/eventStore.js';
 import { optional } from '../../domain/optional.js';
 import { requireRoles } from '../auth.js';
+import { maskEvent, seesPersonalData } from '../personalData.js';
 import { toEventJson } from '../recordedEvents.js';
 import { BEARER_SECURITY, problemResponses } from '../schemas/common.js';
 import {
@@ -18,7 +19,9 @@ const readFeed = createRoute({
   summary: 'The ordered global event feed (auditor, reporter)',
   description:
     'Pass `next` as `after` to continue. A page may hold fewer events than `limit` (or none) ' +
-    'before the end; the feed is exhausted when a page holds no events and `next` equals `after`.',
+    'before the end; the feed is exhausted when a page holds no events and `next` equals `after`. ' +
+    'A `reporter` gets every `payeeFa`, `payeeName`, `beneficiaryId` and `notes` in event data ' +
+    'masked; an `auditor` gets them whole.',
   security: BEARER_SECURITY,
   middleware: [requireRoles('auditor', 'reporter')] as const,
   request: { query: FeedQuerySchema },
@@ -43,6 +46,10 @@ export function registerEventRoutes(app: OpenAPIHono, deps: { readonly events: E
       ...(eventTypes === undefined || eventTypes.length === 0 ? {} : { filter: { eventTypes } }),
     });
     const next = page.next ?? page.events.at(-1)?.position ?? after ?? 0n;
-    return c.json({ events: page.events.map(toEventJson), next: next.toString() }, 200);
+    const whole = seesPersonalData(c.get('principal'));
+    const shown = page.events.map((event) =>
+      whole ? toEventJson(event) : maskEvent(toEventJson(event)),
+    );
+    return c.json({ events: shown, next: next.toString() }, 200);
   });
 }

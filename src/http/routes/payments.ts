@@ -5,6 +5,7 @@ import type { PaymentView, ReadModelQueries } from '../../application/readModels
 import { DomainError } from '../../domain/domainError.js';
 import { paymentStream } from '../../domain/paymentEvents.js';
 import { requireRoles } from '../auth.js';
+import { maskPayment, seesPersonalData } from '../personalData.js';
 import { ProblemError, problem } from '../problems.js';
 import { toEventJson } from '../recordedEvents.js';
 import { commandContext } from '../requestContext.js';
@@ -20,6 +21,8 @@ import {
 import { withoutUndefined } from '../withoutUndefined.js';
 
 const TAG = 'Payments';
+/** Who may read payments; only a `reporter` among them sees personal data masked. */
+const PAYMENT_READERS = ['reporter', 'operator', 'approver', 'auditor'] as const;
 const json = 'application/json';
 
 /** Folds a payment's events up to an instant (`GET /v1/payments/{id}?asOf=`). */
@@ -29,9 +32,12 @@ const getPayment = createRoute({
   method: 'get',
   path: '/v1/payments/{paymentId}',
   tags: [TAG],
-  summary: 'A payment now, or as it was at `asOf` (reporter)',
+  summary: 'A payment now, or as it was at `asOf` (reporter, operator, approver, auditor)',
+  description:
+    'A `reporter` sees `payeeFa`, `payeeName` and `beneficiaryId` masked ' +
+    '(`account:****0300@bank-a`, `J*** D***`); `operator`, `approver` and `auditor` see them whole.',
   security: BEARER_SECURITY,
-  middleware: [requireRoles('reporter')] as const,
+  middleware: [requireRoles(...PAYMENT_READERS)] as const,
   request: { params: PaymentParamsSchema, query: PaymentQuerySchema },
   responses: {
     200: { description: 'The payment', content: { [json]: { schema: PaymentViewSchema } } },
@@ -43,9 +49,11 @@ const listPayments = createRoute({
   method: 'get',
   path: '/v1/payments',
   tags: [TAG],
-  summary: 'Payments by batch, status or DFSP, keyset-paginated (reporter)',
+  summary:
+    'Payments by batch, status or DFSP, keyset-paginated (reporter, operator, approver, auditor)',
+  description: 'Personal data masked for a `reporter`, as in `GET /v1/payments/{paymentId}`.',
   security: BEARER_SECURITY,
-  middleware: [requireRoles('reporter')] as const,
+  middleware: [requireRoles(...PAYMENT_READERS)] as const,
   request: { query: PaymentListQuerySchema },
   responses: {
     200: { description: 'A page of payments', content: { [json]: { schema: PaymentPageSchema } } },
@@ -121,12 +129,13 @@ export function registerPaymentRoutes(
         asOf === undefined ? `no payment ${paymentId}` : `no payment ${paymentId} at ${asOf}`,
       );
     }
-    return c.json(payment, 200);
+    return c.json(seesPersonalData(c.get('principal')) ? payment : maskPayment(payment), 200);
   });
 
   app.openapi(listPayments, async (c) => {
     const page = await deps.queries.listPayments(withoutUndefined(c.req.valid('query')));
-    return c.json(page, 200);
+    if (seesPersonalData(c.get('principal'))) return c.json(page, 200);
+    return c.json({ ...page, items: page.items.map(maskPayment) }, 200);
   });
 
   app.openapi(cancelPayment, async (c) => {
