@@ -66,28 +66,7 @@ describe('a DFSP that pays but answers too late', () => {
         },
       ],
     });
-    const { batchId } = await expectCall<{ batchId: string }>(
-      service,
-      'operator',
-      'POST',
-      '/v1/batches',
-      201,
-      {
-        programId: 'CT-OVC',
-        cycleId: 'in-doubt',
-        currency: 'KES',
-        declaredCount: COUNT,
-        declaredTotal: `${COUNT * 10}.00`,
-      },
-    );
-    const payments = Array.from({ length: COUNT }, (_, n) => ({
-      reference: `r-${n}`,
-      beneficiaryId: `b-${n}`,
-      payeeFa: `account:${String(n).padStart(6, '0')}@slow-bank`,
-      amount: '10.00',
-    }));
-    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/payments`, 200, payments);
-    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
+    const { batchId } = await submitBatch(service, 'in-doubt', 'slow-bank', COUNT);
     await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
 
     await eventually(async () => {
@@ -153,36 +132,12 @@ describe('a DFSP whose status answers omit payments it holds', () => {
     await expectCall(service, 'admin', 'PUT', '/v1/routing-rules', 200, {
       rules: [{ id: 'all', when: {}, route: [{ dfspId: 'lagging-bank', weight: 1 }] }],
     });
-    const { batchId } = await expectCall<{ batchId: string }>(
+    const { batchId, paymentIds } = await submitBatch(
       service,
-      'operator',
-      'POST',
-      '/v1/batches',
-      201,
-      {
-        programId: 'CT-OVC',
-        cycleId: 'lagging-index',
-        currency: 'KES',
-        declaredCount: COUNT,
-        declaredTotal: `${COUNT * 10}.00`,
-      },
+      'lagging-index',
+      'lagging-bank',
+      COUNT,
     );
-    const payments = Array.from({ length: COUNT }, (_, n) => ({
-      reference: `r-${n}`,
-      beneficiaryId: `b-${n}`,
-      payeeFa: `account:${String(n).padStart(6, '0')}@lagging-bank`,
-      amount: '10.00',
-    }));
-    const added = await expectCall<{ payments: { paymentId: string }[] }>(
-      service,
-      'operator',
-      'POST',
-      `/v1/batches/${batchId}/payments`,
-      200,
-      payments,
-    );
-    const paymentIds = added.payments.map((payment) => payment.paymentId);
-    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
     await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
 
     const ASKED_AT_LEAST = 3;
@@ -362,4 +317,43 @@ async function startSlowDfsp(delayMs: number): Promise<SlowDfsp> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Opens a batch of `count` KES 10.00 payments to accounts at `provider`, fills and submits it. */
+async function submitBatch(
+  service: TestService,
+  cycleId: string,
+  provider: string,
+  count: number,
+): Promise<{ batchId: string; paymentIds: string[] }> {
+  const { batchId } = await expectCall<{ batchId: string }>(
+    service,
+    'operator',
+    'POST',
+    '/v1/batches',
+    201,
+    {
+      programId: 'CT-OVC',
+      cycleId,
+      currency: 'KES',
+      declaredCount: count,
+      declaredTotal: `${count * 10}.00`,
+    },
+  );
+  const payments = Array.from({ length: count }, (_, n) => ({
+    reference: `r-${n}`,
+    beneficiaryId: `b-${n}`,
+    payeeFa: `account:${String(n).padStart(6, '0')}@${provider}`,
+    amount: '10.00',
+  }));
+  const added = await expectCall<{ payments: { paymentId: string }[] }>(
+    service,
+    'operator',
+    'POST',
+    `/v1/batches/${batchId}/payments`,
+    200,
+    payments,
+  );
+  await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
+  return { batchId, paymentIds: added.payments.map((payment) => payment.paymentId) };
 }
