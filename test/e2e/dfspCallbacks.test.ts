@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCallback } from '../../src/adapters/dfsp/callbackSignature.js';
 import { acknowledgementValidator, requestBodyValidator } from '../support/g2pConnectSpec.js';
+import { type DisbursementStatus, onDisburse } from './disbursement.js';
 import { call, eventually, expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
@@ -25,36 +26,6 @@ const dfsp = (name: string, id: string, callbackSecret: string) => ({
   faTypes: ['account'],
   callbackSecret,
 });
-
-interface Status {
-  reference_id: string;
-  status: 'rcvd' | 'pdng' | 'succ' | 'rjct';
-  status_reason_code?: string;
-  status_reason_message?: string;
-}
-
-/** An on-disburse body as the spec shapes it, as raw text (what is signed is what is sent). */
-function onDisburse(statuses: readonly Status[], from = 'bank-a'): string {
-  const now = new Date().toISOString();
-  return JSON.stringify({
-    header: {
-      version: '1.0.0',
-      message_id: ulid(),
-      message_ts: now,
-      action: 'on-disburse',
-      status: 'succ',
-      total_count: statuses.length,
-      completed_count: statuses.length,
-      sender_id: from,
-      receiver_id: 'g2p-ledger',
-      is_msg_encrypted: false,
-    },
-    message: {
-      transaction_id: ulid(),
-      disbursements_status: statuses.map((status) => ({ timestamp: now, ...status })),
-    },
-  });
-}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -454,7 +425,7 @@ describe('DFSP callbacks', () => {
     async () => {
       const raw = onDisburse([
         { reference_id: payment(4), status: 'succ' },
-        { reference_id: payment(5), status: 'paid' as Status['status'] },
+        { reference_id: payment(5), status: 'paid' as DisbursementStatus['status'] },
       ]);
       const problem = await refusedWithoutChange(400, () =>
         postCallback('bank-a', raw, signCallback(SECRET_A, raw, nowSeconds())),

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { ulid } from 'ulid';
 import { expect } from 'vitest';
 import { call, eventually, expectCall, type Reachable } from './support.js';
 
@@ -278,4 +279,35 @@ export async function spawnSimulator(
       clearTimeout(timer);
     },
   };
+}
+
+/** One entry of an on-disburse report. */
+export interface DisbursementStatus {
+  reference_id: string;
+  status: 'rcvd' | 'pdng' | 'succ' | 'rjct';
+  status_reason_code?: string;
+  status_reason_message?: string;
+}
+
+/** An on-disburse body as the spec shapes it, as raw text (what is signed is what is sent). */
+export function onDisburse(statuses: readonly DisbursementStatus[], from = 'bank-a'): string {
+  const now = new Date().toISOString();
+  return JSON.stringify({
+    header: {
+      version: '1.0.0',
+      message_id: ulid(),
+      message_ts: now,
+      action: 'on-disburse',
+      status: 'succ',
+      total_count: statuses.length,
+      completed_count: statuses.length,
+      sender_id: from,
+      receiver_id: 'g2p-ledger',
+      is_msg_encrypted: false,
+    },
+    message: {
+      transaction_id: ulid(),
+      disbursements_status: statuses.map((status) => ({ timestamp: now, ...status })),
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
@@ -189,16 +189,8 @@ async function startLaggingDfsp(): Promise<LaggingDfsp> {
   const bump = (counts: Map<string, number>, id: string) =>
     counts.set(id, (counts.get(id) ?? 0) + 1);
   let caughtUp = false;
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        message: {
-          disbursements?: { reference_id: string }[];
-          txnstatus_request?: { attribute_value: string[] };
-        };
-      };
+  const server: Server = createServer(
+    withDfspBody((request, response, body) => {
       const now = new Date().toISOString();
       response.writeHead(200, { 'content-type': 'application/json' });
       if (request.url === '/disburse') {
@@ -227,8 +219,8 @@ async function startLaggingDfsp(): Promise<LaggingDfsp> {
           },
         }),
       );
-    });
-  });
+    }),
+  );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -260,16 +252,8 @@ interface SlowDfsp {
  */
 async function startSlowDfsp(delayMs: number): Promise<SlowDfsp> {
   const received = new Set<string>();
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        message: {
-          disbursements?: { reference_id: string }[];
-          txnstatus_request?: { attribute_value: string[] };
-        };
-      };
+  const server: Server = createServer(
+    withDfspBody((request, response, body) => {
       const answer = (json: unknown) => {
         if (response.destroyed) return;
         response.writeHead(200, { 'content-type': 'application/json' });
@@ -303,8 +287,8 @@ async function startSlowDfsp(delayMs: number): Promise<SlowDfsp> {
           },
         },
       });
-    });
-  });
+    }),
+  );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -356,4 +340,26 @@ async function submitBatch(
   );
   await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
   return { batchId, paymentIds: added.payments.map((payment) => payment.paymentId) };
+}
+
+/** What the test DFSPs read of a request: the sent references, or the references asked about. */
+interface DfspRequestBody {
+  message: {
+    disbursements?: { reference_id: string }[];
+    txnstatus_request?: { attribute_value: string[] };
+  };
+}
+
+/** A request listener that hands `handle` the request's JSON body once it has all arrived. */
+function withDfspBody(
+  handle: (request: IncomingMessage, response: ServerResponse, body: DfspRequestBody) => void,
+): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as DfspRequestBody;
+      handle(request, response, body);
+    });
+  };
 }

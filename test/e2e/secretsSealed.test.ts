@@ -8,6 +8,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCallback } from '../../src/adapters/dfsp/callbackSignature.js';
 import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
+import { onDisburse } from './disbursement.js';
 import {
   call,
   expectCall,
@@ -25,29 +26,6 @@ import {
 const SECRET = `callback-secret-${randomBytes(12).toString('hex')}`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** A signed on-disburse report about a payment the ledger never made: past the signature check. */
-function callbackBody(): string {
-  const now = new Date().toISOString();
-  return JSON.stringify({
-    header: {
-      version: '1.0.0',
-      message_id: ulid(),
-      message_ts: now,
-      action: 'on-disburse',
-      status: 'succ',
-      total_count: 1,
-      completed_count: 1,
-      sender_id: 'bank-s',
-      receiver_id: 'g2p-ledger',
-      is_msg_encrypted: false,
-    },
-    message: {
-      transaction_id: ulid(),
-      disbursements_status: [{ timestamp: now, reference_id: ulid(), status: 'succ' }],
-    },
-  });
-}
-
 describe('DFSP secrets sealed at rest', () => {
   let dataDir: string;
   let scratch: ScratchPostgres | undefined;
@@ -61,7 +39,8 @@ describe('DFSP secrets sealed at rest', () => {
 
   async function signedCallback(secret: string): Promise<number> {
     if (service === undefined) throw new Error('no service');
-    const body = callbackBody();
+    // A report about a payment the ledger never made: it gets past the signature check only.
+    const body = onDisburse([{ reference_id: ulid(), status: 'succ' }], 'bank-s');
     const signature = signCallback(secret, body, nowSeconds());
     const answer = await call(service, undefined, 'POST', '/v1/dfsps/bank-s/on-disburse', body, {
       'x-signature': signature,
