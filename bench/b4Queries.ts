@@ -31,7 +31,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { optional } from '../src/domain/optional.js';
 import { projections } from '../src/projections/projections.js';
-import { openStores } from '../src/stores.js';
+import { openDatabase } from '../src/stores.js';
 import { freePort } from '../test/support/freePort.js';
 import { createBenchDatabase, printTable, writeResult } from './benchSupport.js';
 import { isMain, type Scenario, type ScenarioResult } from './scenario.js';
@@ -239,15 +239,14 @@ function tableRow(endpoint: string, run: string, result: LoadResult): string[] {
 // Seeding
 
 /**
- * Migrates the database as the service does (`openStores`), then writes the read model in three
+ * Migrates the database as the service does (`openDatabase`), then writes the read model in three
  * statements: payments from generate_series, their totals per (batch, DFSP, status,
  * reconciliation) grouped from them, the batches from the totals, so the three tables agree as
  * the projection keeps them. The projections' checkpoints are set at the head of the (empty)
  * event log, so a projector started on this database would find nothing to apply.
  */
 async function seedReadModel(url: string, payments: number, batches: number) {
-  const { stores } = await openStores(loadConfig({ DATABASE_URL: url }));
-  const db = stores.sql;
+  const { sql: db } = await openDatabase(loadConfig({ DATABASE_URL: url }));
   try {
     const completedBatches = Math.floor(batches * COMPLETED_SHARE);
     await db.transaction(async (tx) => {
@@ -270,7 +269,7 @@ async function seedReadModel(url: string, payments: number, batches: number) {
     // Hint bits and the visibility map are set now, not by the first measured reads.
     await db.execute('VACUUM (ANALYZE) payments, batches, batch_payment_totals');
   } finally {
-    await stores.close();
+    await db.close();
   }
 }
 

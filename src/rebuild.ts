@@ -1,7 +1,9 @@
+import { createSealer } from './adapters/secrets/sealing.js';
 import { ConfigError, describeMode, loadConfig } from './config.js';
 import { createProgressBar } from './progressBar.js';
 import { rebuildProjection } from './projections/projectionRunner.js';
 import { projections } from './projections/projections.js';
+import { masterKeyFor } from './secretsKey.js';
 import { openStores } from './stores.js';
 
 /**
@@ -17,7 +19,7 @@ async function rebuild(names: readonly string[]): Promise<void> {
     throw new Error(`unknown projection ${unknown.join(', ')}; known: ${known}`);
   }
   const config = loadConfig();
-  const { stores } = await openStores(config);
+  const { stores } = await openStores(config, createSealer((await masterKeyFor(config)).key));
   try {
     process.stdout.write(`rebuilding from ${describeMode(config)}\n`);
     const head = await stores.events.headPosition();

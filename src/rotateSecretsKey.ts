@@ -1,11 +1,12 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { resealBeneficiaryKeys } from './adapters/postgres/beneficiaryKeys.js';
 import { resealSecrets } from './adapters/postgres/dfspSecrets.js';
 import { readMasterKeyFile } from './adapters/secrets/masterKeyFile.js';
 import { createSealer, parseMasterKey } from './adapters/secrets/sealing.js';
 import { ConfigError, describeMode, loadConfig } from './config.js';
 import { masterKeyFor } from './secretsKey.js';
-import { openStores } from './stores.js';
+import { openDatabase } from './stores.js';
 
 /**
  * `npm run rotate-secrets-key`: re-seals every secret kept at rest, in one transaction, from the
@@ -28,16 +29,21 @@ async function rotate(env: NodeJS.ProcessEnv): Promise<void> {
     // Written before the commit, so a crash in between leaves the new key beside the old one.
     await writeFile(pending, `${newKey.toString('base64')}\n`, { mode: 0o600 });
   }
-  const { stores } = await openStores(config);
+  const { sql } = await openDatabase(config);
   try {
     process.stdout.write(`rotating the secrets key in ${describeMode(config)}\n`);
-    const done = await resealSecrets(stores.sql, from, to);
+    const { secrets, keys } = await sql.transaction(async (tx) => ({
+      secrets: await resealSecrets(tx, from, to),
+      keys: await resealBeneficiaryKeys(tx, from, to),
+    }));
     process.stdout.write(
-      `re-sealed ${done.resealed} DFSP secret(s) from key ${from.keyId} to key ${to.keyId}` +
-        ` (${done.alreadyNew} already under the new key, ${done.plaintextSealed} plaintext sealed)\n`,
+      `re-sealed ${secrets.resealed} DFSP secret(s) from key ${from.keyId} to key ${to.keyId}` +
+        ` (${secrets.alreadyNew} already under the new key, ` +
+        `${secrets.plaintextSealed} plaintext sealed)\n` +
+        `re-sealed ${keys.resealed} beneficiary key(s) and the beneficiary reference key\n`,
     );
   } finally {
-    await stores.close();
+    await sql.close();
   }
   if (pending !== undefined && current.file !== undefined) {
     await rename(pending, current.file);

@@ -12,6 +12,7 @@ import { createSealer, type Sealer } from './adapters/secrets/sealing.js';
 import { createStatementReader } from './adapters/statements/statementReader.js';
 import { createBatchCompleter } from './application/batchCompleter.js';
 import { batchProcessor } from './application/batchProcessor.js';
+import { completeRecordedErasures } from './application/beneficiaryErasure.js';
 import { callbackSecretInForce } from './application/dfspSecrets.js';
 import type { EventStore } from './application/eventStore.js';
 import { createLedgerCommands } from './application/ledger.js';
@@ -49,10 +50,12 @@ export async function startService(
 ): Promise<Service> {
   const tokens = parseApiTokens(apiTokens);
   const sealer = await sealerFor(config, logger);
-  const { stores, applied } = await openStores(config);
+  const { stores, applied } = await openStores(config, sealer);
   try {
     const sealed = await sealPlaintextSecrets(stores.sql, sealer);
     if (sealed > 0) logger.info({ sealed }, 'DFSP secrets kept in plaintext before were sealed');
+    const completed = await completeRecordedErasures(stores.events, stores.personalData);
+    if (completed > 0) logger.warn({ completed }, 'erasures recorded but not completed are done');
   } catch (error) {
     await stores.close();
     throw error;
@@ -62,6 +65,8 @@ export async function startService(
   const commands = createLedgerCommands({
     store: stores.events,
     secrets,
+    personalData: stores.personalData,
+    unsentPaymentsOf: (beneficiaryKey) => queries.listUnsentPaymentIdsOf(beneficiaryKey),
     maxAttemptsPerRoute: config.DISPATCH_MAX_ATTEMPTS,
     succeededPayments: (query) => queries.listSucceededPayments(query),
     dfspUrlPolicy: {

@@ -1,6 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createEventStoreDbEventStore } from './adapters/eventStore/eventStoreDbEventStore.js';
+import {
+  beneficiaryKeysMigrations,
+  createPersonalDataVault,
+} from './adapters/postgres/beneficiaryKeys.js';
 import { lockDataDir } from './adapters/postgres/dataDirLock.js';
 import { dfspSecretsMigrations } from './adapters/postgres/dfspSecrets.js';
 import { eventStoreMigrations } from './adapters/postgres/eventStoreSchema.js';
@@ -8,15 +12,21 @@ import { migrate } from './adapters/postgres/migrations.js';
 import { createPgliteDatabase } from './adapters/postgres/pgliteDatabase.js';
 import { createPostgresDatabase } from './adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from './adapters/postgres/postgresEventStore.js';
+import type { Sealer } from './adapters/secrets/sealing.js';
 import type { EventStore } from './application/eventStore.js';
+import { protectPersonalData } from './application/personalDataProtection.js';
+import type { PersonalDataVault } from './application/personalDataVault.js';
 import type { MigrationSet, SqlDatabase } from './application/sqlDatabase.js';
 import type { Config } from './config.js';
 import { readModelMigrations } from './projections/readModelSchema.js';
 
 export interface Stores {
+  /** The event log, beneficiaries' personal data sealed in it ({@link protectPersonalData}). */
   readonly events: EventStore;
-  /** Read models, checkpoints and (without EventStoreDB) the event tables. */
+  /** Read models, checkpoints, keys and secrets, and (without EventStoreDB) the event tables. */
   readonly sql: SqlDatabase;
+  /** Beneficiaries' keys: what erasure destroys. */
+  readonly personalData: PersonalDataVault;
   /** Rejects with the reason if a store does not answer. */
   checkReady(): Promise<void>;
   close(): Promise<void>;
@@ -24,28 +34,29 @@ export interface Stores {
 
 /**
  * Opens the stores the configuration selects (embedded PGlite, Postgres, or EventStoreDB with
- * Postgres read models) and brings their schemas up to date. Answers the migrations applied.
+ * Postgres read models) and brings their schemas up to date; personal data in events is sealed
+ * under beneficiaries' keys, which are sealed by `sealer`. Answers the migrations applied.
  */
-export async function openStores(config: Config): Promise<{ stores: Stores; applied: string[] }> {
-  const sql = config.DATABASE_URL
-    ? createPostgresDatabase(config.DATABASE_URL)
-    : await openEmbedded(config.DATA_DIR);
-  const sets: MigrationSet[] = config.EVENTSTORE_URL
-    ? [readModelMigrations, dfspSecretsMigrations]
-    : [eventStoreMigrations, readModelMigrations, dfspSecretsMigrations];
-  let applied: string[];
+export async function openStores(
+  config: Config,
+  sealer: Sealer,
+): Promise<{ stores: Stores; applied: string[] }> {
+  const { sql, applied } = await openDatabase(config);
+  let personalData: PersonalDataVault;
   try {
-    applied = await migrate(sql, sets);
+    personalData = await createPersonalDataVault(sql, sealer);
   } catch (error) {
     await sql.close();
     throw error;
   }
-  const events = config.EVENTSTORE_URL
+  const raw = config.EVENTSTORE_URL
     ? createEventStoreDbEventStore(config.EVENTSTORE_URL)
     : createPostgresEventStore(sql);
+  const events = protectPersonalData(raw, personalData);
   const stores: Stores = {
     events,
     sql,
+    personalData,
     async checkReady() {
       await sql.query('SELECT 1');
       await events.headPosition();
@@ -56,6 +67,26 @@ export async function openStores(config: Config): Promise<{ stores: Stores; appl
     },
   };
   return { stores, applied };
+}
+
+/**
+ * The SQL database alone, migrated: for tools that read no events (key rotation, benchmarks of
+ * the read models).
+ */
+export async function openDatabase(
+  config: Config,
+): Promise<{ sql: SqlDatabase; applied: string[] }> {
+  const sql = config.DATABASE_URL
+    ? createPostgresDatabase(config.DATABASE_URL)
+    : await openEmbedded(config.DATA_DIR);
+  const shared = [readModelMigrations, dfspSecretsMigrations, beneficiaryKeysMigrations];
+  const sets: MigrationSet[] = config.EVENTSTORE_URL ? shared : [eventStoreMigrations, ...shared];
+  try {
+    return { sql, applied: await migrate(sql, sets) };
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
 }
 
 async function openEmbedded(dataDir: string): Promise<SqlDatabase> {

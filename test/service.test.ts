@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beneficiaryKeysMigrations } from '../src/adapters/postgres/beneficiaryKeys.js';
 import { dfspSecretsMigrations } from '../src/adapters/postgres/dfspSecrets.js';
 import { eventStoreMigrations } from '../src/adapters/postgres/eventStoreSchema.js';
 import { migrate } from '../src/adapters/postgres/migrations.js';
@@ -20,7 +21,12 @@ describe('the service on the embedded default', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'g2p-ledger-'));
     const db = await createPgliteDatabase(path.join(dataDir, 'pglite'));
-    await migrate(db, [eventStoreMigrations, readModelMigrations, dfspSecretsMigrations]);
+    await migrate(db, [
+      eventStoreMigrations,
+      readModelMigrations,
+      dfspSecretsMigrations,
+      beneficiaryKeysMigrations,
+    ]);
     const store = createPostgresEventStore(db);
     for (const stream of ['batch-1', 'payment-1', 'payment-2']) {
       await store.append(

@@ -2,7 +2,9 @@ import type { BatchState } from '../domain/batchDecider.js';
 import type { PaymentLine } from '../domain/batchEvents.js';
 import { DomainError } from '../domain/domainError.js';
 import { paymentDecider } from '../domain/paymentDecider.js';
-import { paymentStream } from '../domain/paymentEvents.js';
+import { type PaymentEvent, paymentStream } from '../domain/paymentEvents.js';
+import type { PaymentState } from '../domain/paymentState.js';
+import { isErased } from '../domain/personalData.js';
 import { deterministicEventId, toNewEvents } from './commandHandler.js';
 import type { EventStore, RecordedEvent } from './eventStore.js';
 import type { Reactor } from './feedConsumer.js';
@@ -94,14 +96,7 @@ async function instructAndRoute(
     paymentDecider.initialState(),
   );
   const state = instructed.reduce(paymentDecider.evolve, paymentDecider.initialState());
-  const decision = routing.route({
-    ...line,
-    amountMinor: BigInt(amountMinor),
-    currency: opened.currency,
-    programId: opened.programId,
-  });
-  const routed = paymentDecider.decide({ type: 'RoutePayment', decision }, state);
-  const events = [...instructed, ...routed];
+  const events = [...instructed, ...routeOrCancel(line, state, opened, routing, context)];
   // A redo appends the same ids to a stream that has them: the store answers the first result.
   await store.append(
     paymentStream(paymentId),
@@ -110,6 +105,30 @@ async function instructAndRoute(
       eventId: (_event, index) => deterministicEventId(`${paymentId}:fan-out:${index}`),
     }),
   );
+}
+
+/**
+ * The payment's route, or its cancellation when its beneficiary was erased before the batch was
+ * approved: nobody can read its payee any more, so it goes nowhere.
+ */
+function routeOrCancel(
+  line: PaymentLine,
+  state: PaymentState,
+  opened: { readonly currency: string; readonly programId: string },
+  routing: RoutingContext,
+  context: CommandContext,
+): PaymentEvent[] {
+  if (isErased(line)) {
+    const reason = 'beneficiary erased';
+    return paymentDecider.decide({ type: 'CancelPayment', by: context.actor, reason }, state);
+  }
+  const decision = routing.route({
+    ...line,
+    amountMinor: BigInt(line.amountMinor),
+    currency: opened.currency,
+    programId: opened.programId,
+  });
+  return paymentDecider.decide({ type: 'RoutePayment', decision }, state);
 }
 
 async function cancelUnsent(
@@ -157,7 +176,8 @@ async function rerouteUnroutable(
       async (paymentId) => {
         const { state } = await streams.payments.load(paymentId);
         const payment = state.instructed;
-        if (state.status !== 'unroutable' || payment === undefined) return;
+        // An erased beneficiary's payment is cancelled by the erasure, never routed again.
+        if (state.status !== 'unroutable' || payment === undefined || isErased(payment)) return;
         const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
         await streams.payments(paymentId, { type: 'RoutePayment', decision }, context);
       },

@@ -1,12 +1,14 @@
 import { monotonicFactory } from 'ulid';
 import { type DfspUrlPolicy, STRICT_DFSP_URL_POLICY } from '../domain/dfspUrlPolicy.js';
 import { batchCommands } from './batchCommands.js';
+import { eraseBeneficiary, type UnsentPaymentsOf } from './beneficiaryErasure.js';
 import { dfspCommands } from './dfspCommands.js';
 import type { DfspSecrets } from './dfspSecrets.js';
 import type { EventStore } from './eventStore.js';
 import type { LedgerCommands } from './ledgerCommands.js';
 import { ledgerStreams } from './ledgerStreams.js';
 import { paymentCommands } from './paymentCommands.js';
+import type { PersonalDataVault } from './personalDataVault.js';
 import { routingRuleCommands } from './routingRuleCommands.js';
 import { importStatement, type SucceededPayments } from './statementImport.js';
 
@@ -16,12 +18,16 @@ import { importStatement, type SucceededPayments } from './statementImport.js';
  * ids sort in the order they were added), never in the domain.
  *
  * @example
- * const commands = createLedgerCommands({ store, secrets });
+ * const commands = createLedgerCommands({ store, secrets, personalData, unsentPaymentsOf });
  * await commands.approveBatch(batchId, { actor: 'user:bob', correlationId, causationId: null });
  */
 export function createLedgerCommands(deps: {
   readonly store: EventStore;
   readonly secrets: DfspSecrets;
+  /** Beneficiaries' keys, which erasure destroys. */
+  readonly personalData: PersonalDataVault;
+  /** A beneficiary key's payments that may not have been sent yet (the read model). */
+  readonly unsentPaymentsOf: UnsentPaymentsOf;
   /** Sendings to one route before a payment its DFSP never took fails (`DISPATCH_MAX_ATTEMPTS`). */
   readonly maxAttemptsPerRoute?: number;
   /** What a statement's period should list (the read model); without it none is found missing. */
@@ -38,6 +44,13 @@ export function createLedgerCommands(deps: {
     ...routingRuleCommands(streams, newId),
     ...batchCommands(streams, newId),
     ...paymentCommands(streams, deps.maxAttemptsPerRoute ?? DEFAULT_MAX_ATTEMPTS_PER_ROUTE),
+    eraseBeneficiary: (beneficiaryId, reason, context) =>
+      eraseBeneficiary(
+        { streams, vault: deps.personalData, unsentPaymentsOf: deps.unsentPaymentsOf },
+        beneficiaryId,
+        reason,
+        context,
+      ),
     importStatement: (dfspId, statement, contentSha256, context) =>
       importStatement(
         { store, streams, succeededPayments },

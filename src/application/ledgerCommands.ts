@@ -105,6 +105,15 @@ export interface LedgerCommands {
     context: CommandContext,
   ): Promise<readonly StatusReportOutcome[]>;
   /**
+   * Crypto-shreds a beneficiary's personal data and cancels their payments not yet sent (see
+   * `eraseBeneficiary`). Refused (`beneficiary_not_found`) when none of their data is held.
+   */
+  eraseBeneficiary(
+    beneficiaryId: string,
+    reason: string,
+    context: CommandContext,
+  ): Promise<ErasureOutcome>;
+  /**
    * Reconciles a DFSP's statement against the ledger and records it (see `importStatement`). The
    * same content again answers the same statement id with `created: false` and appends nothing.
    */
@@ -134,4 +143,15 @@ export interface StatusReportOutcome {
     | 'unknown_reference'
     | 'not_held'
     | 'ignored';
+}
+
+/** What an erasure did. */
+export interface ErasureOutcome {
+  /** The key destroyed: the id the `BeneficiaryErased` event names (never the beneficiary). */
+  readonly beneficiaryKey: string;
+  /**
+   * Payments not yet sent to a DFSP, now cancelled. Those a DFSP holds go on: only their
+   * personal data reads as erased.
+   */
+  readonly cancelledPayments: number;
 }

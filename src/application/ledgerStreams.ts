@@ -1,5 +1,7 @@
 import { batchDecider } from '../domain/batchDecider.js';
 import { batchStream } from '../domain/batchEvents.js';
+import { beneficiaryDecider } from '../domain/beneficiaryDecider.js';
+import { beneficiaryKeyStream } from '../domain/beneficiaryEvents.js';
 import { dfspDecider } from '../domain/dfspDecider.js';
 import { dfspStream } from '../domain/dfspEvents.js';
 import { paymentDecider } from '../domain/paymentDecider.js';
@@ -23,6 +25,7 @@ export function ledgerStreams(store: EventStore) {
     payments: commandHandlerFor(store, paymentDecider, paymentStream),
     dfsps: commandHandlerFor(store, dfspDecider, dfspStream),
     routingRules: commandHandlerFor(store, routingRulesDecider, () => ROUTING_RULES_STREAM),
+    beneficiaryKeys: commandHandlerFor(store, beneficiaryDecider, beneficiaryKeyStream),
   };
 }
 

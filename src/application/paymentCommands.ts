@@ -3,6 +3,7 @@ import { DomainError } from '../domain/domainError.js';
 import { ULID_PATTERN } from '../domain/eventSchemas.js';
 import { optional } from '../domain/optional.js';
 import type { PaymentCommand } from '../domain/paymentDecider.js';
+import { refuseErased } from '../domain/personalData.js';
 import type { StatusReport } from '../domain/statusReport.js';
 import { mapInChunks } from './inChunks.js';
 import type { CommandContext, LedgerCommands, StatusReportOutcome } from './ledgerCommands.js';
@@ -28,6 +29,7 @@ export function paymentCommands(
       const { state } = await streams.payments.load(paymentId);
       const payment = state.instructed;
       if (payment === undefined) throw new DomainError('payment_not_found', 'no such payment');
+      refuseErased(payment);
       const routing = await loadRoutingContext(streams);
       const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
       await streams.payments(

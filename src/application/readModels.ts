@@ -241,6 +241,8 @@ export interface ReadModelQueries extends WorkQueue {
   listDfsps(filter: { readonly limit?: number; readonly cursor?: string }): Promise<Page<DfspView>>;
   /** Payments now `unroutable`, oldest first, for re-routing when DFSPs or rules change. */
   listUnroutablePaymentIds(limit: number, after?: string): Promise<readonly string[]>;
+  /** A beneficiary key's payments not yet sent to a DFSP (pending, routed or unroutable). */
+  listUnsentPaymentIdsOf(beneficiaryKey: string): Promise<readonly string[]>;
   /**
    * Payments `succeeded` (or since `returned`) at `dfspId` in `currency` whose success falls in
    * `[from, to)`, in payment id order: those a statement of that period must list. At most

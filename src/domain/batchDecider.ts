@@ -199,7 +199,7 @@ function addPayments(command: Extract<BatchCommand, { type: 'AddPayments' }>, st
     const existing = known.get(line.reference);
     if (existing === undefined) {
       added.push(line);
-    } else if (!sameJson({ ...existing, paymentId: '' }, { ...line, paymentId: '' })) {
+    } else if (!sameInstruction(existing, line)) {
       throw new DomainError(
         'reference_conflict',
         `reference ${line.reference} was added before with other details`,
@@ -360,6 +360,16 @@ function withPrincipal(principals: readonly string[], principal: string | undefi
   return principal === undefined || principals.includes(principal)
     ? principals
     : [...principals, principal];
+}
+
+/**
+ * Whether a line sent again is the one added before: the same but for its payment id (drawn
+ * anew) and the key the log sealed it under (which the command does not know).
+ */
+function sameInstruction(existing: PaymentLine, line: PaymentLine): boolean {
+  const { paymentId: _id, beneficiaryKey: _key, ...before } = existing;
+  const { paymentId: _newId, ...now } = line;
+  return sameJson(before, now);
 }
 
 /** Every payment line of the batch by its reference (built on demand: one pass over the chunks). */

@@ -16,6 +16,8 @@ export const PaymentLine = z.strictObject({
   beneficiaryId: z.string().min(1).max(100),
   payeeFa: z.string().min(1).max(160),
   payeeName: z.string().max(200).optional(),
+  /** The key its personal fields are sealed under in the log (see personalData.ts). */
+  beneficiaryKey: Ulid.optional(),
   amountMinor: MinorUnits,
   region: z.string().max(50).optional(),
   purpose: z.string().max(140).optional(),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { batchEvents } from './batchEvents.js';
+import { beneficiaryEvents } from './beneficiaryEvents.js';
 import { dfspEvents } from './dfspEvents.js';
 import type { EventDefinition } from './eventSchemas.js';
 import { paymentEvents } from './paymentEvents.js';
@@ -12,6 +13,7 @@ const definitions: readonly EventDefinition<string, z.ZodType>[] = [
   ...dfspEvents,
   ...routingRulesEvents,
   ...statementEvents,
+  ...beneficiaryEvents,
 ];
 
 const byType = new Map(definitions.map((definition) => [definition.type, definition]));

@@ -3,6 +3,7 @@ import { DomainError } from './domainError.js';
 import { optional } from './optional.js';
 import type { PaymentEvent } from './paymentEvents.js';
 import type { PaymentState, PaymentStatus } from './paymentState.js';
+import { ERASURE_ACTOR, isErased, refuseErased } from './personalData.js';
 import { type LineToReconcile, reconcileLine } from './reconciliation.js';
 import type { RoutingDecision } from './routing.js';
 
@@ -242,8 +243,14 @@ function submit(
   command: Extract<PaymentCommand, { type: 'SubmitPayment' }>,
   state: PaymentState,
 ): PaymentEvent[] {
-  const paymentId = requireInstructed(state).paymentId;
+  const instructed = requireInstructed(state);
+  const paymentId = instructed.paymentId;
   if (state.status !== 'routed' || state.dfspId !== command.dfspId) return [];
+  // Erased after its erasure looked for unsent payments: it is cancelled, never sent.
+  if (isErased(instructed)) {
+    const data = { paymentId, by: ERASURE_ACTOR, reason: 'beneficiary erased' };
+    return [{ type: 'PaymentCancelled', data }];
+  }
   if (state.retryAt !== undefined && Date.parse(state.retryAt) > Date.parse(command.at)) return [];
   const { dfspId, transactionId, messageId } = command;
   const data = { paymentId, dfspId, transactionId, messageId, attempt: state.attempts + 1 };
@@ -388,13 +395,15 @@ function retry(
   command: Extract<PaymentCommand, { type: 'RetryPayment' }>,
   state: PaymentState,
 ): PaymentEvent[] {
-  const paymentId = requireInstructed(state).paymentId;
+  const instructed = requireInstructed(state);
   if (state.status !== 'failed') {
     throw new DomainError(
       'payment_not_failed',
       `payment is ${state.status}: only a failed payment can be retried`,
     );
   }
+  refuseErased(instructed);
+  const paymentId = instructed.paymentId;
   const retried: PaymentEvent = { type: 'PaymentRetried', data: { paymentId, by: command.by } };
   return [retried, ...route(command.decision, paymentDecider.evolve(state, retried))];
 }

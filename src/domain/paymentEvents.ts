@@ -25,6 +25,8 @@ export const PaymentInstructed = defineEvent(
     beneficiaryId: z.string().min(1).max(100),
     payeeFa: z.string().min(1).max(160),
     payeeName: z.string().max(200).optional(),
+    /** The key its personal fields are sealed under in the log (see personalData.ts). */
+    beneficiaryKey: Ulid.optional(),
     amountMinor: MinorUnits,
     currency: CurrencyCode,
     region: z.string().max(50).optional(),

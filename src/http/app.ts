@@ -23,6 +23,7 @@ import { registerDocs } from './openapi.js';
 import { problem, problemFromError, problemFromZodError, respondProblem } from './problems.js';
 import { requestLog } from './requestLog.js';
 import { registerBatchRoutes } from './routes/batches.js';
+import { registerBeneficiaryRoutes } from './routes/beneficiaries.js';
 import { registerDfspCallbackRoutes } from './routes/dfspCallbacks.js';
 import { registerDfspRoutes } from './routes/dfsps.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDependencies): Hono {
   registerStatementRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerReconciliationRoutes(app, deps);
+  registerBeneficiaryRoutes(app, deps);
   registerDocs(app);
 
   app.notFound((c) =>

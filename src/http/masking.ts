@@ -1,11 +1,10 @@
 import { maskFinancialAddress, parseFinancialAddress } from '../domain/financialAddress.js';
+import { ERASED } from '../domain/personalData.js';
 
 const MASK = '****';
 const NAME_MASK = '***';
 const KEPT_ID_CHARS = 4;
 const MIN_ID_LENGTH_TO_KEEP_TAIL = 8;
-/** What reads show for an erased beneficiary's financial address (DESIGN.md, "Trust"). */
-const ERASED_FA = '[erased]';
 
 // type:id@provider, as in parseFinancialAddress; `:` and `@` may arrive percent-encoded in paths.
 const ADDRESS = /([A-Za-z0-9-]{1,32})(:|%3A)([^\s/@"'%]|%(?!40))+(@|%40)/gi;
@@ -24,14 +23,14 @@ export function maskAddresses(text: string): string {
 
 /**
  * Masks a payee's financial address for a reader who may not see it whole (DESIGN.md, "Trust"):
- * as {@link maskFinancialAddress} does for logs. Text that is no financial address (an erased
- * one's `[erased]`) is masked as free text, never shown unchanged.
+ * as {@link maskFinancialAddress} does for logs. An erased one reads `[erased]` to everyone;
+ * any other text that is no financial address is masked as free text, never shown unchanged.
  *
  * @example
  * maskPayeeFa('account:100200300@bank-a'); // 'account:****0300@bank-a'
  */
 export function maskPayeeFa(text: string): string {
-  if (text === ERASED_FA) return text;
+  if (text === ERASED) return text;
   try {
     return maskFinancialAddress(parseFinancialAddress(text));
   } catch {
@@ -56,11 +55,13 @@ export function maskName(name: string): string {
 
 /**
  * Masks an identifier (a beneficiary id may be a national id): `****` followed by its last 4
- * characters when it has at least 8, else `****` alone, as financial addresses are masked.
+ * characters when it has at least 8, else `****` alone, as financial addresses are masked; an
+ * erased one stays `[erased]`.
  *
  * @example
  * maskIdentifier('NID-19800101-0123'); // '****0123'
  */
 export function maskIdentifier(id: string): string {
+  if (id === ERASED) return id;
   return id.length >= MIN_ID_LENGTH_TO_KEEP_TAIL ? `${MASK}${id.slice(-KEPT_ID_CHARS)}` : MASK;
 }

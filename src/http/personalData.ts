@@ -13,6 +13,7 @@ const MASKS: Readonly<Record<string, (text: string) => string>> = {
   payeeFa: maskPayeeFa,
   payeeName: maskName,
   beneficiaryId: maskIdentifier,
+  purpose: () => HIDDEN,
   notes: () => HIDDEN,
 };
 
@@ -21,9 +22,9 @@ const MASKS: Readonly<Record<string, (text: string) => string>> = {
 const MAX_DEPTH = 8;
 
 /**
- * Whether `principal` sees payee names, financial addresses, beneficiary ids and notes whole: it
- * holds `operator`, `approver` or `auditor`. Anyone else who may read them (a `reporter`) gets
- * them masked.
+ * Whether `principal` sees payee names, financial addresses, beneficiary ids, purposes and notes
+ * whole: it holds `operator`, `approver` or `auditor`. Anyone else who may read them (a
+ * `reporter`) gets them masked.
  *
  * @example
  * seesPersonalData({ name: 'rita', roles: ['reporter'] }); // false
@@ -48,7 +49,7 @@ export function maskPayment(payment: PaymentView): PaymentView {
 
 /**
  * An event as a reader who may not see personal data sees it: every `payeeFa`, `payeeName`,
- * `beneficiaryId` and `notes` in its data masked, at any depth (`PaymentInstructed` holds them at
+ * `beneficiaryId`, `purpose` and `notes` in its data masked, at any depth (`PaymentInstructed` holds them at
  * the top, `PaymentsAdded` in each of its `payments`), so an event type added later is masked
  * too as long as it names them the same way.
  */

@@ -60,6 +60,7 @@ const STATUS_BY_CODE: ReadonlyMap<string, ContentfulStatusCode> = new Map<
   ['batch_finished', 409],
   ['payment_already_sent', 409],
   ['payment_not_failed', 409],
+  ['beneficiary_erased', 409],
   ['concurrent_modification', 409],
   // Understood, well-formed, and refused by a business rule.
   ['control_totals_mismatch', 422],

@@ -10,6 +10,7 @@ import {
   type PaymentLine,
   PaymentsAdded,
 } from '../domain/batchEvents.js';
+import { BeneficiaryErased } from '../domain/beneficiaryEvents.js';
 import type { EventDefinition } from '../domain/eventSchemas.js';
 import {
   PaymentCancelled,
@@ -26,7 +27,7 @@ import {
   PaymentSucceeded,
   PaymentUnroutable,
 } from '../domain/paymentEvents.js';
-import { cancelUnsentPayments } from './paymentsTables.js';
+import { cancelUnsentPayments, eraseBeneficiaryRows } from './paymentsTables.js';
 import type { NewPayment, PaymentChange, PaymentsWorkingSet } from './paymentsWorkingSet.js';
 
 /** One event, parsed, ready to be folded into a working set. */
@@ -161,6 +162,10 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
         rows.changeBatch(data.batchId, { status: 'processing' }, occurredAt);
       }
     },
+  }),
+  on(BeneficiaryErased, {
+    fold: () => {},
+    afterWrite: (tx, data) => eraseBeneficiaryRows(tx, data.beneficiaryKey),
   }),
   on(PaymentRouted, {
     paymentIds: paymentId,
@@ -307,6 +312,7 @@ function pendingPayment(
     beneficiaryId: line.beneficiaryId,
     payeeFa: line.payeeFa,
     payeeName: line.payeeName ?? null,
+    beneficiaryKey: line.beneficiaryKey ?? null,
     amountMinor: BigInt(line.amountMinor),
     currency,
     region: line.region ?? null,

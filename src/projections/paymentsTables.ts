@@ -4,6 +4,7 @@ import type {
   ReconciliationView,
 } from '../application/readModels.js';
 import type { SqlExecutor } from '../application/sqlDatabase.js';
+import { ERASED } from '../domain/personalData.js';
 import {
   type BatchState,
   createPaymentsWorkingSet,
@@ -137,15 +138,16 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
   await inChunks(changes.newPayments, (rows) =>
     tx.query(
       `INSERT INTO payments (payment_id, batch_id, reference, beneficiary_id, payee_fa,
-         payee_name, amount_minor, currency, region, purpose, status, status_reason, dfsp_id,
-         rule_id, rules_version, attempts, reconciliation, next_attempt_at, succeeded_at,
-         created_at, updated_at)
+         payee_name, beneficiary_key, amount_minor, currency, region, purpose, status,
+         status_reason, dfsp_id, rule_id, rules_version, attempts, reconciliation,
+         next_attempt_at, succeeded_at, created_at, updated_at)
        SELECT payment_id, batch_id, reference, beneficiary_id, payee_fa, payee_name,
-         amount_minor, currency, region, purpose, status, status_reason, dfsp_id, rule_id,
-         rules_version, attempts, reconciliation, next_attempt_at, succeeded_at, created_at,
-         updated_at
+         beneficiary_key, amount_minor, currency, region, purpose, status, status_reason,
+         dfsp_id, rule_id, rules_version, attempts, reconciliation, next_attempt_at,
+         succeeded_at, created_at, updated_at
        FROM json_to_recordset($1::json) AS r(payment_id text, batch_id text, reference text,
-         beneficiary_id text, payee_fa text, payee_name text, amount_minor numeric,
+         beneficiary_id text, payee_fa text, payee_name text, beneficiary_key text,
+         amount_minor numeric,
          currency text, region text, purpose text, status text, status_reason text,
          dfsp_id text, rule_id text, rules_version integer, attempts integer,
          reconciliation text, next_attempt_at timestamptz, succeeded_at timestamptz,
@@ -206,6 +208,19 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
  * statement: a batch may hold far more payments than a working set should. Fails if the totals
  * moved do not match the payments cancelled.
  */
+/**
+ * A beneficiary's key was destroyed: the personal columns of every payment sealed under it read
+ * as erased, as a rebuild would write them (the status and `updated_at` are untouched: a payment
+ * still unsent was cancelled by its own event).
+ */
+export async function eraseBeneficiaryRows(tx: SqlExecutor, beneficiaryKey: string): Promise<void> {
+  await tx.query(
+    `UPDATE payments SET beneficiary_id = $2, payee_fa = $2, payee_name = NULL, purpose = NULL
+     WHERE beneficiary_key = $1 AND beneficiary_id <> $2`,
+    [beneficiaryKey, ERASED],
+  );
+}
+
 export async function cancelUnsentPayments(
   tx: SqlExecutor,
   batchId: string,
@@ -302,6 +317,7 @@ function newPaymentColumns(payment: NewPayment) {
     beneficiary_id: payment.beneficiaryId,
     payee_fa: payment.payeeFa,
     payee_name: payment.payeeName,
+    beneficiary_key: payment.beneficiaryKey,
     amount_minor: String(payment.amountMinor),
     currency: payment.currency,
     region: payment.region,

@@ -30,6 +30,8 @@ export interface NewPayment extends PaymentState {
   readonly beneficiaryId: string;
   readonly payeeFa: string;
   readonly payeeName: string | null;
+  /** The key the payment's personal data is sealed under in the log; null before sealing. */
+  readonly beneficiaryKey: string | null;
   readonly region: string | null;
   readonly purpose: string | null;
   readonly createdAt: string;

@@ -138,6 +138,16 @@ export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
       );
     },
 
+    async listUnsentPaymentIdsOf(beneficiaryKey) {
+      const { rows } = await db.query<{ payment_id: string }>(
+        `SELECT payment_id FROM payments
+         WHERE beneficiary_key = $1 AND status IN ('pending', 'routed', 'unroutable')
+         ORDER BY payment_id`,
+        [beneficiaryKey],
+      );
+      return rows.map((row) => row.payment_id);
+    },
+
     async getStatement(statementId) {
       const { rows } = await db.query<StatementViewRow>(
         `SELECT ${statementColumns} FROM statements s WHERE s.statement_id = $1`,

@@ -5,7 +5,8 @@ import type { MigrationSet } from '../application/sqlDatabase.js';
  * last event applied (NULL: none yet), written in the same transaction as the rows. Version 2
  * adds the tables the HTTP API's GETs answer from (`readModels.ts`); version 3 what the
  * dispatcher and the status poller read from `payments`; version 4 what reconciliation needs
- * (`payments.succeeded_at`, `statements`, `reconciliation_discrepancies`).
+ * (`payments.succeeded_at`, `statements`, `reconciliation_discrepancies`); version 5 the key
+ * each payment's personal data is sealed under (`payments.beneficiary_key`), for erasure.
  */
 export const readModelMigrations: MigrationSet = {
   component: 'read-models',
@@ -200,6 +201,17 @@ CREATE INDEX reconciliation_discrepancies_batch
   ON reconciliation_discrepancies (batch_id, discrepancy_id);
 CREATE INDEX reconciliation_discrepancies_kind
   ON reconciliation_discrepancies (kind, discrepancy_id);
+`,
+    },
+    {
+      version: 5,
+      name: 'payments: the beneficiary key their personal data is sealed under',
+      sql: `
+-- The key a payment's personal data is sealed under in the log (PersonalRecord.beneficiaryKey):
+-- erasing it erases these rows' personal columns (BeneficiaryErased), and finds the payments not
+-- yet sent. Null for payments recorded before sealing.
+ALTER TABLE payments ADD COLUMN beneficiary_key text;
+CREATE INDEX payments_beneficiary_key ON payments (beneficiary_key) WHERE beneficiary_key IS NOT NULL;
 `,
     },
   ],

@@ -1,21 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createDfspSecrets,
   dfspSecretsMigrations,
 } from '../../src/adapters/postgres/dfspSecrets.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
-import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
-import { createSealer } from '../../src/adapters/secrets/sealing.js';
 import { batchProcessor } from '../../src/application/batchProcessor.js';
 import type { EventStore } from '../../src/application/eventStore.js';
 import { createLedgerCommands } from '../../src/application/ledger.js';
 import type { LedgerCommands } from '../../src/application/ledgerCommands.js';
+import type { PersonalDataVault } from '../../src/application/personalDataVault.js';
+import type { ReadModelQueries } from '../../src/application/readModels.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import { catchUpProjection, runProjection } from '../../src/projections/projectionRunner.js';
 import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
 import { readModelMigrations } from '../../src/projections/readModelSchema.js';
-import { createMigratedPglite } from '../support/databases.js';
+import { createMigratedPglite, protectedEventStore } from '../support/databases.js';
 
 const context = (actor: string) => ({ actor, correlationId: 'test', causationId: null });
 
@@ -36,14 +35,21 @@ describe('batch processor', () => {
   let db: SqlDatabase;
   let store: EventStore;
   let commands: LedgerCommands;
+  let vault: PersonalDataVault;
+  let queries: ReadModelQueries;
 
   beforeAll(async () => {
     db = await createMigratedPglite();
     await migrate(db, [readModelMigrations, dfspSecretsMigrations]);
-    store = createPostgresEventStore(db);
+    const sealed = await protectedEventStore(db);
+    store = sealed.store;
+    vault = sealed.vault;
+    queries = createReadModelQueries(db);
     commands = createLedgerCommands({
       store,
-      secrets: createDfspSecrets(db, createSealer(randomBytes(32))),
+      secrets: createDfspSecrets(db, sealed.sealer),
+      personalData: vault,
+      unsentPaymentsOf: (beneficiaryKey) => queries.listUnsentPaymentIdsOf(beneficiaryKey),
       // The DFSP is never called here; its address only has to pass registration.
       dfspUrlPolicy: { allowInsecure: true, hostAllowlist: ['127.0.0.1'] },
     });
@@ -67,7 +73,10 @@ describe('batch processor', () => {
   });
   afterAll(async () => db?.close());
 
-  async function approvedBatch(count: number): Promise<{ batchId: string; paymentIds: string[] }> {
+  async function approvedBatch(
+    count: number,
+    beforeApproval: () => Promise<void> = async () => {},
+  ): Promise<{ batchId: string; paymentIds: string[] }> {
     const { batchId } = await commands.openBatch(
       {
         programId: 'CT-OVC',
@@ -89,6 +98,7 @@ describe('batch processor', () => {
       context('user:olive'),
     );
     await commands.submitBatch(batchId, context('user:olive'));
+    await beforeApproval();
     await commands.approveBatch(batchId, context('user:abel'));
     return { batchId, paymentIds: payments.map((payment) => payment.paymentId) };
   }
@@ -99,7 +109,6 @@ describe('batch processor', () => {
 
   it('resumes a fan-out that crashed half way without writing any payment twice', async () => {
     const { paymentIds } = await approvedBatch(600);
-    const queries = createReadModelQueries(db);
     await expect(
       catchUpProjection(
         crashingAfter(store, 300),
@@ -123,7 +132,6 @@ describe('batch processor', () => {
     'stops a fan-out between chunks when the service stops; ' + 'the next run finishes it',
     async () => {
       const { paymentIds } = await approvedBatch(600);
-      const queries = createReadModelQueries(db);
       const stopping = new AbortController();
       let appends = 0;
       const stoppingAfter300: EventStore = {
@@ -152,7 +160,6 @@ describe('batch processor', () => {
 
   it('redoes a whole fan-out (a lost checkpoint) without appending anything', async () => {
     const { paymentIds } = await approvedBatch(20);
-    const queries = createReadModelQueries(db);
     await catchUpProjection(store, db, batchProcessor(store, queries));
     const head = await store.headPosition();
     await db.query(`DELETE FROM projection_checkpoints WHERE projection = 'batch-processor'`);
@@ -165,7 +172,6 @@ describe('batch processor', () => {
 
   it('cancels every payment not yet sent when an approved batch is cancelled', async () => {
     const { batchId, paymentIds } = await approvedBatch(10);
-    const queries = createReadModelQueries(db);
     await catchUpProjection(store, db, batchProcessor(store, queries));
     await commands.cancelBatch(batchId, 'wrong cycle', context('user:olive'));
     await catchUpProjection(store, db, batchProcessor(store, queries));
@@ -176,5 +182,27 @@ describe('batch processor', () => {
         'PaymentCancelled',
       ]);
     }
+  });
+
+  it('cancels at fan-out the payment of a beneficiary erased before the batch was approved', async () => {
+    const { paymentIds } = await approvedBatch(3, async () => {
+      const erased = await commands.eraseBeneficiary(
+        'b-1',
+        'asked to be forgotten',
+        context('user:ada'),
+      );
+      expect(erased).toMatchObject({ cancelledPayments: 0 });
+    });
+    await catchUpProjection(store, db, batchProcessor(store, queries));
+    expect(await eventTypes(paymentIds[0] ?? '')).toEqual(['PaymentInstructed', 'PaymentRouted']);
+    expect(await eventTypes(paymentIds[1] ?? '')).toEqual([
+      'PaymentInstructed',
+      'PaymentCancelled',
+    ]);
+    const [instructed] = await store.readStream(`payment-${paymentIds[1]}`);
+    expect(instructed?.data).toMatchObject({ beneficiaryId: '[erased]', payeeFa: '[erased]' });
+    expect(instructed?.data).not.toHaveProperty('payeeName');
+    await expect(vault.keyOf('b-1')).resolves.toBeUndefined();
+    await expect(vault.keyOf('b-0')).resolves.toBeDefined();
   });
 });

@@ -7,12 +7,12 @@ import {
   sealPlaintextSecrets,
 } from '../../src/adapters/postgres/dfspSecrets.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
-import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
 import { createSealer, type Sealer } from '../../src/adapters/secrets/sealing.js';
 import { callbackSecretInForce } from '../../src/application/dfspSecrets.js';
 import type { EventStore } from '../../src/application/eventStore.js';
 import { createLedgerCommands } from '../../src/application/ledger.js';
 import type { DfspRegistration } from '../../src/application/ledgerCommands.js';
+import type { PersonalDataVault } from '../../src/application/personalDataVault.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import { dfspStream } from '../../src/domain/dfspEvents.js';
 import {
@@ -20,6 +20,7 @@ import {
   createMigratedPostgres,
   databaseUrl,
   NO_POSTGRES,
+  protectedEventStore,
 } from '../support/databases.js';
 
 const context = { actor: 'user:ada', correlationId: 'test', causationId: null };
@@ -71,6 +72,7 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
   let handle: Handle;
   let store: EventStore;
   let sealer: Sealer;
+  let vault: PersonalDataVault;
   const policy = { allowInsecure: true, hostAllowlist: ['127.0.0.1'] };
 
   /** Everything the secrets table holds, as text: where a plaintext would show. */
@@ -83,6 +85,8 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
     createLedgerCommands({
       store: on,
       secrets: createDfspSecrets(handle.db, sealer),
+      personalData: vault,
+      unsentPaymentsOf: async () => [],
       dfspUrlPolicy: policy,
     });
   const secretOf = (dfspId: string, under = sealer) =>
@@ -91,8 +95,7 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
   beforeAll(async () => {
     if (skip) return;
     handle = await open();
-    store = createPostgresEventStore(handle.db);
-    sealer = createSealer(randomBytes(32));
+    ({ store, vault, sealer } = await protectedEventStore(handle.db));
     // A database made before sealing: secrets in plaintext, SHA-256 fingerprints in events.
     const beforeSealing = dfspSecretsMigrations.migrations.filter(({ version }) => version < 3);
     await migrate(handle.db, [{ ...dfspSecretsMigrations, migrations: beforeSealing }]);
@@ -195,7 +198,7 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
       'SELECT count(*)::text AS count FROM dfsp_secrets',
     );
     const total = Number(rows[0]?.count);
-    expect(await resealSecrets(handle.db, sealer, next)).toEqual({
+    expect(await handle.db.transaction((tx) => resealSecrets(tx, sealer, next))).toEqual({
       resealed: total,
       alreadyNew: 0,
       plaintextSealed: 0,
@@ -209,13 +212,15 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
     );
     await expect(secretOf('bank-b', sealer)).rejects.toThrow(/another master key/);
     expect(await sealPlaintextSecrets(handle.db, next)).toBe(0);
-    expect(await resealSecrets(handle.db, sealer, next)).toEqual({
+    expect(await handle.db.transaction((tx) => resealSecrets(tx, sealer, next))).toEqual({
       resealed: 0,
       alreadyNew: total,
       plaintextSealed: 0,
     });
     await expect(
-      resealSecrets(handle.db, createSealer(randomBytes(32)), createSealer(randomBytes(32))),
+      handle.db.transaction((tx) =>
+        resealSecrets(tx, createSealer(randomBytes(32)), createSealer(randomBytes(32))),
+      ),
     ).rejects.toThrow(/unknown key/);
   });
 });

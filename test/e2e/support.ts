@@ -51,10 +51,12 @@ export const LOOPBACK_DFSPS = {
 /**
  * Starts the service on the given database, or on embedded PGlite in `DATA_DIR`. The listener
  * opens first, so `PUBLIC_URL` (where DFSPs call back) is its real loopback address; `env` may
- * set any other variable of config.ts (dispatcher timings, for instance).
+ * set any other variable of config.ts (dispatcher timings, for instance). `logTo` takes the log
+ * lines instead of stdout.
  */
 export async function startTestService(
   env: { DATABASE_URL?: string; DATA_DIR?: string } & Record<string, string | undefined>,
+  options: { readonly logTo?: { write(line: string): void } } = {},
 ): Promise<TestService> {
   let fetchHandler: Hono['fetch'] = () => new Response('starting', { status: 503 });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -74,7 +76,8 @@ export async function startTestService(
     ...(env.DATABASE_URL !== undefined && { SECRETS_KEY: TEST_SECRETS_KEY }),
     ...env,
   });
-  const service = await startService(config, API_TOKENS, createLogger(config.LOG_LEVEL));
+  const logger = createLogger(config.LOG_LEVEL, options.logTo);
+  const service = await startService(config, API_TOKENS, logger);
   fetchHandler = service.app.fetch;
   return {
     ...service,

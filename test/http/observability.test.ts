@@ -23,6 +23,7 @@ const ROUTES = [
   ['post', '/v1/batches'],
   ['post', '/v1/batches/{batchId}/payments'],
   ['post', '/v1/batches/{batchId}/submit'],
+  ['post', '/v1/beneficiaries/{beneficiaryId}/erase'],
   ['post', '/v1/batches/{batchId}/approve'],
   ['post', '/v1/batches/{batchId}/cancel'],
   ['get', '/v1/batches'],

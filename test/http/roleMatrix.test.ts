@@ -58,6 +58,7 @@ const ACCESS: Readonly<Record<string, Access>> = {
     bearer: ['reporter', 'operator', 'auditor'],
   },
   'GET /v1/reconciliation/discrepancies': { bearer: ['reporter', 'operator', 'auditor'] },
+  'POST /v1/beneficiaries/{beneficiaryId}/erase': { bearer: ['admin'] },
 };
 
 /** A value for each path parameter: well-formed, so a request gets past validation of the path. */
@@ -65,6 +66,7 @@ const PARAMETERS: Readonly<Record<string, string>> = {
   batchId: ulid(),
   paymentId: ulid(),
   dfspId: 'bank-a',
+  beneficiaryId: 'NID-0042',
   statementId: '7Q2M0W5K3Z9X8C1V4B6N2R7T5Y',
 };
 

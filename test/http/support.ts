@@ -134,6 +134,10 @@ export function recordingCommands() {
       record('importStatement', [dfspId, statement, contentSha256], context);
       return { statementId: '0'.repeat(26), created: true };
     },
+    async eraseBeneficiary(beneficiaryId, reason, context) {
+      record('eraseBeneficiary', [beneficiaryId, reason], context);
+      return { beneficiaryKey: '0'.repeat(26), cancelledPayments: 0 };
+    },
   };
 
   return {
@@ -198,6 +202,9 @@ export function fixedQueries(
       return page(rows.dfsps ?? [], filter);
     },
     async listUnroutablePaymentIds() {
+      return [];
+    },
+    async listUnsentPaymentIdsOf() {
       return [];
     },
     async listPaymentsToSend() {

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import {
+  beneficiaryKeysMigrations,
+  createPersonalDataVault,
+} from '../../src/adapters/postgres/beneficiaryKeys.js';
 import { eventStoreMigrations } from '../../src/adapters/postgres/eventStoreSchema.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPgliteDatabase } from '../../src/adapters/postgres/pgliteDatabase.js';
 import { createPostgresDatabase } from '../../src/adapters/postgres/postgresDatabase.js';
+import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
+import { createSealer, type Sealer } from '../../src/adapters/secrets/sealing.js';
+import type { EventStore } from '../../src/application/eventStore.js';
+import { protectPersonalData } from '../../src/application/personalDataProtection.js';
+import type { PersonalDataVault } from '../../src/application/personalDataVault.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 
 /** The Postgres server the suite may use; unset, Postgres-only tests report themselves skipped. */
@@ -70,5 +79,23 @@ export async function createMigratedPostgres(): Promise<{
       await db.close();
       await scratch.drop();
     },
+  };
+}
+
+/**
+ * The event log on `db` as the service opens it: personal data sealed under beneficiaries' keys
+ * kept in the same database (migrated here), under a random master key.
+ */
+export async function protectedEventStore(
+  db: SqlDatabase,
+  options: { readonly pollIntervalMs?: number } = {},
+): Promise<{ store: EventStore; vault: PersonalDataVault; sealer: Sealer }> {
+  await migrate(db, [beneficiaryKeysMigrations]);
+  const sealer = createSealer(randomBytes(32));
+  const vault = await createPersonalDataVault(db, sealer);
+  return {
+    store: protectPersonalData(createPostgresEventStore(db, options), vault),
+    vault,
+    sealer,
   };
 }

@@ -80,7 +80,9 @@ export function createGroupSender(deps: GroupSenderDeps) {
         { type: 'SubmitPayment', dfspId, transactionId, messageId, at },
         context(transactionId),
       );
-      if (appended.length > 0) return { payment, attempt: state.attempts };
+      if (appended[0]?.type === 'PaymentSubmitted') return { payment, attempt: state.attempts };
+      // Cancelled (its beneficiary was erased): it leaves the queue for good.
+      if (appended.length > 0) return undefined;
       // Not routed here any more, or not due yet: the next rounds look again.
       deps.requeued(payment.paymentId);
       return undefined;

@@ -131,43 +131,40 @@ async function sealPlaintextRows(tx: SqlExecutor, sealer: Sealer): Promise<numbe
 }
 
 /**
- * Re-seals every value sealed under `from` under `to`, in one transaction (all or nothing).
- * Values already under `to` are left as they are, so a rotation that was interrupted can be run
- * again; a value under neither key stops it, and rows still in plaintext are sealed under `to`. Fingerprints in events stay as they are: they are
- * history. Answers how many values it re-sealed and how many were already under `to`.
+ * Re-seals every value sealed under `from` under `to`, inside the caller's transaction (all or
+ * nothing). Values already under `to` are left as they are, so a rotation that was interrupted
+ * can be run again; a value under neither key stops it, and rows still in plaintext are sealed
+ * under `to`. Fingerprints in events stay as they are: they are history. Answers how many
+ * values it re-sealed and how many were already under `to`.
  */
 export async function resealSecrets(
-  db: SqlDatabase,
+  tx: SqlExecutor,
   from: Sealer,
   to: Sealer,
 ): Promise<{ resealed: number; alreadyNew: number; plaintextSealed: number }> {
-  return db.transaction(async (tx) => {
-    const plaintextSealed = await sealPlaintextRows(tx, to);
-    const { rows } = await tx.query<{
-      dfsp_id: string;
-      fingerprint: string;
-      key_id: string;
-      sealed: string;
-    }>(
-      `SELECT dfsp_id, fingerprint, key_id, sealed FROM dfsp_secrets
-       WHERE sealed IS NOT NULL ORDER BY dfsp_id, fingerprint FOR UPDATE`,
-    );
-    let resealed = 0;
-    for (const row of rows) {
-      if (row.key_id === to.keyId) continue;
-      if (row.key_id !== from.keyId) {
-        throw new Error(
-          `the secret of ${row.dfsp_id} is sealed under an unknown key ${row.key_id}`,
-        );
-      }
-      const plaintext = from.unseal(row.sealed, boundTo(row.dfsp_id));
-      await tx.query(
-        `UPDATE dfsp_secrets SET key_id = $3, sealed = $4, updated_at = now()
-         WHERE dfsp_id = $1 AND fingerprint = $2`,
-        [row.dfsp_id, row.fingerprint, to.keyId, to.seal(plaintext, boundTo(row.dfsp_id))],
-      );
-      resealed += 1;
+  const plaintextSealed = await sealPlaintextRows(tx, to);
+  const { rows } = await tx.query<{
+    dfsp_id: string;
+    fingerprint: string;
+    key_id: string;
+    sealed: string;
+  }>(
+    `SELECT dfsp_id, fingerprint, key_id, sealed FROM dfsp_secrets
+     WHERE sealed IS NOT NULL ORDER BY dfsp_id, fingerprint FOR UPDATE`,
+  );
+  let resealed = 0;
+  for (const row of rows) {
+    if (row.key_id === to.keyId) continue;
+    if (row.key_id !== from.keyId) {
+      throw new Error(`the secret of ${row.dfsp_id} is sealed under an unknown key ${row.key_id}`);
     }
-    return { resealed, alreadyNew: rows.length - resealed - plaintextSealed, plaintextSealed };
-  });
+    const plaintext = from.unseal(row.sealed, boundTo(row.dfsp_id));
+    await tx.query(
+      `UPDATE dfsp_secrets SET key_id = $3, sealed = $4, updated_at = now()
+       WHERE dfsp_id = $1 AND fingerprint = $2`,
+      [row.dfsp_id, row.fingerprint, to.keyId, to.seal(plaintext, boundTo(row.dfsp_id))],
+    );
+    resealed += 1;
+  }
+  return { resealed, alreadyNew: rows.length - resealed - plaintextSealed, plaintextSealed };
 }

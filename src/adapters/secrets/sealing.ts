@@ -38,26 +38,35 @@ export function createSealer(masterKey: Buffer): Sealer {
   const keyId = derive(masterKey, 'g2p-ledger/key-id/v1').subarray(0, 8).toString('hex');
   return {
     keyId,
-    seal(plaintext, boundTo) {
-      const nonce = randomBytes(NONCE_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', sealingKey, nonce);
-      cipher.setAAD(Buffer.from(boundTo, 'utf8'));
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64');
-    },
-    unseal(sealed, boundTo) {
-      const bytes = Buffer.from(sealed, 'base64');
-      if (bytes.length < NONCE_BYTES + TAG_BYTES) throw new Error('a sealed value is too short');
-      const decipher = createDecipheriv('aes-256-gcm', sealingKey, bytes.subarray(0, NONCE_BYTES));
-      decipher.setAAD(Buffer.from(boundTo, 'utf8'));
-      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      const body = bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES);
-      return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
-    },
+    seal: (plaintext, boundTo) => sealWith(sealingKey, plaintext, boundTo),
+    unseal: (sealed, boundTo) => unsealWith(sealingKey, sealed, boundTo),
     fingerprint(secret) {
       return createHmac('sha256', fingerprintKey).update(secret, 'utf8').digest('hex').slice(0, 16);
     },
   };
+}
+
+/**
+ * AES-256-GCM under `key` with a random 96-bit nonce and `boundTo` as associated data: the base64
+ * of nonce, ciphertext and tag.
+ */
+export function sealWith(key: Buffer, plaintext: string, boundTo: string): string {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(Buffer.from(boundTo, 'utf8'));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64');
+}
+
+/** The plaintext of {@link sealWith}'s output; throws if it was altered or bound elsewhere. */
+export function unsealWith(key: Buffer, sealed: string, boundTo: string): string {
+  const bytes = Buffer.from(sealed, 'base64');
+  if (bytes.length < NONCE_BYTES + TAG_BYTES) throw new Error('a sealed value is too short');
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, NONCE_BYTES));
+  decipher.setAAD(Buffer.from(boundTo, 'utf8'));
+  decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+  const body = bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES);
+  return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
 }
 
 function derive(masterKey: Buffer, label: string): Buffer {

@@ -20,7 +20,7 @@ const readFeed = createRoute({
   description:
     'Pass `next` as `after` to continue. A page may hold fewer events than `limit` (or none) ' +
     'before the end; the feed is exhausted when a page holds no events and `next` equals `after`. ' +
-    'A `reporter` gets every `payeeFa`, `payeeName`, `beneficiaryId` and `notes` in event data ' +
+    'A `reporter` gets every `payeeFa`, `payeeName`, `beneficiaryId`, `purpose` and `notes` in event data ' +
     'masked; an `auditor` gets them whole.',
   security: BEARER_SECURITY,
   middleware: [requireRoles('auditor', 'reporter')] as const,

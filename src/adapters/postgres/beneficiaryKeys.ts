@@ -1,0 +1,352 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { ulid } from 'ulid';
+import type {
+  PersonalDataVault,
+  RecordToOpen,
+  RecordToSeal,
+  SealedPersonalFields,
+} from '../../application/personalDataVault.js';
+import type { MigrationSet, SqlExecutor } from '../../application/sqlDatabase.js';
+import type { PersonalFields } from '../../domain/personalData.js';
+import { type Sealer, sealWith, unsealWith } from '../secrets/sealing.js';
+
+/**
+ * Beneficiaries' keys. Each row is one beneficiary's AES-256 data key, sealed under the master key
+ * (`master_key_id` says which), found by `beneficiary_ref`: an HMAC-SHA256 of the beneficiary id
+ * under the reference key, so the table names no beneficiary and a guessed national id cannot be
+ * tested against it without the master key. Erasure empties the row (key, reference, master key
+ * id) and keeps only the random `key_id` and when: a key that was never here is then told apart
+ * from one destroyed. The reference key is the one row of `beneficiary_ref_key`, random and
+ * sealed under the master key, so rotating the master key keeps every reference.
+ */
+export const beneficiaryKeysMigrations: MigrationSet = {
+  component: 'personal-data',
+  migrations: [
+    {
+      version: 1,
+      name: 'beneficiary keys and the reference key',
+      sql: `CREATE TABLE beneficiary_keys (
+  key_id text PRIMARY KEY,
+  beneficiary_ref text UNIQUE,
+  master_key_id text,
+  sealed_key text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  erased_at timestamptz,
+  CONSTRAINT beneficiary_keys_held_or_erased CHECK (
+    (erased_at IS NULL) =
+      (beneficiary_ref IS NOT NULL AND master_key_id IS NOT NULL AND sealed_key IS NOT NULL)
+  )
+);
+CREATE TABLE beneficiary_ref_key (
+  id boolean PRIMARY KEY DEFAULT true CHECK (id),
+  master_key_id text NOT NULL,
+  sealed text NOT NULL
+)`,
+    },
+  ],
+};
+
+const DATA_KEY_BYTES = 32;
+/** Keys kept in memory at most, and for how long: another process's erasure shows within it. */
+const CACHE_ENTRIES = 100_000;
+export const KEY_CACHE_TTL_MS = 5_000;
+
+const keyBoundTo = (keyId: string) => `beneficiary-key:${keyId}`;
+const REF_KEY_BOUND_TO = 'beneficiary-ref-key';
+const recordBoundTo = (keyId: string, paymentId: string) => `personal-data:${keyId}:${paymentId}`;
+
+interface KeyRow {
+  readonly key_id: string;
+  readonly beneficiary_ref: string | null;
+  readonly master_key_id: string | null;
+  readonly sealed_key: string | null;
+}
+
+/** A data key, or `null` once destroyed. */
+type DataKey = Buffer | null;
+
+/**
+ * The vault on the `beneficiary_keys` table. Makes the reference key on first start, and refuses
+ * to start when keys are sealed under another master key (a changed `SECRETS_KEY` without
+ * `npm run rotate-secrets-key`).
+ *
+ * @example
+ * const vault = await createPersonalDataVault(sql, sealer);
+ * const [sealed] = await vault.seal([{ paymentId, personal: { beneficiaryId, payeeFa } }]);
+ */
+export async function createPersonalDataVault(
+  sql: SqlExecutor,
+  sealer: Sealer,
+): Promise<PersonalDataVault> {
+  const refKey = await referenceKey(sql, sealer);
+  await refuseForeignKeys(sql, sealer);
+  const keys = new ExpiringCache<string, DataKey>();
+  const keyIdsByRef = new ExpiringCache<string, string>();
+  const refOf = (beneficiaryId: string) =>
+    createHmac('sha256', refKey).update(beneficiaryId, 'utf8').digest('hex');
+
+  const remember = (row: KeyRow): DataKey => {
+    const key = openDataKey(row, sealer);
+    keys.set(row.key_id, key);
+    if (row.beneficiary_ref !== null) keyIdsByRef.set(row.beneficiary_ref, row.key_id);
+    return key;
+  };
+
+  /** The data keys of `keyIds`; every one must be known here (held or destroyed). */
+  async function keysById(keyIds: readonly string[]): Promise<Map<string, DataKey>> {
+    const found = new Map<string, DataKey>();
+    const missing: string[] = [];
+    for (const keyId of new Set(keyIds)) {
+      const key = keys.get(keyId);
+      if (key === undefined) missing.push(keyId);
+      else found.set(keyId, key);
+    }
+    if (missing.length > 0) {
+      const { rows } = await sql.query<KeyRow>(
+        `SELECT key_id, beneficiary_ref, master_key_id, sealed_key FROM beneficiary_keys
+         WHERE key_id = ANY($1::text[])`,
+        [missing],
+      );
+      for (const row of rows) found.set(row.key_id, remember(row));
+      const unknown = missing.find((keyId) => !found.has(keyId));
+      if (unknown !== undefined) {
+        throw new Error(
+          `beneficiary key ${unknown} is not in beneficiary_keys: personal data sealed under it ` +
+            'cannot be read (was the key table restored from another database?)',
+        );
+      }
+    }
+    return found;
+  }
+
+  /** The key id of each beneficiary reference, making keys for the ones that have none. */
+  async function keyIdsFor(refs: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const lookUp = async (wanted: readonly string[]) => {
+      if (wanted.length === 0) return;
+      const { rows } = await sql.query<KeyRow>(
+        `SELECT key_id, beneficiary_ref, master_key_id, sealed_key FROM beneficiary_keys
+         WHERE beneficiary_ref = ANY($1::text[])`,
+        [wanted],
+      );
+      for (const row of rows) {
+        remember(row);
+        if (row.beneficiary_ref !== null) found.set(row.beneficiary_ref, row.key_id);
+      }
+    };
+    const unique = [...new Set(refs)];
+    await lookUp(unique.filter((ref) => !cached(ref)));
+    const toMake = unique.filter((ref) => !found.has(ref));
+    if (toMake.length > 0) {
+      const made = toMake.map(() => ulid());
+      await sql.query(
+        `INSERT INTO beneficiary_keys (key_id, beneficiary_ref, master_key_id, sealed_key)
+         SELECT key_id, ref, $3, sealed
+         FROM unnest($1::text[], $2::text[], $4::text[]) AS r(key_id, ref, sealed)
+         ON CONFLICT (beneficiary_ref) DO NOTHING`,
+        [
+          made,
+          toMake,
+          sealer.keyId,
+          made.map((keyId) =>
+            sealer.seal(randomBytes(DATA_KEY_BYTES).toString('base64'), keyBoundTo(keyId)),
+          ),
+        ],
+      );
+      // Read back: a concurrent writer may have made some of them first.
+      await lookUp(toMake);
+    }
+    return found;
+
+    function cached(ref: string): boolean {
+      const keyId = keyIdsByRef.get(ref);
+      if (keyId === undefined || keys.get(keyId) === undefined) return false;
+      found.set(ref, keyId);
+      return true;
+    }
+  }
+
+  return {
+    async seal(records: readonly RecordToSeal[]) {
+      const refs = records.map((record) =>
+        record.beneficiaryKey === undefined ? refOf(record.personal.beneficiaryId) : undefined,
+      );
+      const byRef = await keyIdsFor(refs.filter((ref): ref is string => ref !== undefined));
+      const keyIds = records.map((record, index) => {
+        const ref = refs[index];
+        const keyId = ref === undefined ? record.beneficiaryKey : byRef.get(ref);
+        if (keyId === undefined) throw new Error(`no key was made for payment ${record.paymentId}`);
+        return keyId;
+      });
+      const dataKeys = await keysById(keyIds);
+      return records.map((record, index): SealedPersonalFields | undefined => {
+        const keyId = keyIds[index] as string;
+        const key = dataKeys.get(keyId);
+        if (key === undefined || key === null) return undefined;
+        const plaintext = JSON.stringify(record.personal);
+        const sealed = sealWith(key, plaintext, recordBoundTo(keyId, record.paymentId));
+        return { beneficiaryKey: keyId, sealed };
+      });
+    },
+    async open(records: readonly RecordToOpen[]) {
+      const dataKeys = await keysById(records.map((record) => record.beneficiaryKey));
+      return records.map((record): PersonalFields | undefined => {
+        const key = dataKeys.get(record.beneficiaryKey);
+        if (key === undefined || key === null) return undefined;
+        const boundTo = recordBoundTo(record.beneficiaryKey, record.paymentId);
+        return JSON.parse(unsealWith(key, record.sealed, boundTo)) as PersonalFields;
+      });
+    },
+    async keyOf(beneficiaryId) {
+      const { rows } = await sql.query<{ key_id: string }>(
+        'SELECT key_id FROM beneficiary_keys WHERE beneficiary_ref = $1',
+        [refOf(beneficiaryId)],
+      );
+      return rows[0]?.key_id;
+    },
+    async destroy(beneficiaryKey) {
+      const { rowCount } = await sql.query(
+        `UPDATE beneficiary_keys
+         SET beneficiary_ref = NULL, master_key_id = NULL, sealed_key = NULL, erased_at = now()
+         WHERE key_id = $1 AND erased_at IS NULL`,
+        [beneficiaryKey],
+      );
+      if (rowCount > 0) keys.set(beneficiaryKey, null);
+      else keys.delete(beneficiaryKey);
+      keyIdsByRef.deleteWhere((keyId) => keyId === beneficiaryKey);
+      return rowCount > 0;
+    },
+  };
+}
+
+function openDataKey(row: KeyRow, sealer: Sealer): DataKey {
+  if (row.sealed_key === null) return null;
+  if (row.master_key_id !== sealer.keyId) {
+    throw new Error(
+      `beneficiary key ${row.key_id} is sealed under another master key: SECRETS_KEY changed ` +
+        'without npm run rotate-secrets-key',
+    );
+  }
+  return Buffer.from(sealer.unseal(row.sealed_key, keyBoundTo(row.key_id)), 'base64');
+}
+
+/** The reference key, made (random) and kept sealed on first use. */
+async function referenceKey(sql: SqlExecutor, sealer: Sealer): Promise<Buffer> {
+  await sql.query(
+    `INSERT INTO beneficiary_ref_key (master_key_id, sealed) VALUES ($1, $2)
+     ON CONFLICT (id) DO NOTHING`,
+    [sealer.keyId, sealer.seal(randomBytes(DATA_KEY_BYTES).toString('base64'), REF_KEY_BOUND_TO)],
+  );
+  const { rows } = await sql.query<{ master_key_id: string; sealed: string }>(
+    'SELECT master_key_id, sealed FROM beneficiary_ref_key',
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error('the beneficiary reference key was not kept');
+  if (row.master_key_id !== sealer.keyId) {
+    throw new Error(
+      'the beneficiary reference key is sealed under another master key: SECRETS_KEY changed ' +
+        'without npm run rotate-secrets-key',
+    );
+  }
+  return Buffer.from(sealer.unseal(row.sealed, REF_KEY_BOUND_TO), 'base64');
+}
+
+async function refuseForeignKeys(sql: SqlExecutor, sealer: Sealer): Promise<void> {
+  const { rows } = await sql.query<{ count: string }>(
+    `SELECT count(*)::text AS count FROM beneficiary_keys
+     WHERE master_key_id IS NOT NULL AND master_key_id <> $1`,
+    [sealer.keyId],
+  );
+  const count = Number(rows[0]?.count ?? '0');
+  if (count > 0) {
+    throw new Error(
+      `${count} beneficiary key(s) are sealed under another master key: SECRETS_KEY (or ` +
+        'SECRETS_KEY_FILE, or DATA_DIR/secrets-key) changed without npm run rotate-secrets-key',
+    );
+  }
+}
+
+/** Rows re-sealed per statement during a rotation. */
+const RESEAL_PAGE = 1_000;
+
+/**
+ * Re-seals the reference key and every beneficiary key sealed under `from` under `to`, a page at
+ * a time, inside the caller's transaction. Keys already under `to` are left as they are (a
+ * rotation can be run again); a key under neither stops it. Answers how many keys it re-sealed.
+ */
+export async function resealBeneficiaryKeys(
+  tx: SqlExecutor,
+  from: Sealer,
+  to: Sealer,
+): Promise<{ resealed: number }> {
+  const refKey = await tx.query<{ master_key_id: string; sealed: string }>(
+    'SELECT master_key_id, sealed FROM beneficiary_ref_key FOR UPDATE',
+  );
+  const refRow = refKey.rows[0];
+  if (refRow !== undefined && refRow.master_key_id !== to.keyId) {
+    const plaintext = unsealUnder(from, refRow.master_key_id, refRow.sealed, REF_KEY_BOUND_TO);
+    await tx.query('UPDATE beneficiary_ref_key SET master_key_id = $1, sealed = $2', [
+      to.keyId,
+      to.seal(plaintext, REF_KEY_BOUND_TO),
+    ]);
+  }
+  let resealed = 0;
+  for (;;) {
+    const { rows } = await tx.query<{ key_id: string; master_key_id: string; sealed_key: string }>(
+      `SELECT key_id, master_key_id, sealed_key FROM beneficiary_keys
+       WHERE sealed_key IS NOT NULL AND master_key_id <> $1
+       ORDER BY key_id LIMIT ${RESEAL_PAGE} FOR UPDATE`,
+      [to.keyId],
+    );
+    if (rows.length === 0) return { resealed };
+    const sealed = rows.map((row) =>
+      to.seal(
+        unsealUnder(from, row.master_key_id, row.sealed_key, keyBoundTo(row.key_id)),
+        keyBoundTo(row.key_id),
+      ),
+    );
+    await tx.query(
+      `UPDATE beneficiary_keys k SET master_key_id = $3, sealed_key = r.sealed
+       FROM unnest($1::text[], $2::text[]) AS r(key_id, sealed) WHERE k.key_id = r.key_id`,
+      [rows.map((row) => row.key_id), sealed, to.keyId],
+    );
+    resealed += rows.length;
+  }
+}
+
+function unsealUnder(from: Sealer, keyId: string, sealed: string, boundTo: string): string {
+  if (keyId !== from.keyId)
+    throw new Error(`a beneficiary key is sealed under unknown key ${keyId}`);
+  return from.unseal(sealed, boundTo);
+}
+
+/** A bounded map whose entries expire: the oldest entry goes first when it is full. */
+class ExpiringCache<Key, Value> {
+  readonly #entries = new Map<Key, { readonly value: Value; readonly at: number }>();
+
+  get(key: Key): Value | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (Date.now() - entry.at > KEY_CACHE_TTL_MS) return undefined;
+    this.#entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(key: Key, value: Value): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, { value, at: Date.now() });
+    if (this.#entries.size > CACHE_ENTRIES) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+  }
+
+  delete(key: Key): void {
+    this.#entries.delete(key);
+  }
+
+  deleteWhere(test: (value: Value) => boolean): void {
+    for (const [key, entry] of this.#entries) if (test(entry.value)) this.#entries.delete(key);
+  }
+}
