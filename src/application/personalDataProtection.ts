@@ -1,3 +1,4 @@
+import { optional } from '../domain/optional.js';
 import {
   ERASED_FIELDS,
   holdsPersonalData,
@@ -72,7 +73,7 @@ async function sealAll(vault: PersonalDataVault, events: readonly NewEvent[]): P
       next += 1;
       // A key destroyed since the record was read: the beneficiary is erased meanwhile.
       if (seal === undefined) {
-        return { ...rest, ...ERASED_FIELDS, beneficiaryKey: record.beneficiaryKey };
+        return { ...rest, ...ERASED_FIELDS, ...optional('beneficiaryKey', record.beneficiaryKey) };
       }
       return { ...rest, beneficiaryKey: seal.beneficiaryKey, sealed: seal.sealed };
     });

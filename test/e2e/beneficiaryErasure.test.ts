@@ -18,6 +18,7 @@ import {
   DFSP_IDS,
   type DfspId,
   FAST_DISPATCH,
+  openTenShillingBatch,
   registerProgramme,
   secretOf,
 } from './disbursement.js';
@@ -114,20 +115,7 @@ describe('erasing a beneficiary', () => {
     cycle: string,
     approve: boolean,
   ): Promise<{ batchId: string; paymentIds: string[] }> {
-    const { batchId } = await expectCall<{ batchId: string }>(
-      service,
-      'operator',
-      'POST',
-      '/v1/batches',
-      201,
-      {
-        programId: 'CT-OVC',
-        cycleId: cycle,
-        currency: 'KES',
-        declaredCount: payees.length,
-        declaredTotal: `${payees.length * 10}.00`,
-      },
-    );
+    const batchId = await openTenShillingBatch(service, cycle, payees.length);
     const added = await expectCall<{ payments: { paymentId: string }[] }>(
       service,
       'operator',
@@ -361,8 +349,8 @@ describe('erasing a beneficiary', () => {
       expect(await readModelRows(stores.sql)).toBe(live);
     } finally {
       await stores.close();
+      // The service starts again on the same data, for afterAll to stop.
+      service = await startTestService({ ...settings(), LOG_LEVEL: 'silent' });
     }
-    // The service starts again on the same data (afterAll stops it).
-    service = await startTestService({ ...settings(), LOG_LEVEL: 'silent' });
   }, 60_000);
 });

@@ -77,6 +77,29 @@ export interface LoadedBatch {
   readonly totalMinor: bigint;
 }
 
+/** Opens a CT-OVC batch for `cycleId` declaring `count` KES 10.00 payments; answers its id. */
+export async function openTenShillingBatch(
+  service: Reachable,
+  cycleId: string,
+  count: number,
+): Promise<string> {
+  const { batchId } = await expectCall<{ batchId: string }>(
+    service,
+    'operator',
+    'POST',
+    '/v1/batches',
+    201,
+    {
+      programId: 'CT-OVC',
+      cycleId,
+      currency: 'KES',
+      declaredCount: count,
+      declaredTotal: `${count * 10}.00`,
+    },
+  );
+  return batchId;
+}
+
 /** Opens, fills (1,000 a request), submits and approves a batch of `count` KES payments. */
 export async function loadAndApproveBatch(
   service: Reachable,

@@ -3,7 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
-import { callbackUrlOf, FAST_DISPATCH, secretOf, simulatorLedger } from './disbursement.js';
+import {
+  callbackUrlOf,
+  FAST_DISPATCH,
+  openTenShillingBatch,
+  secretOf,
+  simulatorLedger,
+} from './disbursement.js';
 import { call, eventually, expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
@@ -310,20 +316,7 @@ async function submitBatch(
   provider: string,
   count: number,
 ): Promise<{ batchId: string; paymentIds: string[] }> {
-  const { batchId } = await expectCall<{ batchId: string }>(
-    service,
-    'operator',
-    'POST',
-    '/v1/batches',
-    201,
-    {
-      programId: 'CT-OVC',
-      cycleId,
-      currency: 'KES',
-      declaredCount: count,
-      declaredTotal: `${count * 10}.00`,
-    },
-  );
+  const batchId = await openTenShillingBatch(service, cycleId, count);
   const payments = Array.from({ length: count }, (_, n) => ({
     reference: `r-${n}`,
     beneficiaryId: `b-${n}`,

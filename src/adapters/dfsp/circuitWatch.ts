@@ -10,6 +10,7 @@ import type { LedgerStreams } from '../../application/ledgerStreams.js';
 import type { Logger } from '../../application/logger.js';
 import { loadRoutingContext } from '../../application/routingContext.js';
 import type { DfspToSendTo, WorkQueue } from '../../application/workQueue.js';
+import { isErased } from '../../domain/personalData.js';
 import { createCircuitBreakers } from './circuitBreaker.js';
 import { endpointOf } from './dfspDirectory.js';
 import type { DispatcherSettings } from './dispatcherSettings.js';
@@ -83,7 +84,8 @@ export function createCircuitWatch(deps: CircuitWatchDeps) {
     const moved = await mapInChunks(ids, STREAM_CONCURRENCY, async (paymentId) => {
       const { state } = await streams.payments.load(paymentId);
       const payment = state.instructed;
-      if (state.status !== 'routed' || payment === undefined) return 0;
+      // An erased beneficiary's payment goes nowhere: the next sending cancels it.
+      if (state.status !== 'routed' || payment === undefined || isErased(payment)) return 0;
       const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
       const command = { type: 'RoutePayment' as const, decision };
       const { appended } = await streams.payments(paymentId, command, context(paymentId));

@@ -1,5 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { ulid } from 'ulid';
+import { createHmac } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
 import type {
   PersonalDataVault,
   RecordToOpen,
@@ -8,7 +8,7 @@ import type {
 } from '../../application/personalDataVault.js';
 import type { MigrationSet, SqlExecutor } from '../../application/sqlDatabase.js';
 import type { PersonalFields } from '../../domain/personalData.js';
-import { type Sealer, sealWith, unsealWith } from '../secrets/sealing.js';
+import { pooledRandomBytes, type Sealer, sealWith, unsealWith } from '../secrets/sealing.js';
 
 /**
  * Beneficiaries' keys. Each row is one beneficiary's AES-256 data key, sealed under the master key
@@ -48,8 +48,13 @@ CREATE TABLE beneficiary_ref_key (
 
 const DATA_KEY_BYTES = 32;
 /** Keys kept in memory at most, and for how long: another process's erasure shows within it. */
-const CACHE_ENTRIES = 100_000;
+const KEY_CACHE_ENTRIES = 100_000;
 export const KEY_CACHE_TTL_MS = 5_000;
+/**
+ * Records kept opened (or just sealed) in memory, for as long as keys: every projection, the
+ * batch processor and the next command on a batch read the same events within moments.
+ */
+const RECORD_CACHE_ENTRIES = 20_000;
 
 const keyBoundTo = (keyId: string) => `beneficiary-key:${keyId}`;
 const REF_KEY_BOUND_TO = 'beneficiary-ref-key';
@@ -65,6 +70,12 @@ interface KeyRow {
 /** A data key, or `null` once destroyed. */
 type DataKey = Buffer | null;
 
+/** A record's personal fields in clear, with the key they are sealed under. */
+interface OpenedRecord {
+  readonly beneficiaryKey: string;
+  readonly personal: PersonalFields;
+}
+
 /**
  * The vault on the `beneficiary_keys` table. Makes the reference key on first start, and refuses
  * to start when keys are sealed under another master key (a changed `SECRETS_KEY` without
@@ -78,12 +89,87 @@ export async function createPersonalDataVault(
   sql: SqlExecutor,
   sealer: Sealer,
 ): Promise<PersonalDataVault> {
-  const refKey = await referenceKey(sql, sealer);
+  const table = createKeyTable(sql, sealer, await referenceKey(sql, sealer));
   await refuseForeignKeys(sql, sealer);
-  const keys = new ExpiringCache<string, DataKey>();
-  const keyIdsByRef = new ExpiringCache<string, string>();
-  const refOf = (beneficiaryId: string) =>
-    createHmac('sha256', refKey).update(beneficiaryId, 'utf8').digest('hex');
+  const opened = new ExpiringCache<string, OpenedRecord>(RECORD_CACHE_ENTRIES);
+  const cacheKey = (paymentId: string, sealed: string) => `${paymentId}:${sealed}`;
+  return {
+    async seal(toSeal: readonly RecordToSeal[]) {
+      const refs = toSeal.map((record) =>
+        record.beneficiaryKey === undefined
+          ? table.refOf(record.personal.beneficiaryId)
+          : undefined,
+      );
+      const byRef = await table.keyIdsFor(refs.filter((ref): ref is string => ref !== undefined));
+      const keyIds = toSeal.map((record, index) => {
+        const ref = refs[index];
+        const keyId = ref === undefined ? record.beneficiaryKey : byRef.get(ref);
+        if (keyId === undefined) throw new Error(`no key was made for payment ${record.paymentId}`);
+        return keyId;
+      });
+      const dataKeys = await table.keysById(keyIds);
+      return toSeal.map((record, index): SealedPersonalFields | undefined => {
+        const beneficiaryKey = keyIds[index] as string;
+        const key = dataKeys.get(beneficiaryKey);
+        if (key === undefined || key === null) return undefined;
+        const plaintext = JSON.stringify(record.personal);
+        const sealed = sealWith(key, plaintext, recordBoundTo(beneficiaryKey, record.paymentId));
+        opened.set(cacheKey(record.paymentId, sealed), {
+          beneficiaryKey,
+          personal: record.personal,
+        });
+        return { beneficiaryKey, sealed };
+      });
+    },
+    async open(toOpen: readonly RecordToOpen[]) {
+      const hits = toOpen.map((record) => {
+        const hit = opened.get(cacheKey(record.paymentId, record.sealed));
+        return hit?.beneficiaryKey === record.beneficiaryKey ? hit.personal : undefined;
+      });
+      const missed = toOpen.filter((_record, index) => hits[index] === undefined);
+      const dataKeys = await table.keysById(missed.map((record) => record.beneficiaryKey));
+      return toOpen.map((record, index): PersonalFields | undefined => {
+        const hit = hits[index];
+        if (hit !== undefined) return hit;
+        const { beneficiaryKey, paymentId, sealed } = record;
+        const key = dataKeys.get(beneficiaryKey);
+        if (key === undefined || key === null) return undefined;
+        const plaintext = unsealWith(key, sealed, recordBoundTo(beneficiaryKey, paymentId));
+        const personal = JSON.parse(plaintext) as PersonalFields;
+        opened.set(cacheKey(paymentId, sealed), { beneficiaryKey, personal });
+        return personal;
+      });
+    },
+    async keyOf(beneficiaryId) {
+      const { rows } = await sql.query<{ key_id: string }>(
+        'SELECT key_id FROM beneficiary_keys WHERE beneficiary_ref = $1',
+        [table.refOf(beneficiaryId)],
+      );
+      return rows[0]?.key_id;
+    },
+    async destroy(beneficiaryKey) {
+      const { rowCount } = await sql.query(
+        `UPDATE beneficiary_keys
+         SET beneficiary_ref = NULL, master_key_id = NULL, sealed_key = NULL, erased_at = now()
+         WHERE key_id = $1 AND erased_at IS NULL`,
+        [beneficiaryKey],
+      );
+      table.forget(beneficiaryKey, rowCount > 0);
+      opened.deleteWhere((record) => record.beneficiaryKey === beneficiaryKey);
+      return rowCount > 0;
+    },
+  };
+}
+
+/**
+ * The rows of `beneficiary_keys` behind caches: data keys by key id, key ids by beneficiary
+ * reference, each read (or made) a page at a time.
+ */
+function createKeyTable(sql: SqlExecutor, sealer: Sealer, refKey: Buffer) {
+  const keys = new ExpiringCache<string, DataKey>(KEY_CACHE_ENTRIES);
+  const keyIdsByRef = new ExpiringCache<string, string>(KEY_CACHE_ENTRIES);
+  // Monotonic: one random draw per millisecond, not one per key (ulid draws each character).
+  const newKeyId = monotonicFactory();
 
   const remember = (row: KeyRow): DataKey => {
     const key = openDataKey(row, sealer);
@@ -101,20 +187,19 @@ export async function createPersonalDataVault(
       if (key === undefined) missing.push(keyId);
       else found.set(keyId, key);
     }
-    if (missing.length > 0) {
-      const { rows } = await sql.query<KeyRow>(
-        `SELECT key_id, beneficiary_ref, master_key_id, sealed_key FROM beneficiary_keys
-         WHERE key_id = ANY($1::text[])`,
-        [missing],
+    if (missing.length === 0) return found;
+    const { rows } = await sql.query<KeyRow>(
+      `SELECT key_id, beneficiary_ref, master_key_id, sealed_key FROM beneficiary_keys
+       WHERE key_id = ANY($1::text[])`,
+      [missing],
+    );
+    for (const row of rows) found.set(row.key_id, remember(row));
+    const unknown = missing.find((keyId) => !found.has(keyId));
+    if (unknown !== undefined) {
+      throw new Error(
+        `beneficiary key ${unknown} is not in beneficiary_keys: personal data sealed under it ` +
+          'cannot be read (was the key table restored from another database?)',
       );
-      for (const row of rows) found.set(row.key_id, remember(row));
-      const unknown = missing.find((keyId) => !found.has(keyId));
-      if (unknown !== undefined) {
-        throw new Error(
-          `beneficiary key ${unknown} is not in beneficiary_keys: personal data sealed under it ` +
-            'cannot be read (was the key table restored from another database?)',
-        );
-      }
     }
     return found;
   }
@@ -135,86 +220,43 @@ export async function createPersonalDataVault(
       }
     };
     const unique = [...new Set(refs)];
-    await lookUp(unique.filter((ref) => !cached(ref)));
-    const toMake = unique.filter((ref) => !found.has(ref));
-    if (toMake.length > 0) {
-      const made = toMake.map(() => ulid());
-      await sql.query(
-        `INSERT INTO beneficiary_keys (key_id, beneficiary_ref, master_key_id, sealed_key)
-         SELECT key_id, ref, $3, sealed
-         FROM unnest($1::text[], $2::text[], $4::text[]) AS r(key_id, ref, sealed)
-         ON CONFLICT (beneficiary_ref) DO NOTHING`,
-        [
-          made,
-          toMake,
-          sealer.keyId,
-          made.map((keyId) =>
-            sealer.seal(randomBytes(DATA_KEY_BYTES).toString('base64'), keyBoundTo(keyId)),
-          ),
-        ],
-      );
-      // Read back: a concurrent writer may have made some of them first.
-      await lookUp(toMake);
-    }
-    return found;
-
-    function cached(ref: string): boolean {
+    for (const ref of unique) {
       const keyId = keyIdsByRef.get(ref);
-      if (keyId === undefined || keys.get(keyId) === undefined) return false;
-      found.set(ref, keyId);
-      return true;
+      if (keyId !== undefined && keys.get(keyId) !== undefined) found.set(ref, keyId);
     }
+    await lookUp(unique.filter((ref) => !found.has(ref)));
+    const toMake = unique.filter((ref) => !found.has(ref));
+    if (toMake.length === 0) return found;
+    const made = toMake.map(() => newKeyId());
+    await sql.query(
+      `INSERT INTO beneficiary_keys (key_id, beneficiary_ref, master_key_id, sealed_key)
+       SELECT key_id, ref, $3, sealed
+       FROM unnest($1::text[], $2::text[], $4::text[]) AS r(key_id, ref, sealed)
+       ON CONFLICT (beneficiary_ref) DO NOTHING`,
+      [
+        made,
+        toMake,
+        sealer.keyId,
+        made.map((keyId) =>
+          sealer.seal(pooledRandomBytes(DATA_KEY_BYTES).toString('base64'), keyBoundTo(keyId)),
+        ),
+      ],
+    );
+    // Read back: a concurrent writer may have made some of them first.
+    await lookUp(toMake);
+    return found;
   }
 
   return {
-    async seal(records: readonly RecordToSeal[]) {
-      const refs = records.map((record) =>
-        record.beneficiaryKey === undefined ? refOf(record.personal.beneficiaryId) : undefined,
-      );
-      const byRef = await keyIdsFor(refs.filter((ref): ref is string => ref !== undefined));
-      const keyIds = records.map((record, index) => {
-        const ref = refs[index];
-        const keyId = ref === undefined ? record.beneficiaryKey : byRef.get(ref);
-        if (keyId === undefined) throw new Error(`no key was made for payment ${record.paymentId}`);
-        return keyId;
-      });
-      const dataKeys = await keysById(keyIds);
-      return records.map((record, index): SealedPersonalFields | undefined => {
-        const keyId = keyIds[index] as string;
-        const key = dataKeys.get(keyId);
-        if (key === undefined || key === null) return undefined;
-        const plaintext = JSON.stringify(record.personal);
-        const sealed = sealWith(key, plaintext, recordBoundTo(keyId, record.paymentId));
-        return { beneficiaryKey: keyId, sealed };
-      });
-    },
-    async open(records: readonly RecordToOpen[]) {
-      const dataKeys = await keysById(records.map((record) => record.beneficiaryKey));
-      return records.map((record): PersonalFields | undefined => {
-        const key = dataKeys.get(record.beneficiaryKey);
-        if (key === undefined || key === null) return undefined;
-        const boundTo = recordBoundTo(record.beneficiaryKey, record.paymentId);
-        return JSON.parse(unsealWith(key, record.sealed, boundTo)) as PersonalFields;
-      });
-    },
-    async keyOf(beneficiaryId) {
-      const { rows } = await sql.query<{ key_id: string }>(
-        'SELECT key_id FROM beneficiary_keys WHERE beneficiary_ref = $1',
-        [refOf(beneficiaryId)],
-      );
-      return rows[0]?.key_id;
-    },
-    async destroy(beneficiaryKey) {
-      const { rowCount } = await sql.query(
-        `UPDATE beneficiary_keys
-         SET beneficiary_ref = NULL, master_key_id = NULL, sealed_key = NULL, erased_at = now()
-         WHERE key_id = $1 AND erased_at IS NULL`,
-        [beneficiaryKey],
-      );
-      if (rowCount > 0) keys.set(beneficiaryKey, null);
-      else keys.delete(beneficiaryKey);
-      keyIdsByRef.deleteWhere((keyId) => keyId === beneficiaryKey);
-      return rowCount > 0;
+    keysById,
+    keyIdsFor,
+    refOf: (beneficiaryId: string) =>
+      createHmac('sha256', refKey).update(beneficiaryId, 'utf8').digest('hex'),
+    /** Drops a key from the caches: destroyed (remembered so), or never there. */
+    forget(keyId: string, destroyed: boolean) {
+      if (destroyed) keys.set(keyId, null);
+      else keys.delete(keyId);
+      keyIdsByRef.deleteWhere((cached) => cached === keyId);
     },
   };
 }
@@ -235,7 +277,10 @@ async function referenceKey(sql: SqlExecutor, sealer: Sealer): Promise<Buffer> {
   await sql.query(
     `INSERT INTO beneficiary_ref_key (master_key_id, sealed) VALUES ($1, $2)
      ON CONFLICT (id) DO NOTHING`,
-    [sealer.keyId, sealer.seal(randomBytes(DATA_KEY_BYTES).toString('base64'), REF_KEY_BOUND_TO)],
+    [
+      sealer.keyId,
+      sealer.seal(pooledRandomBytes(DATA_KEY_BYTES).toString('base64'), REF_KEY_BOUND_TO),
+    ],
   );
   const { rows } = await sql.query<{ master_key_id: string; sealed: string }>(
     'SELECT master_key_id, sealed FROM beneficiary_ref_key',
@@ -324,6 +369,8 @@ function unsealUnder(from: Sealer, keyId: string, sealed: string, boundTo: strin
 class ExpiringCache<Key, Value> {
   readonly #entries = new Map<Key, { readonly value: Value; readonly at: number }>();
 
+  constructor(readonly capacity: number) {}
+
   get(key: Key): Value | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
@@ -336,7 +383,7 @@ class ExpiringCache<Key, Value> {
   set(key: Key, value: Value): void {
     this.#entries.delete(key);
     this.#entries.set(key, { value, at: Date.now() });
-    if (this.#entries.size > CACHE_ENTRIES) {
+    if (this.#entries.size > this.capacity) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }

@@ -51,7 +51,7 @@ export function createSealer(masterKey: Buffer): Sealer {
  * of nonce, ciphertext and tag.
  */
 export function sealWith(key: Buffer, plaintext: string, boundTo: string): string {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = pooledRandomBytes(NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(boundTo, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
@@ -67,6 +67,28 @@ export function unsealWith(key: Buffer, sealed: string, boundTo: string): string
   decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
   const body = bytes.subarray(NONCE_BYTES, bytes.length - TAG_BYTES);
   return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+}
+
+/** Random bytes drawn from the system's CSPRNG a pool at a time. */
+const RANDOM_POOL_BYTES = 64 * 1024;
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+/**
+ * `size` bytes from the CSPRNG, a copy of a slice of a pool refilled when spent: sealing a batch
+ * of 1,000 payments takes thousands of nonces and keys, and one system call each (as
+ * `randomBytes` makes) cost more than the encryption itself.
+ */
+export function pooledRandomBytes(size: number): Buffer {
+  if (size > RANDOM_POOL_BYTES) return randomBytes(size);
+  if (randomOffset + size > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomOffset = 0;
+  }
+  const bytes = Buffer.from(randomPool.subarray(randomOffset, randomOffset + size));
+  randomPool.fill(0, randomOffset, randomOffset + size);
+  randomOffset += size;
+  return bytes;
 }
 
 function derive(masterKey: Buffer, label: string): Buffer {
