@@ -63,6 +63,7 @@ export async function openStores(
     },
     async close() {
       await events.close();
+      await personalData.close();
       await sql.close();
     },
   };

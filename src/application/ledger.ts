@@ -36,7 +36,7 @@ export function createLedgerCommands(deps: {
   readonly dfspUrlPolicy?: DfspUrlPolicy;
 }): LedgerCommands {
   const { store } = deps;
-  const streams = ledgerStreams(store);
+  const streams = ledgerStreams(store, { keepBatches: true });
   const newId = monotonicFactory();
   const succeededPayments = deps.succeededPayments ?? (async () => []);
   return {

@@ -81,29 +81,27 @@ async function sealAll(vault: PersonalDataVault, events: readonly NewEvent[]): P
   });
 }
 
-/** Opens the sealed records of a page of events, in one call to the vault. */
+/** Opens the sealed records of a page of events: their keys loaded in one call to the vault. */
 async function openAll(
   vault: PersonalDataVault,
   events: readonly RecordedEvent[],
 ): Promise<RecordedEvent[]> {
-  const toOpen: RecordToOpen[] = [];
+  const keys = new Set<string>();
   for (const event of events) {
     for (const record of personalRecordsOf(event.type, event.data)) {
       const sealed = sealedPart(record);
-      if (sealed !== undefined) toOpen.push(sealed);
+      if (sealed !== undefined) keys.add(sealed.beneficiaryKey);
     }
   }
-  if (toOpen.length === 0) return [...events];
-  const opened = await vault.open(toOpen);
-  let next = 0;
+  if (keys.size === 0) return [...events];
+  const open = await vault.opener([...keys]);
   return events.map((event) => {
     if (!holdsPersonalData(event.type)) return event;
     const records = personalRecordsOf(event.type, event.data).map((record) => {
-      if (sealedPart(record) === undefined) return record;
+      const sealed = sealedPart(record);
+      if (sealed === undefined) return record;
       const { sealed: _sealed, ...rest } = record;
-      const personal = opened[next] ?? ERASED_FIELDS;
-      next += 1;
-      return { ...rest, ...personal };
+      return { ...rest, ...(open(sealed) ?? ERASED_FIELDS) };
     });
     return { ...event, data: withPersonalRecords(event.type, event.data, records) as JsonValue };
   });

@@ -32,10 +32,14 @@ export interface PersonalDataVault {
    */
   seal(records: readonly RecordToSeal[]): Promise<readonly (SealedPersonalFields | undefined)[]>;
   /**
-   * Opens each record; undefined where its key was destroyed (the beneficiary was erased).
-   * Throws when a key was never known here or a ciphertext was altered: that is no erasure.
+   * Loads the keys these records are sealed under (one query for those not in memory) and
+   * answers a synchronous opener for them. The opener answers undefined where the key was
+   * destroyed (the beneficiary was erased), and throws when a ciphertext was altered or moved to
+   * another payment; loading throws for a key never known here: that is no erasure.
    */
-  open(records: readonly RecordToOpen[]): Promise<readonly (PersonalFields | undefined)[]>;
+  opener(
+    beneficiaryKeys: readonly string[],
+  ): Promise<(record: RecordToOpen) => PersonalFields | undefined>;
   /** The key of a beneficiary, if any data of theirs is held (and not erased). */
   keyOf(beneficiaryId: string): Promise<string | undefined>;
   /**
@@ -43,4 +47,6 @@ export interface PersonalDataVault {
    * payment gets a new key. Answers whether it was still there; destroying it again is harmless.
    */
   destroy(beneficiaryKey: string): Promise<boolean>;
+  /** Stops listening for other processes' erasures. */
+  close(): Promise<void>;
 }

@@ -107,6 +107,7 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
   });
   afterAll(async () => {
     await store?.close();
+    await vault?.close();
     await handle?.close();
   });
 

@@ -11,7 +11,7 @@ import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEv
 import { createSealer, type Sealer } from '../../src/adapters/secrets/sealing.js';
 import type { EventStore } from '../../src/application/eventStore.js';
 import { protectPersonalData } from '../../src/application/personalDataProtection.js';
-import type { PersonalDataVault } from '../../src/application/personalDataVault.js';
+import type { PersonalDataVault, RecordToOpen } from '../../src/application/personalDataVault.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import { createMigratedPglite } from '../support/databases.js';
 
@@ -27,6 +27,12 @@ const context = {
   correlationId: 'c',
   causationId: null,
 };
+/** Opens records as the event store does: their keys loaded at once, then each record. */
+async function openAll(vault: PersonalDataVault, records: readonly RecordToOpen[]) {
+  const open = await vault.opener(records.map((record) => record.beneficiaryKey));
+  return records.map(open);
+}
+
 const JANE = { beneficiaryId: 'NID-1985-0042', payeeFa: 'account:100200300@bank-a' };
 
 describe('personal data vault', () => {
@@ -40,7 +46,10 @@ describe('personal data vault', () => {
     sealer = createSealer(randomBytes(32));
     vault = await createPersonalDataVault(db, sealer);
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => {
+    await vault?.close();
+    await db?.close();
+  });
 
   const tableText = async () =>
     JSON.stringify((await db.query('SELECT * FROM beneficiary_keys')).rows);
@@ -56,7 +65,8 @@ describe('personal data vault', () => {
     expect(sealed[2]?.beneficiaryKey).not.toBe(sealed[0]?.beneficiaryKey);
     expect(JSON.stringify(sealed)).not.toContain('Jane');
     expect(await tableText()).not.toContain('NID-1985-0042');
-    const opened = await vault.open(
+    const opened = await openAll(
+      vault,
       sealed.map((record, index) => ({
         paymentId: paymentIds[index] ?? '',
         beneficiaryKey: record?.beneficiaryKey ?? '',
@@ -75,11 +85,11 @@ describe('personal data vault', () => {
     const bytes = Buffer.from(record.sealed, 'base64');
     bytes[20] = (bytes[20] ?? 0) ^ 1;
     const altered = { ...record, paymentId, sealed: bytes.toString('base64') };
-    await expect(vault.open([altered])).rejects.toThrow();
-    await expect(vault.open([{ ...record, paymentId: ulid() }])).rejects.toThrow();
-    await expect(vault.open([{ ...record, paymentId, beneficiaryKey: ulid() }])).rejects.toThrow(
-      /not in beneficiary_keys/,
-    );
+    await expect(openAll(vault, [altered])).rejects.toThrow();
+    await expect(openAll(vault, [{ ...record, paymentId: ulid() }])).rejects.toThrow();
+    await expect(
+      openAll(vault, [{ ...record, paymentId, beneficiaryKey: ulid() }]),
+    ).rejects.toThrow(/not in beneficiary_keys/);
   });
 
   it('reads a destroyed key as erased, and gives the beneficiary a new key afterwards', async () => {
@@ -89,7 +99,7 @@ describe('personal data vault', () => {
     if (record === undefined) throw new Error('not sealed');
     expect(await vault.destroy(record.beneficiaryKey)).toBe(true);
     expect(await vault.destroy(record.beneficiaryKey)).toBe(false);
-    expect(await vault.open([{ ...record, paymentId }])).toEqual([undefined]);
+    expect(await openAll(vault, [{ ...record, paymentId }])).toEqual([undefined]);
     expect(await vault.keyOf(personal.beneficiaryId)).toBeUndefined();
     // Sealing again under the destroyed key (a fan-out of an erased line): written erased.
     expect(
@@ -112,8 +122,9 @@ describe('personal data vault', () => {
     const { resealed } = await db.transaction((tx) => resealBeneficiaryKeys(tx, sealer, next));
     expect(resealed).toBeGreaterThan(0);
     await expect(createPersonalDataVault(db, sealer)).rejects.toThrow(/another master key/);
+    await vault.close();
     const rotated = await createPersonalDataVault(db, next);
-    expect(await rotated.open([{ ...record, paymentId }])).toEqual([JANE]);
+    expect(await openAll(rotated, [{ ...record, paymentId }])).toEqual([JANE]);
     expect(await rotated.keyOf(JANE.beneficiaryId)).toBe(record.beneficiaryKey);
     expect(await db.transaction((tx) => resealBeneficiaryKeys(tx, sealer, next))).toEqual({
       resealed: 0,
@@ -136,7 +147,10 @@ describe('an event store protecting personal data', () => {
     raw = createPostgresEventStore(db);
     store = protectPersonalData(raw, vault);
   });
-  afterAll(async () => db?.close());
+  afterAll(async () => {
+    await vault?.close();
+    await db?.close();
+  });
 
   it('writes sealed records, reads them as decided, and as erased once the key is gone', async () => {
     const batchId = ulid();

@@ -84,7 +84,8 @@ export async function createMigratedPostgres(): Promise<{
 
 /**
  * The event log on `db` as the service opens it: personal data sealed under beneficiaries' keys
- * kept in the same database (migrated here), under a random master key.
+ * kept in the same database (migrated here), under a random master key. Close the vault before
+ * the database: it listens for erasures.
  */
 export async function protectedEventStore(
   db: SqlDatabase,

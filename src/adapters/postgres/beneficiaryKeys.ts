@@ -2,11 +2,10 @@ import { createHmac } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type {
   PersonalDataVault,
-  RecordToOpen,
   RecordToSeal,
   SealedPersonalFields,
 } from '../../application/personalDataVault.js';
-import type { MigrationSet, SqlExecutor } from '../../application/sqlDatabase.js';
+import type { MigrationSet, SqlDatabase, SqlExecutor } from '../../application/sqlDatabase.js';
 import type { PersonalFields } from '../../domain/personalData.js';
 import { pooledRandomBytes, type Sealer, sealWith, unsealWith } from '../secrets/sealing.js';
 
@@ -47,14 +46,21 @@ CREATE TABLE beneficiary_ref_key (
 };
 
 const DATA_KEY_BYTES = 32;
-/** Keys kept in memory at most, and for how long: another process's erasure shows within it. */
-const KEY_CACHE_ENTRIES = 100_000;
-export const KEY_CACHE_TTL_MS = 5_000;
+/** Data keys kept in memory at most (about 30 MB): a batch's, from its loading to its end. */
+const KEY_CACHE_ENTRIES = 200_000;
 /**
- * Records kept opened (or just sealed) in memory, for as long as keys: every projection, the
- * batch processor and the next command on a batch read the same events within moments.
+ * Records kept opened (or just sealed) in memory: every projection, the batch processor and the
+ * next command on a payment read the same events within moments.
  */
-const RECORD_CACHE_ENTRIES = 20_000;
+const RECORD_CACHE_ENTRIES = 10_000;
+/**
+ * How long anything is kept in memory. An erasure clears every process's caches at once (NOTIFY
+ * on {@link ERASURE_CHANNEL}); this bounds how long a lost notification could leave a key open,
+ * and is long enough for a batch's keys to last from its loading to its last payment.
+ */
+const CACHE_TTL_MS = 600_000;
+/** Where a process tells the others that it destroyed a key. */
+const ERASURE_CHANNEL = 'beneficiary_key_destroyed';
 
 const keyBoundTo = (keyId: string) => `beneficiary-key:${keyId}`;
 const REF_KEY_BOUND_TO = 'beneficiary-ref-key';
@@ -67,8 +73,13 @@ interface KeyRow {
   readonly sealed_key: string | null;
 }
 
-/** A data key, or `null` once destroyed. */
-type DataKey = Buffer | null;
+/**
+ * A data key as a 32-character latin1 string, or `null` once destroyed. A string is the smallest
+ * thing V8 keeps 32 bytes in: a `KeyObject` costs about 500 bytes, a Buffer pins a shared 8 KB
+ * pool, and the cache holds a key for each of a batch's 100,000 beneficiaries.
+ */
+type DataKey = string | null;
+const keyBytes = (key: string) => Buffer.from(key, 'latin1');
 
 /** A record's personal fields in clear, with the key they are sealed under. */
 interface OpenedRecord {
@@ -86,13 +97,18 @@ interface OpenedRecord {
  * const [sealed] = await vault.seal([{ paymentId, personal: { beneficiaryId, payeeFa } }]);
  */
 export async function createPersonalDataVault(
-  sql: SqlExecutor,
+  sql: SqlDatabase,
   sealer: Sealer,
 ): Promise<PersonalDataVault> {
   const table = createKeyTable(sql, sealer, await referenceKey(sql, sealer));
   await refuseForeignKeys(sql, sealer);
   const opened = new ExpiringCache<string, OpenedRecord>(RECORD_CACHE_ENTRIES);
   const cacheKey = (paymentId: string, sealed: string) => `${paymentId}:${sealed}`;
+  const forgetAll = () => {
+    table.forgetAll();
+    opened.clear();
+  };
+  const unlisten = await sql.listen(ERASURE_CHANNEL, forgetAll);
   return {
     async seal(toSeal: readonly RecordToSeal[]) {
       const refs = toSeal.map((record) =>
@@ -113,7 +129,8 @@ export async function createPersonalDataVault(
         const key = dataKeys.get(beneficiaryKey);
         if (key === undefined || key === null) return undefined;
         const plaintext = JSON.stringify(record.personal);
-        const sealed = sealWith(key, plaintext, recordBoundTo(beneficiaryKey, record.paymentId));
+        const boundTo = recordBoundTo(beneficiaryKey, record.paymentId);
+        const sealed = sealWith(keyBytes(key), plaintext, boundTo);
         opened.set(cacheKey(record.paymentId, sealed), {
           beneficiaryKey,
           personal: record.personal,
@@ -121,24 +138,20 @@ export async function createPersonalDataVault(
         return { beneficiaryKey, sealed };
       });
     },
-    async open(toOpen: readonly RecordToOpen[]) {
-      const hits = toOpen.map((record) => {
-        const hit = opened.get(cacheKey(record.paymentId, record.sealed));
-        return hit?.beneficiaryKey === record.beneficiaryKey ? hit.personal : undefined;
-      });
-      const missed = toOpen.filter((_record, index) => hits[index] === undefined);
-      const dataKeys = await table.keysById(missed.map((record) => record.beneficiaryKey));
-      return toOpen.map((record, index): PersonalFields | undefined => {
-        const hit = hits[index];
-        if (hit !== undefined) return hit;
-        const { beneficiaryKey, paymentId, sealed } = record;
+    async opener(beneficiaryKeys) {
+      const dataKeys = await table.keysById(beneficiaryKeys);
+      return ({ beneficiaryKey, paymentId, sealed }) => {
+        const hit = opened.get(cacheKey(paymentId, sealed));
+        if (hit?.beneficiaryKey === beneficiaryKey) return hit.personal;
         const key = dataKeys.get(beneficiaryKey);
-        if (key === undefined || key === null) return undefined;
-        const plaintext = unsealWith(key, sealed, recordBoundTo(beneficiaryKey, paymentId));
+        if (key === undefined) throw new Error(`beneficiary key ${beneficiaryKey} was not loaded`);
+        if (key === null) return undefined;
+        const boundTo = recordBoundTo(beneficiaryKey, paymentId);
+        const plaintext = unsealWith(keyBytes(key), sealed, boundTo);
         const personal = JSON.parse(plaintext) as PersonalFields;
         opened.set(cacheKey(paymentId, sealed), { beneficiaryKey, personal });
         return personal;
-      });
+      };
     },
     async keyOf(beneficiaryId) {
       const { rows } = await sql.query<{ key_id: string }>(
@@ -154,27 +167,27 @@ export async function createPersonalDataVault(
          WHERE key_id = $1 AND erased_at IS NULL`,
         [beneficiaryKey],
       );
-      table.forget(beneficiaryKey, rowCount > 0);
-      opened.deleteWhere((record) => record.beneficiaryKey === beneficiaryKey);
+      // This process at once; the others when the notification reaches them.
+      forgetAll();
+      if (rowCount > 0) await sql.query(`NOTIFY ${ERASURE_CHANNEL}`);
       return rowCount > 0;
     },
+    close: () => unlisten(),
   };
 }
 
 /**
- * The rows of `beneficiary_keys` behind caches: data keys by key id, key ids by beneficiary
- * reference, each read (or made) a page at a time.
+ * The rows of `beneficiary_keys`, data keys cached by key id, read (or made) a page at a time. Key
+ * ids by beneficiary are not cached: they are looked up once per chunk of payments added.
  */
 function createKeyTable(sql: SqlExecutor, sealer: Sealer, refKey: Buffer) {
   const keys = new ExpiringCache<string, DataKey>(KEY_CACHE_ENTRIES);
-  const keyIdsByRef = new ExpiringCache<string, string>(KEY_CACHE_ENTRIES);
   // Monotonic: one random draw per millisecond, not one per key (ulid draws each character).
   const newKeyId = monotonicFactory();
 
   const remember = (row: KeyRow): DataKey => {
     const key = openDataKey(row, sealer);
     keys.set(row.key_id, key);
-    if (row.beneficiary_ref !== null) keyIdsByRef.set(row.beneficiary_ref, row.key_id);
     return key;
   };
 
@@ -220,11 +233,7 @@ function createKeyTable(sql: SqlExecutor, sealer: Sealer, refKey: Buffer) {
       }
     };
     const unique = [...new Set(refs)];
-    for (const ref of unique) {
-      const keyId = keyIdsByRef.get(ref);
-      if (keyId !== undefined && keys.get(keyId) !== undefined) found.set(ref, keyId);
-    }
-    await lookUp(unique.filter((ref) => !found.has(ref)));
+    await lookUp(unique);
     const toMake = unique.filter((ref) => !found.has(ref));
     if (toMake.length === 0) return found;
     const made = toMake.map(() => newKeyId());
@@ -252,11 +261,9 @@ function createKeyTable(sql: SqlExecutor, sealer: Sealer, refKey: Buffer) {
     keyIdsFor,
     refOf: (beneficiaryId: string) =>
       createHmac('sha256', refKey).update(beneficiaryId, 'utf8').digest('hex'),
-    /** Drops a key from the caches: destroyed (remembered so), or never there. */
-    forget(keyId: string, destroyed: boolean) {
-      if (destroyed) keys.set(keyId, null);
-      else keys.delete(keyId);
-      keyIdsByRef.deleteWhere((cached) => cached === keyId);
+    /** Drops every key from memory: one was destroyed, here or in another process. */
+    forgetAll() {
+      keys.clear();
     },
   };
 }
@@ -269,7 +276,8 @@ function openDataKey(row: KeyRow, sealer: Sealer): DataKey {
         'without npm run rotate-secrets-key',
     );
   }
-  return Buffer.from(sealer.unseal(row.sealed_key, keyBoundTo(row.key_id)), 'base64');
+  const sealed = sealer.unseal(row.sealed_key, keyBoundTo(row.key_id));
+  return Buffer.from(sealed, 'base64').toString('latin1');
 }
 
 /** The reference key, made (random) and kept sealed on first use. */
@@ -375,7 +383,7 @@ class ExpiringCache<Key, Value> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     this.#entries.delete(key);
-    if (Date.now() - entry.at > KEY_CACHE_TTL_MS) return undefined;
+    if (Date.now() - entry.at > CACHE_TTL_MS) return undefined;
     this.#entries.set(key, entry);
     return entry.value;
   }
@@ -389,11 +397,7 @@ class ExpiringCache<Key, Value> {
     }
   }
 
-  delete(key: Key): void {
-    this.#entries.delete(key);
-  }
-
-  deleteWhere(test: (value: Value) => boolean): void {
-    for (const [key, entry] of this.#entries) if (test(entry.value)) this.#entries.delete(key);
+  clear(): void {
+    this.#entries.clear();
   }
 }
