@@ -13,7 +13,7 @@ import type { EventStore } from '../../src/application/eventStore.js';
 import { protectPersonalData } from '../../src/application/personalDataProtection.js';
 import type { PersonalDataVault, RecordToOpen } from '../../src/application/personalDataVault.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
-import { createMigratedPglite } from '../support/databases.js';
+import { createMigratedPglite, createMigratedPostgres, databaseUrl } from '../support/databases.js';
 
 /**
  * Beneficiaries' keys on a real (PGlite) database, and the event store that seals personal data
@@ -114,6 +114,9 @@ describe('personal data vault', () => {
     expect(rows[0]).toMatchObject({ beneficiary_ref: null, sealed_key: null, master_key_id: null });
   });
 
+  it('forgets a key another process destroyed as soon as that process says so', () =>
+    expectErasureSeenElsewhere(db, sealer, vault));
+
   it('keeps every key readable through a rotation of the master key', async () => {
     const paymentId = ulid();
     const [record] = await vault.seal([{ paymentId, personal: JANE }]);
@@ -133,6 +136,49 @@ describe('personal data vault', () => {
     vault = rotated;
   });
 });
+
+describe.skipIf(!databaseUrl)('personal data vaults in two processes, on Postgres', () => {
+  it('forgets a key the other destroyed when told over NOTIFY', async () => {
+    const handle = await createMigratedPostgres();
+    try {
+      await migrate(handle.db, [beneficiaryKeysMigrations]);
+      const sealer = createSealer(randomBytes(32));
+      const vault = await createPersonalDataVault(handle.db, sealer);
+      try {
+        await expectErasureSeenElsewhere(handle.db, sealer, vault);
+      } finally {
+        await vault.close();
+      }
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+/**
+ * Another vault on the same database (another process, as far as caches go) opens a record and
+ * so caches its key; `vault` destroys the key; the other soon reads the record as erased.
+ */
+async function expectErasureSeenElsewhere(
+  db: SqlDatabase,
+  sealer: Sealer,
+  vault: PersonalDataVault,
+): Promise<void> {
+  const other = await createPersonalDataVault(db, sealer);
+  try {
+    const paymentId = ulid();
+    const personal = { beneficiaryId: `NID-TWO-${paymentId}`, payeeFa: 'account:42@bank-a' };
+    const [record] = await vault.seal([{ paymentId, personal }]);
+    if (record === undefined) throw new Error('not sealed');
+    expect(await openAll(other, [{ ...record, paymentId }])).toEqual([personal]);
+    await vault.destroy(record.beneficiaryKey);
+    await expect
+      .poll(async () => (await openAll(other, [{ ...record, paymentId }]))[0], { timeout: 5_000 })
+      .toBeUndefined();
+  } finally {
+    await other.close();
+  }
+}
 
 describe('an event store protecting personal data', () => {
   let db: SqlDatabase;
