@@ -124,7 +124,7 @@ export function commandHandlerFor<Command, Event extends DomainEvent, State>(
 }
 
 /** How long a kept stream state may be used; after that the stream is folded afresh. */
-export const KEPT_STATE_TTL_MS = 60_000;
+const KEPT_STATE_TTL_MS = 60_000;
 
 /** A stream's state folded up to a revision, first folded from the stream's start `at`. */
 interface KeptState<State> {

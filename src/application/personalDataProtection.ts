@@ -54,11 +54,8 @@ async function sealAll(vault: PersonalDataVault, events: readonly NewEvent[]): P
     for (const record of personalRecordsOf(event.type, event.data)) {
       if (isErased(record)) continue;
       const { personal } = splitPersonal(record);
-      toSeal.push({
-        paymentId: record.paymentId,
-        personal,
-        ...(record.beneficiaryKey === undefined ? {} : { beneficiaryKey: record.beneficiaryKey }),
-      });
+      const { paymentId, beneficiaryKey } = record;
+      toSeal.push({ paymentId, personal, ...optional('beneficiaryKey', beneficiaryKey) });
     }
   }
   if (toSeal.length === 0) return [...events];

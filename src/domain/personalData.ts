@@ -20,11 +20,7 @@ export const ERASED = '[erased]';
 /** Who cancels an erased beneficiary's payment that a sending finds still unsent. */
 export const ERASURE_ACTOR = 'process:erasure';
 
-/** The personal fields of a record; the optional ones are absent once erased. */
-export const PERSONAL_FIELDS = ['beneficiaryId', 'payeeFa', 'payeeName', 'purpose'] as const;
-export type PersonalField = (typeof PERSONAL_FIELDS)[number];
-
-/** A record's personal fields in clear. */
+/** A record's personal fields in clear; the optional ones are absent once erased. */
 export interface PersonalFields {
   readonly beneficiaryId: string;
   readonly payeeFa: string;
