@@ -47,10 +47,11 @@ describe.skipIf(!databaseUrl)('5,000 payments through faulty DFSPs, on Postgres'
           ...faults,
           '--seed',
           String(11 + index),
-          // bank-a holds every request unanswered for its first 8 s: the dispatcher times out,
+          // bank-a holds every request unanswered for its first 15 s (counted from its start, so
+          // long enough to outlast loading the batch on a busy machine): the dispatcher times out,
           // opens its circuit, moves its queue to the fallbacks, and settles the doubtful later.
           ...(dfspId === 'bank-a'
-            ? ['--down-from-ms', '0', '--down-for-ms', '8000', '--down-mode', 'hang']
+            ? ['--down-from-ms', '0', '--down-for-ms', '15000', '--down-mode', 'hang']
             : []),
         ]),
       ),
