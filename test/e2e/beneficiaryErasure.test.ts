@@ -18,9 +18,9 @@ import {
   DFSP_IDS,
   type DfspId,
   FAST_DISPATCH,
-  openTenShillingBatch,
   registerProgramme,
   secretOf,
+  submitTenShillingBatch,
 } from './disbursement.js';
 import {
   call,
@@ -115,19 +115,21 @@ describe('erasing a beneficiary', () => {
     cycle: string,
     approve: boolean,
   ): Promise<{ batchId: string; paymentIds: string[] }> {
-    const batchId = await openTenShillingBatch(service, cycle, payees.length);
-    const added = await expectCall<{ payments: { paymentId: string }[] }>(
+    const submitted = await submitTenShillingBatch(
       service,
-      'operator',
-      'POST',
-      `/v1/batches/${batchId}/payments`,
-      200,
-      payees.map((payee, n) => ({ reference: `${cycle}-${n}`, amount: '10.00', ...payee })),
+      cycle,
+      payees.map((payee, n) => ({ reference: `${cycle}-${n}`, ...payee })),
     );
-    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
-    if (approve)
-      await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
-    return { batchId, paymentIds: added.payments.map((payment) => payment.paymentId) };
+    if (approve) {
+      await expectCall(
+        service,
+        'approver',
+        'POST',
+        `/v1/batches/${submitted.batchId}/approve`,
+        204,
+      );
+    }
+    return submitted;
   }
 
   const payment = (paymentId: string) =>

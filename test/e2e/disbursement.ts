@@ -77,12 +77,15 @@ export interface LoadedBatch {
   readonly totalMinor: bigint;
 }
 
-/** Opens a CT-OVC batch for `cycleId` declaring `count` KES 10.00 payments; answers its id. */
-export async function openTenShillingBatch(
+/**
+ * Opens a CT-OVC batch for `cycleId`, adds `payments` (each for KES 10.00) and submits it; answers
+ * the batch id and the payment ids in order.
+ */
+export async function submitTenShillingBatch(
   service: Reachable,
   cycleId: string,
-  count: number,
-): Promise<string> {
+  payments: readonly Readonly<Record<string, string>>[],
+): Promise<{ batchId: string; paymentIds: string[] }> {
   const { batchId } = await expectCall<{ batchId: string }>(
     service,
     'operator',
@@ -93,11 +96,20 @@ export async function openTenShillingBatch(
       programId: 'CT-OVC',
       cycleId,
       currency: 'KES',
-      declaredCount: count,
-      declaredTotal: `${count * 10}.00`,
+      declaredCount: payments.length,
+      declaredTotal: `${payments.length * 10}.00`,
     },
   );
-  return batchId;
+  const added = await expectCall<{ payments: { paymentId: string }[] }>(
+    service,
+    'operator',
+    'POST',
+    `/v1/batches/${batchId}/payments`,
+    200,
+    payments.map((payment) => ({ ...payment, amount: '10.00' })),
+  );
+  await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
+  return { batchId, paymentIds: added.payments.map((payment) => payment.paymentId) };
 }
 
 /** Opens, fills (1,000 a request), submits and approves a batch of `count` KES payments. */

@@ -6,9 +6,9 @@ import { type RunningSimulator, startSimulator } from '../../src/simulator/simul
 import {
   callbackUrlOf,
   FAST_DISPATCH,
-  openTenShillingBatch,
   secretOf,
   simulatorLedger,
+  submitTenShillingBatch,
 } from './disbursement.js';
 import { call, eventually, expectCall, startSuiteService, type TestService } from './support.js';
 
@@ -316,23 +316,12 @@ async function submitBatch(
   provider: string,
   count: number,
 ): Promise<{ batchId: string; paymentIds: string[] }> {
-  const batchId = await openTenShillingBatch(service, cycleId, count);
   const payments = Array.from({ length: count }, (_, n) => ({
     reference: `r-${n}`,
     beneficiaryId: `b-${n}`,
     payeeFa: `account:${String(n).padStart(6, '0')}@${provider}`,
-    amount: '10.00',
   }));
-  const added = await expectCall<{ payments: { paymentId: string }[] }>(
-    service,
-    'operator',
-    'POST',
-    `/v1/batches/${batchId}/payments`,
-    200,
-    payments,
-  );
-  await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
-  return { batchId, paymentIds: added.payments.map((payment) => payment.paymentId) };
+  return submitTenShillingBatch(service, cycleId, payments);
 }
 
 /** What the test DFSPs read of a request: the sent references, or the references asked about. */
