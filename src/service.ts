@@ -1,9 +1,16 @@
 import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
+import { createCallbackIntake } from './adapters/dfsp/callbackIntake.js';
 import { createSignatureAuthenticator } from './adapters/dfsp/callbackSignature.js';
+import { createDfspConnections } from './adapters/dfsp/dfspConnections.js';
+import { createDfspTrial } from './adapters/dfsp/dfspTrial.js';
 import { createDispatcher } from './adapters/dfsp/dispatcher.js';
 import { createDispatchMetrics } from './adapters/dfsp/dispatchMetrics.js';
 import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
+import type { FetchFunction } from './adapters/dfsp/httpExchange.js';
+import { createConnectionCatalogue } from './adapters/dfsp/mapped/profiles.js';
+import { SHIPPED_PROFILES } from './adapters/dfsp/mapped/shippedProfiles.js';
+import { createTokenCache } from './adapters/dfsp/outboundAuth.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
 import { createOidcVerifier } from './adapters/oidc/jwtVerifier.js';
 import { createDfspSecrets, sealPlaintextSecrets } from './adapters/postgres/dfspSecrets.js';
@@ -13,7 +20,8 @@ import { createStatementReader } from './adapters/statements/statementReader.js'
 import { createBatchCompleter } from './application/batchCompleter.js';
 import { batchProcessor } from './application/batchProcessor.js';
 import { completeRecordedErasures } from './application/beneficiaryErasure.js';
-import { callbackSecretInForce } from './application/dfspSecrets.js';
+import type { DfspConnector } from './application/dfspConnector.js';
+import { callbackSecretInForce, connectionInForce } from './application/dfspSecrets.js';
 import type { EventStore } from './application/eventStore.js';
 import { createLedgerCommands } from './application/ledger.js';
 import type { LedgerCommands } from './application/ledgerCommands.js';
@@ -62,9 +70,19 @@ export async function startService(
   }
   const queries = createReadModelQueries(stores.sql);
   const secrets = createDfspSecrets(stores.sql, sealer);
+  const catalogue = createConnectionCatalogue(SHIPPED_PROFILES);
+  const connections = createDfspConnections({
+    connectionOf: connectionInForce(stores.events, secrets),
+    catalogue,
+    g2pConnect: (fetch) => connectorFor(config, fetch),
+    publicUrl: publicUrlOf(config),
+    timeoutMs: config.DFSP_TIMEOUT_MS,
+    tokens: createTokenCache(),
+  });
   const commands = createLedgerCommands({
     store: stores.events,
     secrets,
+    connections: catalogue,
     personalData: stores.personalData,
     unsentPaymentsOf: (beneficiaryKey) => queries.listUnsentPaymentIdsOf(beneficiaryKey),
     maxAttemptsPerRoute: config.DISPATCH_MAX_ATTEMPTS,
@@ -91,10 +109,15 @@ export async function startService(
     const processor = batchProcessor(stores.events, queries);
     roles.push(
       superviseFeedConsumers(stores, [processor], { ...background, logger: dispatcherLogger }),
-      ...startDispatch(config, { store: stores.events, queries, commands }, dispatcherLogger, {
-        signal: shutdown.signal,
-        registry,
-      }),
+      ...startDispatch(
+        config,
+        { store: stores.events, queries, commands, connector: connections.connector },
+        dispatcherLogger,
+        {
+          signal: shutdown.signal,
+          registry,
+        },
+      ),
     );
   }
   const app = createApp({
@@ -112,6 +135,8 @@ export async function startService(
       createSeenSignatures(stores.sql),
     ),
     statusCallbacks: connectorFor(config),
+    callbackIntake: createCallbackIntake(connections, createSeenSignatures(stores.sql)),
+    dfspTrial: createDfspTrial(connections, { timeoutMs: config.DFSP_TIMEOUT_MS }),
     statements: createStatementReader(),
     registry,
   });
@@ -148,7 +173,13 @@ const BATCH_COMPLETION_INTERVAL_MS = 2_000;
  */
 function startDispatch(
   config: Config,
-  deps: { store: EventStore; queries: ReadModelQueries; commands: LedgerCommands },
+  deps: {
+    store: EventStore;
+    queries: ReadModelQueries;
+    commands: LedgerCommands;
+    /** Each DFSP's own connector, as its registration configures it. */
+    connector: Pick<DfspConnector, 'submit' | 'queryStatus'>;
+  },
   logger: Logger,
   options: { signal: AbortSignal; registry: Registry },
 ): Promise<void>[] {
@@ -156,7 +187,7 @@ function startDispatch(
     logger.warn('DISPATCH_PAUSED: routed payments wait; nothing is sent to DFSPs');
     return [];
   }
-  const connector = connectorFor(config);
+  const { connector } = deps;
   const publicUrl = publicUrlOf(config);
   const metrics = createDispatchMetrics(options.registry);
   const dispatcher = createDispatcher({
@@ -218,10 +249,11 @@ function oidcVerifierFor(config: Config) {
   });
 }
 
-/** The DFSP connector: G2P Connect, the one protocol the ledger speaks today. */
-function connectorFor(config: Config) {
+/** The G2P Connect connector, sending through `fetch` (a DFSP's credentials) where given. */
+function connectorFor(config: Config, fetch?: FetchFunction) {
   return createG2pConnectConnector({
     senderId: config.SENDER_ID,
     timeoutMs: config.DFSP_TIMEOUT_MS,
+    ...(fetch === undefined ? {} : { fetch }),
   });
 }

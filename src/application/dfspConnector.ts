@@ -17,8 +17,6 @@ export interface DfspEndpoint {
   readonly payerFa: string;
   /** Per-request time limit for this DFSP; the connector's default when absent. */
   readonly timeoutMs?: number;
-  /** Bearer token sent as `Authorization`, where the DFSP requires one. Never logged. */
-  readonly authToken?: string;
 }
 
 /** One payment as sent to a DFSP; `paymentId` is its stable `reference_id` (never regenerated). */

@@ -2,6 +2,7 @@ import { monotonicFactory } from 'ulid';
 import { type DfspUrlPolicy, STRICT_DFSP_URL_POLICY } from '../domain/dfspUrlPolicy.js';
 import { batchCommands } from './batchCommands.js';
 import { eraseBeneficiary, type UnsentPaymentsOf } from './beneficiaryErasure.js';
+import type { ConnectionCatalogue } from './connectionCatalogue.js';
 import { dfspCommands } from './dfspCommands.js';
 import type { DfspSecrets } from './dfspSecrets.js';
 import type { EventStore } from './eventStore.js';
@@ -24,6 +25,8 @@ import { importStatement, type SucceededPayments } from './statementImport.js';
 export function createLedgerCommands(deps: {
   readonly store: EventStore;
   readonly secrets: DfspSecrets;
+  /** Shipped mapping profiles, and the check of a DFSP's own mapping. */
+  readonly connections: ConnectionCatalogue;
   /** Beneficiaries' keys, which erasure destroys. */
   readonly personalData: PersonalDataVault;
   /** A beneficiary key's payments that may not have been sent yet (the read model). */
@@ -40,7 +43,12 @@ export function createLedgerCommands(deps: {
   const newId = monotonicFactory();
   const succeededPayments = deps.succeededPayments ?? (async () => []);
   return {
-    ...dfspCommands(streams, deps.secrets, deps.dfspUrlPolicy ?? STRICT_DFSP_URL_POLICY),
+    ...dfspCommands(
+      streams,
+      deps.secrets,
+      deps.dfspUrlPolicy ?? STRICT_DFSP_URL_POLICY,
+      deps.connections,
+    ),
     ...routingRuleCommands(streams, newId),
     ...batchCommands(streams, newId),
     ...paymentCommands(streams, deps.maxAttemptsPerRoute ?? DEFAULT_MAX_ATTEMPTS_PER_ROUTE),

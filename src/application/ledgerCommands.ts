@@ -1,4 +1,11 @@
 import type { PaymentInstruction } from '../domain/batchDecider.js';
+import type {
+  CallbackVerification,
+  ConnectorKind,
+  MappingDocumentInput,
+  OutboundCredentials,
+} from '../domain/dfspConnection.js';
+import type { DfspProfile } from '../domain/dfspEvents.js';
 import type { RoutingDecision } from '../domain/routing.js';
 import type { PublishedRule } from '../domain/routingRulesEvents.js';
 import type { ParsedStatement } from '../domain/statement.js';
@@ -15,7 +22,18 @@ export interface CommandContext {
 /** A DFSP registration as an administrator sends it (PUT /v1/dfsps/{dfspId}). */
 export interface DfspRegistration {
   readonly name: string;
-  readonly connector: 'g2p-connect';
+  readonly connector: ConnectorKind;
+  /** A shipped mapping profile by name (`mapped-http`). */
+  readonly profile?: string;
+  /** The DFSP's own mapping document (`mapped-http` without a profile). */
+  readonly mapping?: MappingDocumentInput;
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly callbackVerification?: CallbackVerification;
+  /**
+   * Write-only, sealed outside the event log. Absent: the credentials set before stay;
+   * `{ auth: { kind: 'none' } }` removes them.
+   */
+  readonly credentials?: OutboundCredentials;
   readonly baseUrl: string;
   readonly payerFa: string;
   readonly currencies: readonly string[];
@@ -55,11 +73,14 @@ export interface DryRunPayment {
  * answers the same.
  */
 export interface LedgerCommands {
+  /** Answers the registration as recorded (secrets left out, credentials described). */
   registerDfsp(
     dfspId: string,
     registration: DfspRegistration,
     context: CommandContext,
-  ): Promise<{ readonly created: boolean }>;
+  ): Promise<{ readonly created: boolean; readonly profile: DfspProfile }>;
+  /** The DFSP's registration in force, read from its stream; undefined if not registered. */
+  currentDfspRegistration(dfspId: string): Promise<DfspProfile | undefined>;
   suspendDfsp(dfspId: string, reason: string | undefined, context: CommandContext): Promise<void>;
   resumeDfsp(dfspId: string, context: CommandContext): Promise<void>;
   publishRoutingRules(

@@ -6,7 +6,18 @@
  * sameJson({ a: 1, b: 2 }, { b: 2, a: 1 }); // true
  */
 export function sameJson(left: unknown, right: unknown): boolean {
-  return JSON.stringify(sortKeys(left)) === JSON.stringify(sortKeys(right));
+  return canonicalJson(left) === canonicalJson(right);
+}
+
+/**
+ * JSON with keys sorted at every level and undefined properties left out: the same text for the
+ * same value, whatever order it was written in.
+ *
+ * @example
+ * canonicalJson({ b: 2, a: 1 }); // '{"a":1,"b":2}'
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
 }
 
 function sortKeys(value: unknown): unknown {

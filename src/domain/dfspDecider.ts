@@ -90,6 +90,7 @@ export const dfspDecider = {
  * express.
  */
 function checkProfile(profile: DfspProfile): DfspProfile {
+  checkConnection(profile);
   profile.currencies.forEach((currency, index) => {
     if (!isKnownCurrency(currency)) {
       throw new DomainError('unknown_currency', `unknown currency ${currency}`, [
@@ -107,6 +108,33 @@ function checkProfile(profile: DfspProfile): DfspProfile {
   }
   const faTypes = [...new Set(profile.faTypes.map((type) => type.toLowerCase()))];
   return { ...profile, payerFa, faTypes, currencies: [...new Set(profile.currencies)] };
+}
+
+/** A G2P Connect DFSP has no mapping; a mapped one has exactly one: a profile or its own. */
+function checkConnection(profile: DfspProfile): void {
+  const mapped = profile.connector === 'mapped-http';
+  if (!mapped && (profile.profile !== undefined || profile.mapping !== undefined)) {
+    throw new DomainError(
+      'invalid_dfsp',
+      'a g2p-connect DFSP takes no profile or mapping',
+      profile.profile === undefined ? ['mapping'] : ['profile'],
+    );
+  }
+  if (mapped && (profile.profile === undefined) === (profile.mapping === undefined)) {
+    throw new DomainError(
+      'invalid_dfsp',
+      'a mapped-http DFSP needs either a profile or a mapping, not both',
+      ['mapping'],
+    );
+  }
+  if (!mapped && profile.callbackVerification !== undefined) {
+    if (profile.callbackVerification.kind !== 'x-signature') {
+      throw new DomainError('invalid_dfsp', 'G2P Connect callbacks are verified by X-Signature', [
+        'callbackVerification',
+        'kind',
+      ]);
+    }
+  }
 }
 
 function requireRegistered(state: DfspState): DfspProfile {

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  CallbackVerification,
+  ConnectionParameters,
+  ConnectorKind,
+  CredentialsDescriptor,
+  MappingDocument,
+} from './dfspConnection.js';
 import { CurrencyCode, defineEvent, type EventOf, Principal } from './eventSchemas.js';
 
 export const DfspId = z
@@ -13,7 +20,20 @@ export const DfspId = z
 export const DfspProfile = z.strictObject({
   dfspId: DfspId,
   name: z.string().min(1).max(200),
-  connector: z.enum(['g2p-connect']),
+  connector: ConnectorKind,
+  /** A shipped mapping, `name@version` (`mapped-http` only). */
+  profile: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}@\d{1,4}$/)
+    .optional(),
+  /** The DFSP's own mapping document (`mapped-http` without a profile). */
+  mapping: MappingDocument.optional(),
+  /** Values the mapping reads as `parameters.<name>`. */
+  parameters: ConnectionParameters.optional(),
+  /** How its callbacks are verified; `x-signature` when absent. */
+  callbackVerification: CallbackVerification.optional(),
+  /** Which outbound credentials are set; none when absent. */
+  credentials: CredentialsDescriptor.optional(),
   baseUrl: z.url({ protocol: /^https?$/ }),
   payerFa: z.string().min(1).max(160),
   currencies: z.array(CurrencyCode).min(1).max(50),

@@ -4,8 +4,10 @@ import { HTTPException } from 'hono/http-exception';
 import type { BlankEnv } from 'hono/types';
 import type { Registry } from 'prom-client';
 import type { AccessTokenVerifier } from '../application/accessTokens.js';
+import type { DfspCallbackIntake } from '../application/dfspCallbackIntake.js';
 import type { DfspConnector } from '../application/dfspConnector.js';
 import type { DfspRequestAuthenticator } from '../application/dfspRequestAuthentication.js';
+import type { DfspTrial } from '../application/dfspTrial.js';
 import type { EventStore } from '../application/eventStore.js';
 import type { LedgerCommands } from '../application/ledgerCommands.js';
 import type { Logger } from '../application/logger.js';
@@ -25,7 +27,9 @@ import { requestLog } from './requestLog.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerBeneficiaryRoutes } from './routes/beneficiaries.js';
 import { registerDfspCallbackRoutes } from './routes/dfspCallbacks.js';
+import { registerMappedCallbackRoutes } from './routes/dfspMappedCallbacks.js';
 import { registerDfspRoutes } from './routes/dfsps.js';
+import { registerDfspTrialRoutes } from './routes/dfspTrial.js';
 import { registerEventRoutes } from './routes/events.js';
 import { type PaymentReplay, registerPaymentRoutes } from './routes/payments.js';
 import { registerReconciliationRoutes } from './routes/reconciliation.js';
@@ -68,6 +72,10 @@ export interface AppDependencies {
   readonly dfspAuthenticator: DfspRequestAuthenticator;
   /** The schema and parser of a DFSP's status callback body (`on-disburse`). */
   readonly statusCallbacks: Pick<DfspConnector, 'parseStatusReport' | 'statusCallbackSchema'>;
+  /** Previews and live tests of DFSP connections. */
+  readonly dfspTrial: DfspTrial;
+  /** Verifies and reads the callbacks of DFSPs connected by a mapping. */
+  readonly callbackIntake: DfspCallbackIntake;
   /** Reads, verifies and parses a DFSP statement's body; its `maxBytes` is the body limit. */
   readonly statements: StatementReader;
 }
@@ -118,10 +126,12 @@ export function createApp(deps: AppDependencies): Hono {
   app.get('/metrics', metrics.expose);
 
   registerDfspRoutes(app, deps);
+  registerDfspTrialRoutes(app, deps);
   registerRoutingRuleRoutes(app, deps);
   registerBatchRoutes(app, deps);
   registerPaymentRoutes(app, deps);
   registerDfspCallbackRoutes(app, deps);
+  registerMappedCallbackRoutes(app, deps);
   registerStatementRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerReconciliationRoutes(app, deps);

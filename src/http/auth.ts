@@ -29,10 +29,11 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * DFSP status callbacks (`/v1/dfsps/{dfspId}/on-disburse`): no bearer token, since the DFSP signs
- * each one instead (`X-Signature`), and the route checks that signature itself.
+ * DFSP status callbacks (`/v1/dfsps/{dfspId}/on-disburse`, `…/callbacks[/{token}]`): no bearer
+ * token, since each is verified as its DFSP's registration says (a signature, or the unguessable
+ * path token), and the route checks that itself.
  */
-export const DFSP_CALLBACK_PATH = /^\/v1\/dfsps\/[^/]+\/on-disburse$/;
+export const DFSP_CALLBACK_PATH = /^\/v1\/dfsps\/[^/]+\/(?:on-disburse|callbacks(?:\/[^/]+)?)$/;
 
 /**
  * DFSP statements (`/v1/dfsps/{dfspId}/statements`): sent by an operator with a bearer token, or

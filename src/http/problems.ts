@@ -50,10 +50,13 @@ const STATUS_BY_CODE: ReadonlyMap<string, ContentfulStatusCode> = new Map<
   ['invalid_rules', 400],
   ['invalid_cursor', 400],
   ['invalid_as_of', 400],
+  ['invalid_mapping', 400],
+  ['unknown_profile', 400],
   // A principal who may not do this to this batch.
   ['four_eyes', 403],
   // The state of the ledger does not allow it.
   ['batch_exists', 409],
+  ['preview_unavailable', 409],
   ['reference_conflict', 409],
   ['batch_not_open', 409],
   ['batch_not_submitted', 409],

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnectionCatalogue } from '../../src/adapters/dfsp/mapped/profiles.js';
 import {
   createDfspSecrets,
   dfspSecretsMigrations,
@@ -46,6 +47,7 @@ describe('batch processor', () => {
     vault = sealed.vault;
     queries = createReadModelQueries(db);
     commands = createLedgerCommands({
+      connections: createConnectionCatalogue([]),
       store,
       secrets: createDfspSecrets(db, sealed.sealer),
       personalData: vault,

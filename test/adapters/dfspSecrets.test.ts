@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnectionCatalogue } from '../../src/adapters/dfsp/mapped/profiles.js';
 import {
   createDfspSecrets,
   dfspSecretsMigrations,
@@ -83,6 +84,7 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
 
   const commandsOn = (on: EventStore) =>
     createLedgerCommands({
+      connections: createConnectionCatalogue([]),
       store: on,
       secrets: createDfspSecrets(handle.db, sealer),
       personalData: vault,
@@ -117,9 +119,7 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
       expect(await sealPlaintextSecrets(handle.db, sealer)).toBe(1);
       expect(await tableText()).not.toContain(LEGACY_SECRET);
       const secrets = createDfspSecrets(handle.db, sealer);
-      expect(await secrets.callbackSecret('legacy-bank', sha256Prefix(LEGACY_SECRET))).toBe(
-        LEGACY_SECRET,
-      );
+      expect(await secrets.secret('legacy-bank', sha256Prefix(LEGACY_SECRET))).toBe(LEGACY_SECRET);
       expect(await sealPlaintextSecrets(handle.db, sealer)).toBe(0);
     },
   );
@@ -208,9 +208,7 @@ describe.each(engines)('DFSP secrets sealed at rest on $name', ({ skip, open }) 
     expect(await secretOf('bank-a', next)).toBeDefined();
     expect(await secretOf('bank-b', next)).toBe('second-secret-of-bank-b');
     const legacy = createDfspSecrets(handle.db, next);
-    expect(await legacy.callbackSecret('legacy-bank', sha256Prefix(LEGACY_SECRET))).toBe(
-      LEGACY_SECRET,
-    );
+    expect(await legacy.secret('legacy-bank', sha256Prefix(LEGACY_SECRET))).toBe(LEGACY_SECRET);
     await expect(secretOf('bank-b', sealer)).rejects.toThrow(/another master key/);
     expect(await sealPlaintextSecrets(handle.db, next)).toBe(0);
     expect(await handle.db.transaction((tx) => resealSecrets(tx, sealer, next))).toEqual({

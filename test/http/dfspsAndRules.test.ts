@@ -48,7 +48,13 @@ describe('DFSP routes', () => {
     expect(text).not.toContain('callbackSecret');
     expect(text).not.toContain(registration.callbackSecret);
     const { callbackSecret: _secret, ...shown } = registration;
-    expect(JSON.parse(text)).toEqual({ dfspId: 'bank-a', ...shown });
+    expect(JSON.parse(text)).toEqual({
+      dfspId: 'bank-a',
+      ...shown,
+      profile: null,
+      callbackVerification: 'x-signature',
+      credentials: null,
+    });
     expect((await put()).status).toBe(200);
     expect(recording.calls[0]?.args).toEqual(['bank-a', registration]);
   });

@@ -34,7 +34,12 @@ const ROUTES = [
   ['post', '/v1/payments/{paymentId}/retry'],
   ['get', '/v1/payments/{paymentId}/events'],
   ['get', '/v1/events'],
+  ['get', '/v1/dfsps/{dfspId}'],
+  ['post', '/v1/dfsps/{dfspId}/preview'],
+  ['post', '/v1/dfsps/{dfspId}/test'],
   ['post', '/v1/dfsps/{dfspId}/on-disburse'],
+  ['post', '/v1/dfsps/{dfspId}/callbacks'],
+  ['post', '/v1/dfsps/{dfspId}/callbacks/{token}'],
   ['post', '/v1/dfsps/{dfspId}/statements'],
   ['get', '/v1/reconciliation/statements/{statementId}'],
   ['get', '/v1/reconciliation/discrepancies'],
@@ -43,6 +48,8 @@ const ROUTES = [
 /** How each route is secured: a bearer token unless listed (a DFSP's `X-Signature`, or either). */
 const SECURITY: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   ['post /v1/dfsps/{dfspId}/on-disburse', [{ dfspSignature: [] }]],
+  ['post /v1/dfsps/{dfspId}/callbacks', [{ dfspCallbackVerification: [] }]],
+  ['post /v1/dfsps/{dfspId}/callbacks/{token}', [{ dfspCallbackVerification: [] }]],
   ['post /v1/dfsps/{dfspId}/statements', [{ bearerAuth: [] }, { dfspSignature: [] }]],
 ]);
 

@@ -21,6 +21,8 @@ type Access =
   | { readonly public: true }
   /** Authenticated by the DFSP's signature only: a bearer token is no credential there. */
   | { readonly signature: true }
+  /** Verified as the DFSP's registration says (a signature or the URL's path token) only. */
+  | { readonly verification: true }
   /** A DFSP signature, or a bearer token of a principal holding one of `bearer`. */
   | { readonly bearer: readonly Role[]; readonly signature: true };
 
@@ -52,7 +54,12 @@ const ACCESS: Readonly<Record<string, Access>> = {
   'POST /v1/payments/{paymentId}/retry': { bearer: ['operator'] },
   'GET /v1/payments/{paymentId}/events': { bearer: ['auditor'] },
   'GET /v1/events': { bearer: ['auditor', 'reporter'] },
+  'GET /v1/dfsps/{dfspId}': { bearer: ['admin'] },
+  'POST /v1/dfsps/{dfspId}/preview': { bearer: ['admin'] },
+  'POST /v1/dfsps/{dfspId}/test': { bearer: ['admin'] },
   'POST /v1/dfsps/{dfspId}/on-disburse': { signature: true },
+  'POST /v1/dfsps/{dfspId}/callbacks': { verification: true },
+  'POST /v1/dfsps/{dfspId}/callbacks/{token}': { verification: true },
   'POST /v1/dfsps/{dfspId}/statements': { bearer: ['operator'], signature: true },
   'GET /v1/reconciliation/statements/{statementId}': {
     bearer: ['reporter', 'operator', 'auditor'],
@@ -67,6 +74,7 @@ const PARAMETERS: Readonly<Record<string, string>> = {
   paymentId: ulid(),
   dfspId: 'bank-a',
   beneficiaryId: 'NID-0042',
+  token: 'not-the-token-of-any-dfsp',
   statementId: '7Q2M0W5K3Z9X8C1V4B6N2R7T5Y',
 };
 
@@ -185,6 +193,7 @@ describe('the role matrix', () => {
       const schemes = [
         ...('bearer' in access ? [{ bearerAuth: [] }] : []),
         ...('signature' in access ? [{ dfspSignature: [] }] : []),
+        ...('verification' in access ? [{ dfspCallbackVerification: [] }] : []),
       ];
       expect(security, operation).toEqual(schemes);
     }

@@ -20,6 +20,7 @@ import {
   type StatementView,
 } from '../../src/application/readModels.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
+import type { DfspProfile } from '../../src/domain/dfspEvents.js';
 import { DomainError } from '../../src/domain/domainError.js';
 import type { PublishedRule } from '../../src/domain/routingRulesEvents.js';
 import { type AppDependencies, createApp } from '../../src/http/app.js';
@@ -68,7 +69,7 @@ export interface RecordedCall {
 export function recordingCommands() {
   const calls: RecordedCall[] = [];
   const refusals = new Map<keyof LedgerCommands, Error>();
-  const registered = new Set<string>();
+  const registered = new Map<string, DfspProfile>();
   let rules: { version: number; rules: readonly PublishedRule[] } = { version: 0, rules: [] };
 
   const record = (method: keyof LedgerCommands, args: unknown[], context?: CommandContext) => {
@@ -81,8 +82,22 @@ export function recordingCommands() {
     async registerDfsp(dfspId, registration, context) {
       record('registerDfsp', [dfspId, registration], context);
       const created = !registered.has(dfspId);
-      registered.add(dfspId);
-      return { created };
+      const { callbackSecret: _, credentials: __, profile, mapping: ___, ...rest } = registration;
+      const recorded: DfspProfile = {
+        ...rest,
+        ...(profile === undefined ? {} : { profile: `${profile}@1` }),
+        currencies: [...rest.currencies],
+        faTypes: [...rest.faTypes],
+        parameters: rest.parameters === undefined ? undefined : { ...rest.parameters },
+        dfspId,
+        secretFingerprint: '0123456789abcdef',
+      } as DfspProfile;
+      registered.set(dfspId, recorded);
+      return { created, profile: recorded };
+    },
+    async currentDfspRegistration(dfspId) {
+      record('currentDfspRegistration', [dfspId]);
+      return registered.get(dfspId);
     },
     async suspendDfsp(dfspId, reason, context) {
       record('suspendDfsp', [dfspId, reason], context);
@@ -335,6 +350,15 @@ export function testApp(
       remember: async () => {},
     }),
     statusCallbacks: { parseStatusReport: parseOnDisburse, statusCallbackSchema: onDisburseSchema },
+    callbackIntake: { read: async () => ({ kind: 'refused', reason: 'unknown_dfsp' }) },
+    dfspTrial: {
+      preview: async (dfspId) => {
+        throw new DomainError('dfsp_not_found', `no DFSP ${dfspId}`);
+      },
+      test: async (dfspId) => {
+        throw new DomainError('dfsp_not_found', `no DFSP ${dfspId}`);
+      },
+    },
     statements: createStatementReader(),
     ...deps,
   });

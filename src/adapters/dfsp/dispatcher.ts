@@ -17,7 +17,7 @@ export interface DispatcherDeps {
   readonly store: EventStore;
   /** The routed payments due for sending, and the DFSPs they go to. */
   readonly workQueue: WorkQueue;
-  readonly connector: DfspConnector;
+  readonly connector: Pick<DfspConnector, 'submit' | 'queryStatus'>;
   /** Where a DFSP sends its status callbacks (`PUBLIC_URL/v1/dfsps/{dfspId}/on-disburse`). */
   readonly callbackUrl: (dfspId: string) => string;
   readonly logger: Logger;

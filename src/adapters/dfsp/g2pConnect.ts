@@ -21,13 +21,14 @@ import {
   parseStatusAnswer,
   toG2pAmount,
 } from './g2pConnectMessages.js';
+import { exchange, type FetchFunction, parseJson } from './httpExchange.js';
 
 /** Options of `createG2pConnectConnector`. */
 export interface G2pConnectOptions {
   /** The ledger's `sender_id` as registered with the DFSPs. */
   readonly senderId: string;
   /** The HTTP client; global `fetch` by default (tests may pass another). */
-  readonly fetch?: typeof fetch;
+  readonly fetch?: FetchFunction;
   /** Per-request limit, covering connect, send and reading the answer; 10 s by default. */
   readonly timeoutMs?: number;
   /** Largest answer read, in bytes; 1 MiB by default. A larger one counts as unreadable. */
@@ -40,16 +41,6 @@ export interface G2pConnectOptions {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
-const MAX_TIMEOUT_MS = 300_000;
-/** Connection errors raised before a byte of the request can have been written. */
-const PRE_WRITE_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 /** Spec `Error` codes that say "not now" rather than "never": the same request may come again. */
 const TRANSIENT_ERRORS = new Set([
   'err.request.timeout',
@@ -81,30 +72,22 @@ export function createG2pConnectConnector(options: G2pConnectOptions): DfspConne
     senderId: options.senderId,
   });
 
-  /** POSTs `body`; answers the status and the text read, or the thrown error classified. */
+  /** POSTs `body`; answers the status and the JSON read, or the failure classified. */
   async function post(dfsp: DfspEndpoint, path: string, body: unknown): Promise<PostResult> {
-    const timeoutMs = dfsp.timeoutMs ?? defaultTimeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
-      throw new RangeError(`timeoutMs must be an integer in [1, ${MAX_TIMEOUT_MS}]`);
-    }
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
     };
-    if (dfsp.authToken !== undefined) headers.authorization = `Bearer ${dfsp.authToken}`;
-    try {
-      const response = await fetchFn(`${dfsp.baseUrl.replace(/\/+$/, '')}${path}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await readCapped(response, maxResponseBytes);
-      return { kind: 'answered', status: response.status, json: parseJson(text) };
-    } catch (error) {
-      return classifyFailure(error, timeoutMs);
-    }
+    const result = await exchange(fetchFn, {
+      url: `${dfsp.baseUrl.replace(/\/+$/, '')}${path}`,
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      timeoutMs: dfsp.timeoutMs ?? defaultTimeoutMs,
+      maxResponseBytes,
+    });
+    if (result.kind !== 'answered') return result;
+    return { kind: 'answered', status: result.status, json: parseJson(result.text) };
   }
 
   return {
@@ -209,59 +192,6 @@ function outcomeOf(messageId: string, status: number, json: unknown): SubmitOutc
     return { kind: 'rejected', messageId, code, message, retryable };
   }
   return { kind: 'unknown', messageId, reason: `the DFSP answered HTTP ${status}` };
-}
-
-/** Unreachable only when the error proves nothing was written; anything else may have arrived. */
-function classifyFailure(error: unknown, timeoutMs: number): PostResult {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return { kind: 'unknown', reason: `no complete answer within ${timeoutMs} ms` };
-  }
-  const code = connectionErrorCode(error instanceof Error ? error.cause : undefined);
-  if (code !== undefined && PRE_WRITE_ERRORS.has(code)) {
-    return { kind: 'unreachable', reason: `connection failed (${code})` };
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  return { kind: 'unknown', reason: `request failed after connecting or unclassified: ${detail}` };
-}
-
-/** The `code` of a connection error; an AggregateError (one per address tried) counts only if all agree. */
-function connectionErrorCode(cause: unknown): string | undefined {
-  if (cause instanceof AggregateError) {
-    const codes = new Set(cause.errors.map((inner) => connectionErrorCode(inner)));
-    const [only] = codes;
-    return codes.size === 1 ? only : undefined;
-  }
-  if (typeof cause !== 'object' || cause === null || !('code' in cause)) return undefined;
-  return typeof cause.code === 'string' ? cause.code : undefined;
-}
-
-/** Reads the answer as text, stopping (and refusing) past `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** `undefined` for an empty, oversized or non-JSON answer: treated as an answer without a body. */
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined || text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function assertCount(count: number, what: string): void {

@@ -21,7 +21,7 @@ export interface StatusPollerSettings {
 export interface StatusPollerDeps {
   /** The payments left `submitted`, and the DFSPs to ask. */
   readonly workQueue: WorkQueue;
-  readonly connector: DfspConnector;
+  readonly connector: Pick<DfspConnector, 'queryStatus'>;
   readonly commands: Pick<LedgerCommands, 'applyStatusReports'>;
   readonly logger: Logger;
   readonly settings: StatusPollerSettings;

@@ -4,7 +4,7 @@ import type { MigrationSet, SqlDatabase, SqlExecutor } from '../../application/s
 import type { Sealer } from '../secrets/sealing.js';
 
 /**
- * DFSP secrets (the callback secret that signs status reports) live here, outside the event log:
+ * DFSP secrets (the callback secret that signs status reports, outbound credentials) live here, outside the event log:
  * an event can never be erased, a secret must be replaceable and removable. Events record only a
  * fingerprint, so a change of secret still shows in the history. Since version 3 each row is one
  * secret of one DFSP under its fingerprint, sealed (AES-256-GCM, the DFSP id as associated data)
@@ -54,16 +54,16 @@ const boundTo = (dfspId: string) => `dfsp-callback-secret:${dfspId}`;
 /** The secrets table as a small store, sealing and unsealing with `sealer`. */
 export function createDfspSecrets(sql: SqlExecutor, sealer: Sealer): DfspSecrets {
   return {
-    fingerprint: (callbackSecret) => sealer.fingerprint(callbackSecret),
-    async save(dfspId, fingerprint, callbackSecret) {
+    fingerprint: (secret) => sealer.fingerprint(secret),
+    async save(dfspId, fingerprint, secret) {
       await sql.query(
         `INSERT INTO dfsp_secrets (dfsp_id, fingerprint, key_id, sealed) VALUES ($1, $2, $3, $4)
          ON CONFLICT (dfsp_id, fingerprint) DO UPDATE
            SET key_id = excluded.key_id, sealed = excluded.sealed, updated_at = now()`,
-        [dfspId, fingerprint, sealer.keyId, sealer.seal(callbackSecret, boundTo(dfspId))],
+        [dfspId, fingerprint, sealer.keyId, sealer.seal(secret, boundTo(dfspId))],
       );
     },
-    async callbackSecret(dfspId, fingerprint) {
+    async secret(dfspId, fingerprint) {
       const { rows } = await sql.query<{ key_id: string; sealed: string }>(
         `SELECT key_id, sealed FROM dfsp_secrets
          WHERE dfsp_id = $1 AND fingerprint = $2 AND sealed IS NOT NULL`,
@@ -72,7 +72,7 @@ export function createDfspSecrets(sql: SqlExecutor, sealer: Sealer): DfspSecrets
       const row = rows[0];
       if (row === undefined) return undefined;
       if (row.key_id !== sealer.keyId) {
-        throw new Error(`the callback secret of ${dfspId} is sealed under another master key`);
+        throw new Error(`a secret of ${dfspId} is sealed under another master key`);
       }
       return sealer.unseal(row.sealed, boundTo(dfspId));
     },

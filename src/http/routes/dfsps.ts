@@ -1,6 +1,8 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { LedgerCommands } from '../../application/ledgerCommands.js';
 import type { ReadModelQueries } from '../../application/readModels.js';
+import type { DfspProfile } from '../../domain/dfspEvents.js';
+import { DomainError } from '../../domain/domainError.js';
 import { requireRoles } from '../auth.js';
 import { commandContext } from '../requestContext.js';
 import { BEARER_SECURITY, problemResponses, ReasonBodySchema } from '../schemas/common.js';
@@ -10,6 +12,7 @@ import {
   DfspParamsSchema,
   DfspRegisteredSchema,
   DfspRegistrationSchema,
+  DfspRegistrationViewSchema,
 } from '../schemas/dfsps.js';
 import { withoutUndefined } from '../withoutUndefined.js';
 
@@ -81,6 +84,45 @@ const listDfsps = createRoute({
   },
 });
 
+const getDfsp = createRoute({
+  method: 'get',
+  path: '/v1/dfsps/{dfspId}',
+  tags: [TAG],
+  summary: "A DFSP's registration in force: connector, mapping, which credentials (admin)",
+  security: BEARER_SECURITY,
+  middleware: [requireRoles('admin')] as const,
+  request: { params: DfspParamsSchema },
+  responses: {
+    200: {
+      description: 'The registration; secrets are never answered, credentials only described',
+      content: { 'application/json': { schema: DfspRegistrationViewSchema } },
+    },
+    ...problemResponses(400, 404),
+  },
+});
+
+/** A registration as answered: its secrets left out, its credentials described. */
+function registrationAnswer(profile: DfspProfile) {
+  const { credentials } = profile;
+  return {
+    dfspId: profile.dfspId,
+    name: profile.name,
+    connector: profile.connector,
+    profile: profile.profile ?? null,
+    callbackVerification: profile.callbackVerification?.kind ?? 'x-signature',
+    credentials:
+      credentials === undefined
+        ? null
+        : { auth: credentials.auth, clientTls: credentials.clientTls, setAt: credentials.setAt },
+    baseUrl: profile.baseUrl,
+    payerFa: profile.payerFa,
+    currencies: profile.currencies,
+    faTypes: profile.faTypes,
+    maxAmount: profile.maxAmount ?? null,
+    maxBatchSize: profile.maxBatchSize ?? null,
+  };
+}
+
 /** DFSP registration, suspension and listing (DESIGN.md, HTTP API v1). */
 export function registerDfspRoutes(
   app: OpenAPIHono,
@@ -89,23 +131,25 @@ export function registerDfspRoutes(
   app.openapi(registerDfsp, async (c) => {
     const { dfspId } = c.req.valid('param');
     const registration = c.req.valid('json');
-    const { created } = await deps.commands.registerDfsp(
+    const { created, profile } = await deps.commands.registerDfsp(
       dfspId,
       withoutUndefined(registration),
       commandContext(c),
     );
-    const answer = {
-      dfspId,
-      name: registration.name,
-      connector: registration.connector,
-      baseUrl: registration.baseUrl,
-      payerFa: registration.payerFa,
-      currencies: registration.currencies,
-      faTypes: registration.faTypes,
-      maxAmount: registration.maxAmount ?? null,
-      maxBatchSize: registration.maxBatchSize ?? null,
-    };
+    const answer = registrationAnswer(profile);
     return created ? c.json(answer, 201) : c.json(answer, 200);
+  });
+
+  app.openapi(getDfsp, async (c) => {
+    const { dfspId } = c.req.valid('param');
+    const profile = await deps.commands.currentDfspRegistration(dfspId);
+    if (profile === undefined) throw new DomainError('dfsp_not_found', `no DFSP ${dfspId}`);
+    const answer = {
+      ...registrationAnswer(profile),
+      mapping: profile.mapping ?? null,
+      parameters: profile.parameters ?? null,
+    };
+    return c.json(answer, 200);
   });
 
   app.openapi(suspendDfsp, async (c) => {

@@ -1,5 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import {
+  CallbackVerification,
+  ConnectionParameters,
+  ConnectorKind,
+  MappingDocument,
+  OutboundCredentials,
+  ProfileName,
+} from '../../domain/dfspConnection.js';
+import {
   AmountSchema,
   CurrencySchema,
   DfspIdSchema,
@@ -12,13 +20,31 @@ import {
 export const DfspParamsSchema = z.strictObject({ dfspId: DfspIdSchema });
 
 /**
- * A DFSP registration (PUT /v1/dfsps/{dfspId}). `callbackSecret` is write-only: it is never
- * answered, logged or recorded in an event.
+ * A DFSP registration (PUT /v1/dfsps/{dfspId}): connector, endpoint, credentials and mapping.
+ * `callbackSecret` and `credentials` are write-only: never answered, logged or recorded in an
+ * event (the event records which kind of credential is set, and when).
  */
 export const DfspRegistrationSchema = z
   .strictObject({
     name: z.string().min(1).max(200).openapi({ example: 'Bank A' }),
-    connector: z.enum(['g2p-connect']),
+    connector: ConnectorKind,
+    profile: ProfileName.optional().openapi({
+      description: 'mapped-http: a mapping shipped with the ledger (README, "Connecting a DFSP")',
+    }),
+    mapping: MappingDocument.optional().openapi({
+      description: "mapped-http: the DFSP's API as a mapping document of JSONata expressions",
+    }),
+    parameters: ConnectionParameters.optional().openapi({
+      description: 'values the mapping reads as parameters.<name> (not secret)',
+    }),
+    callbackVerification: CallbackVerification.optional().openapi({
+      description: 'how callbacks prove they come from the DFSP; x-signature by default',
+    }),
+    credentials: OutboundCredentials.optional().openapi({
+      description:
+        'write-only, sealed: outbound authentication, client certificate, secret parameters. ' +
+        'Absent: those set before stay; {"auth":{"kind":"none"}} removes them',
+    }),
     baseUrl: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .max(2_000)
@@ -42,12 +68,18 @@ export const DfspRegistrationSchema = z
   })
   .openapi('DfspRegistration');
 
-/** A registration as answered: everything but the secret. */
+/** A registration as answered: everything but the secrets, the credentials only described. */
 export const DfspRegisteredSchema = z
   .object({
     dfspId: DfspIdSchema,
     name: z.string(),
     connector: z.string(),
+    profile: z.string().nullable().openapi({ example: 'mpesa-b2c@1' }),
+    callbackVerification: z.string().openapi({ example: 'x-signature' }),
+    credentials: z
+      .object({ auth: z.string(), clientTls: z.boolean(), setAt: z.string() })
+      .nullable()
+      .openapi({ description: 'which kind of credential is set and when, never its value' }),
     baseUrl: z.string(),
     payerFa: z.string(),
     currencies: z.array(z.string()).readonly(),
@@ -57,14 +89,60 @@ export const DfspRegisteredSchema = z
   })
   .openapi('DfspRegistered');
 
+/** One DFSP's registration in force (GET /v1/dfsps/{dfspId}), with its mapping and parameters. */
+export const DfspRegistrationViewSchema = DfspRegisteredSchema.extend({
+  mapping: z.unknown().nullable(),
+  parameters: z.record(z.string(), z.string()).nullable(),
+}).openapi('DfspRegistrationView');
+
 /** A DFSP as `GET /v1/dfsps` lists it: its state and health, never its secrets. */
-export const DfspViewSchema = DfspRegisteredSchema.extend({
-  status: z.enum(['active', 'suspended']),
-  health: z.enum(['healthy', 'unhealthy']),
-  registeredAt: z.string(),
-  updatedAt: z.string(),
-}).openapi('Dfsp');
+export const DfspViewSchema = DfspRegisteredSchema.omit({
+  profile: true,
+  callbackVerification: true,
+  credentials: true,
+})
+  .extend({
+    status: z.enum(['active', 'suspended']),
+    health: z.enum(['healthy', 'unhealthy']),
+    registeredAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Dfsp');
 
 export const DfspPageSchema = pageOf(DfspViewSchema).openapi('DfspPage');
 
 export const DfspListQuerySchema = z.strictObject(pageQueryShape);
+
+/** A sample payment to preview a DFSP's request with (POST /v1/dfsps/{dfspId}/preview). */
+export const SamplePaymentSchema = z
+  .strictObject({
+    payeeFa: FinancialAddressSchema,
+    amount: AmountSchema,
+    currency: CurrencySchema,
+    payeeName: z.string().min(1).max(200).optional(),
+    purpose: z.string().min(1).max(500).optional(),
+  })
+  .openapi('SamplePayment');
+
+/** The request a sample payment would produce, secrets redacted. */
+export const PreviewedRequestSchema = z
+  .object({
+    method: z.string(),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()),
+    body: z.string().nullable(),
+  })
+  .openapi('PreviewedRequest');
+
+/** What a live test of a DFSP's connection did, step by step. */
+export const TrialStepsSchema = z
+  .object({
+    steps: z.array(
+      z.object({
+        step: z.enum(['access_token', 'status_query']),
+        ok: z.boolean(),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .openapi('DfspTestResult');

@@ -1,0 +1,137 @@
+import {
+  type DfspConnector,
+  type DfspEndpoint,
+  DfspQueryError,
+  type DisbursementGroup,
+  type SubmitOutcome,
+} from '../../application/dfspConnector.js';
+import type { DfspConnection } from '../../application/dfspSecrets.js';
+import { canonicalJson } from '../../domain/canonicalJson.js';
+import { callbackPathToken } from './callbackVerification.js';
+import type { FetchFunction } from './httpExchange.js';
+import { compileMapping } from './mapped/expressions.js';
+import { createMappedHttpConnector, type MappedHttpConnector } from './mapped/mappedHttp.js';
+import type { ConnectionCatalogueAdapter } from './mapped/profiles.js';
+import { authenticatedFetch, type TokenCache } from './outboundAuth.js';
+
+/** A registration is read again at most this often; a change reaches the senders within it. */
+const MAX_AGE_MS = 1_000;
+
+/** One DFSP's connection in force, with the connector built for it. */
+export type ConnectedDfsp = (
+  | { readonly kind: 'g2p-connect'; readonly connector: DfspConnector }
+  | {
+      readonly kind: 'mapped-http';
+      readonly connector: MappedHttpConnector;
+      /** The callback URL handed to the DFSP in its requests. */
+      readonly callbackUrl: string;
+    }
+) & {
+  readonly connection: DfspConnection;
+  /** The OAuth2 access token requests carry (shared, cached); none for other credentials. */
+  readonly accessToken: (() => Promise<string>) | undefined;
+};
+
+export interface DfspConnectionsDeps {
+  /** The registration in force and its secrets (`connectionInForce`). */
+  readonly connectionOf: (dfspId: string) => Promise<DfspConnection | undefined>;
+  readonly catalogue: ConnectionCatalogueAdapter;
+  /** The G2P Connect connector sending through `fetch`. */
+  readonly g2pConnect: (fetch: FetchFunction) => DfspConnector;
+  /** The ledger's public base URL, for callback URLs. */
+  readonly publicUrl: string;
+  readonly timeoutMs: number;
+  readonly tokens: TokenCache;
+  readonly now?: () => number;
+}
+
+/**
+ * Every DFSP's connection as configured, not coded: the connector its registration names, its
+ * mapping compiled, its credentials applied to every request. `connector` is the one the
+ * dispatcher and the status poller use; it picks each DFSP's own by the DFSP id of the request.
+ *
+ * @example
+ * const connections = createDfspConnections({ connectionOf, catalogue, g2pConnect, publicUrl,
+ *   timeoutMs: 10_000, tokens: createTokenCache() });
+ * await connections.connector.submit(group);
+ */
+export function createDfspConnections(deps: DfspConnectionsDeps) {
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, { atMs: number; key: string; connected: ConnectedDfsp }>();
+
+  function build(dfspId: string, connection: DfspConnection): ConnectedDfsp {
+    const { profile, credentials } = connection;
+    const cacheKey = `${dfspId}\n${profile.credentials?.fingerprint ?? ''}`;
+    const fetchFn = authenticatedFetch(cacheKey, credentials, deps.tokens);
+    const auth = credentials?.auth;
+    const accessToken =
+      auth?.kind === 'oauth2-client-credentials'
+        ? () => deps.tokens.token(cacheKey, auth, fetchFn)
+        : undefined;
+    const mapping = deps.catalogue.mappingOf(profile);
+    if (mapping === undefined) {
+      return { kind: 'g2p-connect', connection, accessToken, connector: deps.g2pConnect(fetchFn) };
+    }
+    const connector = createMappedHttpConnector({
+      mapping: compileMapping(mapping),
+      parameters: profile.parameters ?? {},
+      secrets: credentials?.secrets ?? {},
+      fetch: fetchFn,
+      timeoutMs: deps.timeoutMs,
+    });
+    return {
+      kind: 'mapped-http',
+      connection,
+      accessToken,
+      connector,
+      callbackUrl: callbackUrlOf(dfspId, connection),
+    };
+  }
+
+  function callbackUrlOf(dfspId: string, connection: DfspConnection): string {
+    const base = `${deps.publicUrl}/v1/dfsps/${encodeURIComponent(dfspId)}/callbacks`;
+    const pathToken =
+      connection.profile.callbackVerification?.kind === 'path-token' &&
+      connection.callbackSecret !== undefined;
+    return pathToken
+      ? `${base}/${callbackPathToken(connection.callbackSecret ?? '', dfspId)}`
+      : base;
+  }
+
+  /** The DFSP's connection in force (read again at most once a second); undefined if none. */
+  async function connectedDfsp(dfspId: string): Promise<ConnectedDfsp | undefined> {
+    const cached = cache.get(dfspId);
+    if (cached !== undefined && now() - cached.atMs < MAX_AGE_MS) return cached.connected;
+    const connection = await deps.connectionOf(dfspId);
+    if (connection === undefined) {
+      cache.delete(dfspId);
+      return undefined;
+    }
+    const key = canonicalJson(connection.profile);
+    const connected =
+      cached !== undefined && cached.key === key ? cached.connected : build(dfspId, connection);
+    cache.set(dfspId, { atMs: now(), key, connected });
+    return connected;
+  }
+
+  const connector: Pick<DfspConnector, 'submit' | 'queryStatus'> = {
+    async submit(group: DisbursementGroup): Promise<SubmitOutcome> {
+      const connected = await connectedDfsp(group.dfsp.dfspId);
+      const messageId = group.messageId ?? group.transactionId;
+      if (connected === undefined) {
+        return { kind: 'unreachable', messageId, reason: 'the DFSP is not registered' };
+      }
+      if (connected.kind === 'g2p-connect') return connected.connector.submit(group);
+      return connected.connector.submit({ ...group, callbackUrl: connected.callbackUrl });
+    },
+    async queryStatus(dfsp: DfspEndpoint, referenceIds: readonly string[]) {
+      const connected = await connectedDfsp(dfsp.dfspId);
+      if (connected === undefined) throw new DfspQueryError(dfsp.dfspId, 'not registered');
+      return connected.connector.queryStatus(dfsp, referenceIds);
+    },
+  };
+
+  return { connector, connectedDfsp };
+}
+
+export type DfspConnections = ReturnType<typeof createDfspConnections>;
