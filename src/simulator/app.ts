@@ -1,16 +1,12 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ulid } from 'ulid';
-import type { z } from 'zod';
-import { abortableSleep } from '../application/abortableSleep.js';
 import type { DisburseProcessor } from './disburseProcessor.js';
-import { downtimeRemainingMs } from './downtimeWindow.js';
+import { downtimeGate } from './downtimeGate.js';
 import { ackBody, errAckBody, httpErrorBody, txnStatusResponseBody } from './messages.js';
+import { mountOperatorRoutes } from './operatorRoutes.js';
 import type { SimulatorConfig } from './options.js';
-import { buildStatement } from './statement.js';
-import { renderStatement } from './statementFormats.js';
-import { parseStatementQuery } from './statementQuery.js';
+import { describeIssues, readJson } from './requestBody.js';
 import { disburseBodySchema, txnStatusBodySchema } from './wireSchemas.js';
 
 /** What the HTTP layer needs. */
@@ -23,30 +19,12 @@ export interface SimulatorAppDeps {
   stop: AbortSignal;
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
-    .join('; ');
-}
-
-async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  try {
-    return { ok: true, value: await c.req.json() };
-  } catch {
-    return { ok: false };
-  }
-}
-
 /**
  * The simulator's HTTP surface. G2P Connect endpoints answer the spec's acknowledgement; a
  * malformed request is HTTP 400 with `ack_status: ERR` and `err.request.bad` (the spec's
  * `default` response covers it), a refusal for load is 429 with `err.request.too_many_requests`,
  * downtime is 503 with the spec's HttpErrorResponse. `/ledger` and `/statements` are the
- * operator's view and ignore downtime: `GET /statements?from&to&format=csv|mt940|camt053
- * &currency&inject=…` states the funding account (see `buildStatement`, `applyInjections`), with
- * header `x-injected` mapping each injection to the reference it touched; a bad query is 400, a
- * statement that cannot be drawn up (too few payments for an injection, say) 422.
+ * operator's view (`mountOperatorRoutes`).
  */
 export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
   const { config, processor, now } = deps;
@@ -56,16 +34,17 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
 
   app.use('/disburse', bodyLimit({ maxSize: config.maxBodyBytes, onError: tooLarge }));
   app.use('/disburse/*', bodyLimit({ maxSize: config.maxBodyBytes, onError: tooLarge }));
+  const downtimeDeps = {
+    downtime: config.downtime,
+    startedAtMs: deps.startedAtMs,
+    now,
+    stop: deps.stop,
+  };
+  const downtime = downtimeGate(downtimeDeps, (c) =>
+    c.json(httpErrorBody('err.service.unavailable', 'DFSP down (simulated)'), 503),
+  );
   app.use('/disburse', downtime);
   app.use('/disburse/*', downtime);
-
-  async function downtime(c: Context, next: () => Promise<void>) {
-    const remainingMs = downtimeRemainingMs(config.downtime, deps.startedAtMs, now().getTime());
-    if (remainingMs === 0) return next();
-    if (config.downtime?.mode === 'hang') await abortableSleep(remainingMs, deps.stop);
-    c.header('retry-after', String(Math.max(1, Math.ceil(remainingMs / 1000))));
-    return c.json(httpErrorBody('err.service.unavailable', 'DFSP down (simulated)'), 503);
-  }
 
   app.post('/disburse', async (c) => {
     const raw = await readJson(c);
@@ -129,40 +108,16 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
     );
   });
 
-  app.get('/ledger', (c) => {
-    const entries = processor.ledger();
-    return c.json({ dfsp_id: config.dfspId, count: entries.length, entries });
-  });
-
-  app.get('/statements', (c) => {
-    const query = parseStatementQuery(c.req.query());
-    if (!query.ok) return c.json(httpErrorBody('err.request.bad', query.message), 400);
-    const { format, ...request } = query.value;
-    const built = buildStatement(processor.ledger(), request, {
-      dfspId: config.dfspId,
-      openingBalance: config.openingBalance,
-      startedAt: new Date(deps.startedAtMs),
-      createdAt: now(),
-      unknownReference: ulid(),
-    });
-    if (!built.ok) return c.json(httpErrorBody('err.request.bad', built.message), 422);
-    const rendered = renderStatement(built.statement, format);
-    if (!rendered.ok) return c.json(httpErrorBody('err.request.bad', rendered.message), 422);
-    c.header('content-type', rendered.contentType);
-    c.header('x-injected', asciiJson(built.statement.injected));
-    return c.body(rendered.body, 200);
+  mountOperatorRoutes(app, {
+    dfspId: config.dfspId,
+    openingBalance: config.openingBalance,
+    ledger: () => processor.ledger(),
+    now,
+    startedAtMs: deps.startedAtMs,
   });
 
   app.notFound((c) => c.json(httpErrorBody('err.request.not_found', 'no such endpoint'), 404));
   return app;
-}
-
-/** JSON with every non-ASCII character escaped, so it fits in an HTTP header. */
-function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[^\x20-\x7e]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 function isEncrypted(value: unknown): boolean {

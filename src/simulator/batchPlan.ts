@@ -1,23 +1,13 @@
+import { type CallbackPlan, type FaultRates, planCallback } from './callbackPlan.js';
 import { checkDisbursement } from './disbursementChecks.js';
-import type { SimulatorConfig } from './options.js';
 import type { Outcome } from './referenceBook.js';
-import { drawInt, type Rng } from './rng.js';
+import type { Rng } from './rng.js';
 import type { Disbursement, DisburseStatusReasonCode } from './wireSchemas.js';
 
 /** What happens to one disbursement of a batch. */
 export type ItemPlan =
   | { kind: 'new'; disbursement: Disbursement; outcome: Outcome }
   | { kind: 'duplicate'; referenceId: string };
-
-/** What happens to a batch's callback. */
-export interface CallbackPlan {
-  /** Wait before deciding and calling back. */
-  delayMs: number;
-  /** 0: lost, 1: normal, 2: duplicated. */
-  copies: 0 | 1 | 2;
-  /** Held back and its status lines shuffled. */
-  outOfOrder: boolean;
-}
 
 /** The whole fate of one accepted /disburse, drawn at once. */
 export interface BatchPlan {
@@ -31,11 +21,6 @@ const randomReasons: readonly DisburseStatusReasonCode[] = [
   'rjct.amount.invalid',
   'rjct.payer_fa.invalid',
 ];
-
-type FaultRates = Pick<
-  SimulatorConfig,
-  'rejectRate' | 'duplicateRate' | 'outOfOrderRate' | 'lostRate' | 'latencyMs' | 'outOfOrderDelayMs'
->;
 
 /**
  * Plans a batch: a reference already held (or repeated in the batch) is a duplicate; the rest
@@ -69,16 +54,5 @@ export function planBatch(
     }
     items.push({ kind: 'new', disbursement: d, outcome });
   }
-  const latency = drawInt(rng, rates.latencyMs.min, rates.latencyMs.max);
-  const lost = rng() < rates.lostRate;
-  const duplicated = rng() < rates.duplicateRate;
-  const outOfOrder = rng() < rates.outOfOrderRate;
-  return {
-    items,
-    callback: {
-      delayMs: latency + (outOfOrder ? rates.outOfOrderDelayMs : 0),
-      copies: lost ? 0 : duplicated ? 2 : 1,
-      outOfOrder,
-    },
-  };
+  return { items, callback: planCallback(rng, rates) };
 }

@@ -4,7 +4,8 @@ import { signCallback } from './signature.js';
 /** How callbacks are delivered. */
 export interface DeliveryConfig {
   callbackUrl: string;
-  secret: string;
+  /** HMAC key of the `x-signature` header; null sends the callback unsigned (as M-Pesa does). */
+  secret: string | null;
   maxAttempts: number;
   backoffMs: number;
   timeoutMs: number;
@@ -21,9 +22,10 @@ function retryable(status: number): boolean {
 }
 
 /**
- * POSTs one signed callback body, retrying a network error, timeout, 408, 429 or 5xx up to
- * `maxAttempts` times with doubling backoff; any other status ends it. Each attempt is signed
- * afresh (a retry after minutes must not carry a stale `t`). Resolves true when delivered (2xx).
+ * POSTs one callback body (signed unless `secret` is null), retrying a network error, timeout,
+ * 408, 429 or 5xx up to `maxAttempts` times with doubling backoff; any other status ends it.
+ * Each attempt is signed afresh (a retry after minutes must not carry a stale `t`). Resolves
+ * true when delivered (2xx).
  */
 export async function deliverCallback(
   config: DeliveryConfig,
@@ -33,10 +35,14 @@ export async function deliverCallback(
   let reason = 'stopped';
   for (let attempt = 1; attempt <= config.maxAttempts && !stop.aborted; attempt += 1) {
     try {
-      const signature = signCallback(config.secret, rawBody, Math.floor(config.nowMs() / 1000));
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (config.secret !== null) {
+        const unixSeconds = Math.floor(config.nowMs() / 1000);
+        headers['x-signature'] = signCallback(config.secret, rawBody, unixSeconds);
+      }
       const response = await fetch(config.callbackUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': signature },
+        headers,
         body: rawBody,
         signal: AbortSignal.any([stop, AbortSignal.timeout(config.timeoutMs)]),
       });

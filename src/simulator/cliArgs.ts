@@ -2,18 +2,37 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { type SimulatorOptions, simulatorOptionsSchema } from './options.js';
 
-/** Usage text printed with a flag error. */
-export const usage = `usage: npm run simulator -- --dfsp-id ID --callback-url URL --secret SECRET
+/** Usage text, printed by `--help` and with a flag error. */
+export const usage = `usage: npm run simulator -- [--protocol g2p-connect|mpesa-b2c|mojaloop-sdk]
+  --dfsp-id ID [--callback-url URL --secret SECRET]
+  [--consumer-key KEY --consumer-secret SECRET --token-lifetime-seconds 3599]
   [--port 4001] [--host 127.0.0.1] [--latency-ms 50-200] [--reject-rate 0.05]
   [--duplicate-rate 0.1] [--out-of-order-rate 0.05] [--lost-rate 0.05]
   [--down-from-ms MS --down-for-ms MS --down-mode 503|hang] [--seed 1]
   [--max-disbursements 10000] [--max-pending-callbacks 1000]
-  [--opening-balance 1000000000.00]
-The secret may come from DFSP_SIMULATOR_SECRET instead of --secret.
+  [--opening-balance 1000000000.00] [--help]
+--protocol (default g2p-connect) is what the DFSP speaks:
+  g2p-connect   POST /disburse, /disburse/sync/txn/status; signed callbacks to --callback-url
+                (--callback-url and --secret required; the secret may come from
+                DFSP_SIMULATOR_SECRET instead).
+  mpesa-b2c     Daraja: GET /oauth/v1/generate (Basic --consumer-key:--consumer-secret,
+                defaults simulator-consumer-key / simulator-consumer-secret, or
+                DFSP_SIMULATOR_CONSUMER_SECRET; each new token invalidates the previous one,
+                lifetime --token-lifetime-seconds), POST /mpesa/b2c/v3/paymentrequest and
+                /mpesa/transactionstatus/v1/query; unsigned results to each request's ResultURL.
+  mojaloop-sdk  SDK outbound API: POST /transfers (synchronous, auto-accepting party and quote),
+                GET /transfers/{transferId}; no callbacks.
+Faults: rates draw per payment from --seed. Latency delays each callback (mojaloop-sdk: the
+answer); lost drops a callback (mojaloop-sdk: cuts the connection after paying); duplicate sends
+a callback twice (no effect on mojaloop-sdk); out-of-order holds one back so later ones overtake.
 --opening-balance is the funding account's balance at start-up, the same figure in every
 currency, from which GET /statements?from&to&format=csv|mt940|camt053 counts its balances.`;
 
 const flagNames = [
+  'protocol',
+  'consumer-key',
+  'consumer-secret',
+  'token-lifetime-seconds',
   'port',
   'host',
   'dfsp-id',
@@ -47,8 +66,14 @@ const latencyText = z
     return { min: min ?? 0, max: max ?? min ?? 0 };
   });
 
+/** Whether the command line asks for the usage text. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
 /**
- * Turns command-line flags (and `DFSP_SIMULATOR_SECRET`) into validated simulator options.
+ * Turns command-line flags (and `DFSP_SIMULATOR_SECRET`, `DFSP_SIMULATOR_CONSUMER_SECRET`) into
+ * validated simulator options.
  * Throws an Error whose message names the bad flag.
  */
 export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): SimulatorOptions {
@@ -75,6 +100,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): S
   }
   const latency = text('latency-ms');
   const candidate = {
+    protocol: text('protocol'),
+    consumerKey: text('consumer-key'),
+    consumerSecret: text('consumer-secret') ?? env.DFSP_SIMULATOR_CONSUMER_SECRET,
+    tokenLifetimeSeconds: num('token-lifetime-seconds'),
     port: num('port'),
     host: text('host'),
     dfspId: text('dfsp-id'),
@@ -121,6 +150,9 @@ function flagOf(path: readonly string[]): string {
     maxDisbursementsPerRequest: 'max-disbursements',
     maxPendingCallbacks: 'max-pending-callbacks',
     openingBalance: 'opening-balance',
+    consumerKey: 'consumer-key',
+    consumerSecret: 'consumer-secret',
+    tokenLifetimeSeconds: 'token-lifetime-seconds',
   };
   if (head === 'downtime') {
     return sub === 'mode' ? 'down-mode' : sub === 'forMs' ? 'down-for-ms' : 'down-from-ms';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type BatchPlan, planBatch } from './batchPlan.js';
 import { deliverCallback } from './callbackDelivery.js';
+import { createCallbackScheduler } from './callbackScheduler.js';
 import { onDisburseBody } from './messages.js';
-import type { SimulatorConfig } from './options.js';
+import { g2pCallbackTarget, type SimulatorConfig } from './options.js';
 import {
   createReferenceBook,
   type LedgerEntry,
@@ -39,11 +40,10 @@ export function createDisburseProcessor(
   now: () => Date,
   hooks: ProcessorHooks = {},
 ): DisburseProcessor {
+  const target = g2pCallbackTarget(config);
   const book = createReferenceBook();
   const rng = createRng(config.seed);
-  const timers = new Set<NodeJS.Timeout>();
-  const stop = new AbortController();
-  let pending = 0;
+  const callbacks = createCallbackScheduler(config.maxPendingCallbacks);
 
   function settleAndLines(plan: BatchPlan): DisbursementStatus[] {
     const at = now();
@@ -65,44 +65,38 @@ export function createDisburseProcessor(
     return plan.callback.outOfOrder ? lines.reverse() : lines;
   }
 
-  async function fire(body: DisburseBody, plan: BatchPlan): Promise<void> {
-    try {
-      const lines = settleAndLines(plan);
-      if (plan.callback.copies === 0) return;
-      const rawBody = JSON.stringify(
-        onDisburseBody(
-          config.dfspId,
-          body.header.sender_id,
-          body.message.transaction_id,
-          lines,
-          now(),
-        ),
-      );
-      const delivery = {
-        callbackUrl: config.callbackUrl,
-        secret: config.secret,
-        maxAttempts: config.callbackMaxAttempts,
-        backoffMs: config.callbackBackoffMs,
-        timeoutMs: config.callbackTimeoutMs,
-        nowMs: () => now().getTime(),
-        onGiveUp: (reason: string) =>
-          hooks.onCallbackGivenUp?.(body.message.transaction_id, reason),
-      };
-      for (let copy = 0; copy < plan.callback.copies && !stop.signal.aborted; copy += 1) {
-        await deliverCallback(delivery, rawBody, stop.signal);
-      }
-    } finally {
-      pending -= 1;
+  async function fire(body: DisburseBody, plan: BatchPlan, stop: AbortSignal): Promise<void> {
+    const lines = settleAndLines(plan);
+    if (plan.callback.copies === 0) return;
+    const rawBody = JSON.stringify(
+      onDisburseBody(
+        config.dfspId,
+        body.header.sender_id,
+        body.message.transaction_id,
+        lines,
+        now(),
+      ),
+    );
+    const delivery = {
+      ...target,
+      maxAttempts: config.callbackMaxAttempts,
+      backoffMs: config.callbackBackoffMs,
+      timeoutMs: config.callbackTimeoutMs,
+      nowMs: () => now().getTime(),
+      onGiveUp: (reason: string) => hooks.onCallbackGivenUp?.(body.message.transaction_id, reason),
+    };
+    for (let copy = 0; copy < plan.callback.copies && !stop.aborted; copy += 1) {
+      await deliverCallback(delivery, rawBody, stop);
     }
   }
 
   return {
     accept(body) {
-      if (stop.signal.aborted) {
+      if (callbacks.closed()) {
         return { accepted: false, code: 'err.service.unavailable', message: 'shutting down' };
       }
       const { disbursements } = body.message;
-      if (pending >= config.maxPendingCallbacks) {
+      if (!callbacks.hasRoom()) {
         return {
           accepted: false,
           code: 'err.request.too_many_requests',
@@ -130,12 +124,7 @@ export function createDisburseProcessor(
         if (d.payee_name !== undefined) received.payeeName = d.payee_name;
         book.receive(d.reference_id, received, at);
       }
-      pending += 1;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        void fire(body, plan);
-      }, plan.callback.delayMs);
-      timers.add(timer);
+      callbacks.schedule(plan.callback.delayMs, (stop) => fire(body, plan, stop));
       return { accepted: true, correlationId: randomUUID() };
     },
     statusOf(referenceIds) {
@@ -152,12 +141,7 @@ export function createDisburseProcessor(
       );
     },
     ledger: () => book.ledger(),
-    pendingCallbacks: () => pending,
-    close() {
-      stop.abort();
-      for (const timer of timers) clearTimeout(timer);
-      pending -= timers.size;
-      timers.clear();
-    },
+    pendingCallbacks: () => callbacks.pending(),
+    close: () => callbacks.close(),
   };
 }

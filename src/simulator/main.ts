@@ -1,10 +1,14 @@
 import { createLogger } from '../logger.js';
-import { describeCliError, parseCliArgs, usage } from './cliArgs.js';
+import { describeCliError, parseCliArgs, usage, wantsHelp } from './cliArgs.js';
 import type { SimulatorOptions } from './options.js';
 import { startSimulator } from './simulator.js';
 
 /** CLI entry point: `npm run simulator -- --dfsp-id bank-a --callback-url … --secret …`. */
 async function main(): Promise<void> {
+  if (wantsHelp(process.argv.slice(2))) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
   let options: SimulatorOptions;
   try {
     options = parseCliArgs(process.argv.slice(2), process.env);
@@ -17,7 +21,10 @@ async function main(): Promise<void> {
   const simulator = await startSimulator(options, {
     warn: (message, fields) => log.warn(fields, message),
   });
-  log.info({ url: simulator.url, dfspId: options.dfspId }, 'dfsp simulator listening');
+  log.info(
+    { url: simulator.url, dfspId: options.dfspId, protocol: options.protocol ?? 'g2p-connect' },
+    'dfsp simulator listening',
+  );
 
   const shutdown = (signal: string) => {
     log.info({ signal }, 'dfsp simulator stopping');

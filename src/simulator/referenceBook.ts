@@ -33,10 +33,13 @@ interface ReferenceState extends ReceivedDisbursement {
   timestamp: string;
 }
 
-/** A disbursement's outcome, decided once. */
+/**
+ * A disbursement's outcome, decided once. A rejection by a protocol other than G2P Connect has
+ * no G2P reason code: its own code lives with that protocol's record.
+ */
 export type Outcome =
   | { status: 'succ' }
-  | { status: 'rjct'; code: DisburseStatusReasonCode; message: string };
+  | { status: 'rjct'; code?: DisburseStatusReasonCode; message: string };
 
 /** The simulator's memory of references, with the ledger of what it paid. */
 export interface ReferenceBook {
@@ -82,7 +85,7 @@ export function createReferenceBook(): ReferenceBook {
       state.timestamp = at.toISOString();
       state.status = outcome.status;
       if (outcome.status === 'rjct') {
-        state.reasonCode = outcome.code;
+        if (outcome.code !== undefined) state.reasonCode = outcome.code;
         state.reasonMessage = outcome.message;
         return;
       }

@@ -1,17 +1,18 @@
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import { createSimulatorApp } from './app.js';
-import { createDisburseProcessor } from './disburseProcessor.js';
 import { type SimulatorOptions, simulatorOptionsSchema } from './options.js';
+import { createProtocolSurface } from './protocolSurface.js';
 import type { LedgerEntry } from './referenceBook.js';
 
 /** A running DFSP simulator. */
 export interface RunningSimulator {
-  /** Base URL, e.g. `http://127.0.0.1:4001`; the G2P Connect paths hang under it. */
+  /** Base URL, e.g. `http://127.0.0.1:4001`; the protocol's paths hang under it. */
   url: string;
   port: number;
-  /** Everything paid so far. */
+  /** Everything paid so far, each payment at most once, whatever the protocol. */
   ledger(): readonly LedgerEntry[];
+  /** M-Pesa access tokens issued so far (each one invalidates the previous); 0 otherwise. */
+  tokensIssued(): number;
   /** Stops listening, drops undelivered callbacks, releases held requests. */
   close(): Promise<void>;
 }
@@ -24,13 +25,18 @@ export interface SimulatorRuntime {
 }
 
 /**
- * Starts a G2P Connect DFSP simulator on real HTTP (127.0.0.1, port 0 = any free port by
- * default). Options are validated (a bad one throws a zod error naming it).
+ * Starts a DFSP simulator on real HTTP (127.0.0.1, port 0 = any free port by default), speaking
+ * `options.protocol`: G2P Connect disburse (the default), M-Pesa Daraja B2C (`mpesa-b2c`) or the
+ * Mojaloop SDK scheme adapter's outbound transfers (`mojaloop-sdk`). Options are validated (a bad
+ * one throws a zod error naming it).
  *
  * @example
  * const dfsp = await startSimulator({ dfspId: 'bank-a', secret, callbackUrl, rejectRate: 0.05 });
  * // POST `${dfsp.url}/disburse` …
  * await dfsp.close();
+ * const mpesa = await startSimulator({ protocol: 'mpesa-b2c', dfspId: 'mpesa' });
+ * // GET `${mpesa.url}/oauth/v1/generate?grant_type=client_credentials`, then POST
+ * // `${mpesa.url}/mpesa/b2c/v3/paymentrequest` …
  */
 export async function startSimulator(
   options: SimulatorOptions,
@@ -40,19 +46,14 @@ export async function startSimulator(
   const now = runtime.now ?? (() => new Date());
   const warn = runtime.warn ?? (() => {});
   const stop = new AbortController();
-  const processor = createDisburseProcessor(config, now, {
-    onCallbackGivenUp: (transactionId, reason) =>
-      warn('callback given up', { transaction_id: transactionId, reason }),
-  });
-  const app = createSimulatorApp({
-    config,
-    processor,
+  const surface = createProtocolSurface(config, {
     now,
     startedAtMs: now().getTime(),
     stop: stop.signal,
+    onCallbackGivenUp: (id, reason) => warn('callback given up', { transaction_id: id, reason }),
   });
   const server = createServer(
-    getRequestListener(app.fetch, {
+    getRequestListener(surface.fetch, {
       errorHandler: (error) => {
         warn('request failed', { error: error instanceof Error ? error.message : String(error) });
       },
@@ -78,11 +79,12 @@ export async function startSimulator(
   return {
     url: `http://${hostInUrl}:${address.port}`,
     port: address.port,
-    ledger: () => processor.ledger(),
+    ledger: () => surface.ledger(),
+    tokensIssued: () => surface.tokensIssued(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         stop.abort();
-        processor.close();
+        surface.close();
         server.close(() => resolve());
         server.closeIdleConnections();
         // Held (hang-mode) requests answer once `stop` fires; anything left is cut.
