@@ -8,7 +8,7 @@ import { createDispatcher } from './adapters/dfsp/dispatcher.js';
 import { createDispatchMetrics } from './adapters/dfsp/dispatchMetrics.js';
 import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
 import type { FetchFunction } from './adapters/dfsp/httpExchange.js';
-import { createConnectionCatalogue } from './adapters/dfsp/mapped/profiles.js';
+import { createConnectionCatalogue } from './adapters/dfsp/mapped/catalogue.js';
 import { SHIPPED_PROFILES } from './adapters/dfsp/mapped/shippedProfiles.js';
 import { createTokenCache } from './adapters/dfsp/outboundAuth.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
@@ -194,6 +194,8 @@ function startDispatch(
     store: deps.store,
     workQueue: deps.queries,
     connector,
+    applyStatusReports: (dfspId, reports, source, context) =>
+      deps.commands.applyStatusReports(dfspId, reports, source, context),
     logger,
     metrics,
     callbackUrl: (dfspId) => `${publicUrl}/v1/dfsps/${encodeURIComponent(dfspId)}/on-disburse`,

@@ -5,6 +5,8 @@ export interface ReceivedCallback {
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
   readonly rawBody: Uint8Array;
+  /** The query of the URL it was sent to (a callback URL the ledger handed out may carry one). */
+  readonly query: Readonly<Record<string, string>>;
   /** The token in the path, where the DFSP called `/callbacks/{token}`. */
   readonly pathToken: string | undefined;
   /** The TCP peer's address (never a forwarded-for header). */
@@ -19,6 +21,8 @@ export type CallbackReading =
   | {
       readonly kind: 'read';
       readonly reports: StatusReport[];
+      /** Reports that are the DFSP's asynchronous answer to a status query of the ledger's. */
+      readonly queryAnswers: StatusReport[];
       /** The body the DFSP expects in the answer. */
       readonly answer: unknown;
       /** Once its reports are applied: the same signed callback again is then a replay. */

@@ -42,6 +42,10 @@ export function dfspCommands(
       ...optional('profile', shipped?.recordedAs),
       ...optional('mapping', mapping),
       ...optional(
+        'callbackVerification',
+        registration.callbackVerification ?? shipped?.callbackVerification,
+      ),
+      ...optional(
         'maxBatchSize',
         perRequest === undefined ? maxBatchSize : Math.min(maxBatchSize ?? perRequest, perRequest),
       ),

@@ -57,7 +57,8 @@ export interface UnsendablePayment {
 /**
  * What came of sending a group, for every payment in it:
  *
- * - `accepted`: the DFSP acknowledged the request (`ACK`); results follow by callback or query.
+ * - `accepted`: the DFSP acknowledged the request (`ACK`); results follow by callback or query,
+ *   or came in the answer itself (`reports`).
  * - `rejected`: the DFSP refused the whole request (`NACK`, `ERR`, an HTTP 4xx) and holds none
  *   of it. `retryable` is true only where the refusal is transient by the spec's own codes
  *   (too many requests, service unavailable, request timeout; HTTP 408 and 429): the same group
@@ -72,7 +73,13 @@ export interface UnsendablePayment {
  *   carry); nothing was sent. The dispatcher fails those and may send the rest again.
  */
 export type SubmitOutcome =
-  | { readonly kind: 'accepted'; readonly messageId: string; readonly correlationId?: string }
+  | {
+      readonly kind: 'accepted';
+      readonly messageId: string;
+      readonly correlationId?: string;
+      /** Results the DFSP gave in its answer (a synchronous API): applied like a callback's. */
+      readonly reports?: readonly StatusReport[];
+    }
   | {
       readonly kind: 'rejected';
       readonly messageId: string;

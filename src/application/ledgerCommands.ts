@@ -6,6 +6,7 @@ import type {
   OutboundCredentials,
 } from '../domain/dfspConnection.js';
 import type { DfspProfile } from '../domain/dfspEvents.js';
+import type { ReportSource } from '../domain/paymentEvents.js';
 import type { RoutingDecision } from '../domain/routing.js';
 import type { PublishedRule } from '../domain/routingRulesEvents.js';
 import type { ParsedStatement } from '../domain/statement.js';
@@ -122,7 +123,7 @@ export interface LedgerCommands {
   applyStatusReports(
     dfspId: string,
     reports: readonly StatusReport[],
-    source: 'callback' | 'status_query',
+    source: ReportSource,
     context: CommandContext,
   ): Promise<readonly StatusReportOutcome[]>;
   /**

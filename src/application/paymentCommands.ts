@@ -3,6 +3,7 @@ import { DomainError } from '../domain/domainError.js';
 import { ULID_PATTERN } from '../domain/eventSchemas.js';
 import { optional } from '../domain/optional.js';
 import type { PaymentCommand } from '../domain/paymentDecider.js';
+import type { ReportSource } from '../domain/paymentEvents.js';
 import { refuseErased } from '../domain/personalData.js';
 import type { StatusReport } from '../domain/statusReport.js';
 import { mapInChunks } from './inChunks.js';
@@ -49,7 +50,7 @@ export function paymentCommands(
   async function applyStatusReport(
     dfspId: string,
     report: StatusReport,
-    source: 'callback' | 'status_query',
+    source: ReportSource,
     context: CommandContext,
   ): Promise<StatusReportOutcome> {
     const referenceId = report.referenceId;
@@ -78,7 +79,7 @@ const REPORT_CONCURRENCY = 100;
 function commandFor(
   dfspId: string,
   report: StatusReport,
-  source: 'callback' | 'status_query',
+  source: ReportSource,
   maxAttemptsPerRoute: number,
 ): PaymentCommand | undefined {
   switch (report.status) {

@@ -63,7 +63,7 @@ export type MappingDocumentInput = z.input<typeof MappingDocument>;
 
 /** Parameters a mapping reads as `parameters.<name>` (a shortcode, an initiator name). */
 export const ConnectionParameters = z
-  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), z.string().max(2_000))
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), z.string().max(8_000))
   .refine((parameters) => Object.keys(parameters).length <= 32, 'at most 32 parameters');
 
 const HeaderName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name');

@@ -1,7 +1,7 @@
 import { assertNever } from './assertNever.js';
 import { DomainError } from './domainError.js';
 import { optional } from './optional.js';
-import type { PaymentEvent } from './paymentEvents.js';
+import type { PaymentEvent, ReportSource } from './paymentEvents.js';
 import type { PaymentState, PaymentStatus } from './paymentState.js';
 import { ERASURE_ACTOR, isErased, refuseErased } from './personalData.js';
 import { type LineToReconcile, reconcileLine } from './reconciliation.js';
@@ -16,7 +16,7 @@ export interface DfspStatusReport {
   readonly reasonCode?: string;
   readonly reasonMessage?: string;
   readonly reportedAt?: string;
-  readonly source: 'callback' | 'status_query';
+  readonly source: ReportSource;
   /** The sending it answers, where the DFSP's protocol says. */
   readonly transactionId?: string;
 }

@@ -12,8 +12,12 @@ import {
 
 /** A DFSP's reason code as it sent it (`rjct.payee_fa.invalid`), or one of ours (`dispatch.…`). */
 const ReasonCode = z.string().min(1).max(100);
-/** Where a DFSP's word on a payment came from. */
-const ReportSource = z.enum(['callback', 'status_query']);
+/**
+ * Where a DFSP's word on a payment came from: its callback, its answer to a status query, or its
+ * answer to the sending itself (an API that pays synchronously).
+ */
+export const ReportSource = z.enum(['callback', 'status_query', 'answer']);
+export type ReportSource = z.infer<typeof ReportSource>;
 
 export const PaymentInstructed = defineEvent(
   'PaymentInstructed',
@@ -117,7 +121,7 @@ export const PaymentFailed = defineEvent(
     dfspId: DfspId,
     reasonCode: ReasonCode,
     reasonMessage: z.string().max(1_000).optional(),
-    source: z.enum(['callback', 'status_query', 'dispatcher']),
+    source: z.enum(['callback', 'status_query', 'answer', 'dispatcher']),
     reportedAt: z.string().max(64).optional(),
   }),
 );

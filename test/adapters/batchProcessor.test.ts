@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnectionCatalogue } from '../../src/adapters/dfsp/mapped/profiles.js';
+import { createConnectionCatalogue } from '../../src/adapters/dfsp/mapped/catalogue.js';
 import {
   createDfspSecrets,
   dfspSecretsMigrations,

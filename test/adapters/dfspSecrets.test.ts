@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnectionCatalogue } from '../../src/adapters/dfsp/mapped/profiles.js';
+import { createConnectionCatalogue } from '../../src/adapters/dfsp/mapped/catalogue.js';
 import {
   createDfspSecrets,
   dfspSecretsMigrations,

@@ -42,7 +42,7 @@ export function createCallbackIntake(
         return { kind: 'malformed', path: '(root)', message: 'not valid UTF-8 JSON' };
       }
       try {
-        const read = await connected.connector.readCallback(body, { ...callback.headers });
+        const read = await connected.connector.readCallback(body, callback.headers, callback.query);
         return {
           kind: 'read',
           ...read,

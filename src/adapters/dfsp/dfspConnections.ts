@@ -9,9 +9,9 @@ import type { DfspConnection } from '../../application/dfspSecrets.js';
 import { canonicalJson } from '../../domain/canonicalJson.js';
 import { callbackPathToken } from './callbackVerification.js';
 import type { FetchFunction } from './httpExchange.js';
+import type { ConnectionCatalogueAdapter } from './mapped/catalogue.js';
 import { compileMapping } from './mapped/expressions.js';
 import { createMappedHttpConnector, type MappedHttpConnector } from './mapped/mappedHttp.js';
-import type { ConnectionCatalogueAdapter } from './mapped/profiles.js';
 import { authenticatedFetch, type TokenCache } from './outboundAuth.js';
 
 /** A registration is read again at most this often; a change reaches the senders within it. */
@@ -77,6 +77,7 @@ export function createDfspConnections(deps: DfspConnectionsDeps) {
       parameters: profile.parameters ?? {},
       secrets: credentials?.secrets ?? {},
       fetch: fetchFn,
+      callbackUrl: callbackUrlOf(dfspId, connection),
       timeoutMs: deps.timeoutMs,
     });
     return {
@@ -121,8 +122,7 @@ export function createDfspConnections(deps: DfspConnectionsDeps) {
       if (connected === undefined) {
         return { kind: 'unreachable', messageId, reason: 'the DFSP is not registered' };
       }
-      if (connected.kind === 'g2p-connect') return connected.connector.submit(group);
-      return connected.connector.submit({ ...group, callbackUrl: connected.callbackUrl });
+      return connected.connector.submit(group);
     },
     async queryStatus(dfsp: DfspEndpoint, referenceIds: readonly string[]) {
       const connected = await connectedDfsp(dfsp.dfspId);

@@ -2,7 +2,7 @@ import { abortableSleep } from '../../application/abortableSleep.js';
 import type { DfspConnector } from '../../application/dfspConnector.js';
 import type { EventStore } from '../../application/eventStore.js';
 import { mapConcurrently } from '../../application/inChunks.js';
-import type { CommandContext } from '../../application/ledgerCommands.js';
+import type { CommandContext, LedgerCommands } from '../../application/ledgerCommands.js';
 import { ledgerStreams } from '../../application/ledgerStreams.js';
 import type { Logger } from '../../application/logger.js';
 import type { DfspToSendTo, PaymentToSend, WorkQueue } from '../../application/workQueue.js';
@@ -18,7 +18,12 @@ export interface DispatcherDeps {
   /** The routed payments due for sending, and the DFSPs they go to. */
   readonly workQueue: WorkQueue;
   readonly connector: Pick<DfspConnector, 'submit' | 'queryStatus'>;
-  /** Where a DFSP sends its status callbacks (`PUBLIC_URL/v1/dfsps/{dfspId}/on-disburse`). */
+  /** Applies the results a DFSP gave in its answer to a sending (a synchronous API). */
+  readonly applyStatusReports: LedgerCommands['applyStatusReports'];
+  /**
+   * Where a G2P Connect DFSP sends its status callbacks (`PUBLIC_URL/v1/dfsps/{dfspId}/
+   * on-disburse`); a mapped DFSP's connection has its own.
+   */
   readonly callbackUrl: (dfspId: string) => string;
   readonly logger: Logger;
   readonly settings: DispatcherSettings;
@@ -81,6 +86,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     ...parts,
     circuit,
     callbackUrl: deps.callbackUrl,
+    applyStatusReports: deps.applyStatusReports,
     random: deps.random ?? Math.random,
     requeued: (paymentId) => handedOver.release(paymentId),
   });

@@ -5,7 +5,7 @@ import type {
   SubmitOutcome,
 } from '../../application/dfspConnector.js';
 import { mapInChunks } from '../../application/inChunks.js';
-import type { CommandContext } from '../../application/ledgerCommands.js';
+import type { CommandContext, LedgerCommands } from '../../application/ledgerCommands.js';
 import type { LedgerStreams } from '../../application/ledgerStreams.js';
 import type { Logger } from '../../application/logger.js';
 import type { DfspToSendTo, PaymentToSend } from '../../application/workQueue.js';
@@ -23,6 +23,8 @@ export interface GroupSenderDeps {
   readonly circuit: Pick<CircuitWatch, 'noteSending'>;
   /** Where a DFSP sends its status callbacks. */
   readonly callbackUrl: (dfspId: string) => string;
+  /** Applies the results a DFSP gave in its answer to a sending (a synchronous API). */
+  readonly applyStatusReports: LedgerCommands['applyStatusReports'];
   readonly settings: Pick<
     DispatcherSettings,
     'maxAttemptsPerRoute' | 'retryBaseMs' | 'retryMaxMs' | 'dfspTimeoutMs'
@@ -98,7 +100,13 @@ export function createGroupSender(deps: GroupSenderDeps) {
     outcome: SubmitOutcome,
   ): Promise<void> {
     await deps.circuit.noteSending(dfspId, outcome);
-    if (outcome.kind === 'accepted') return;
+    if (outcome.kind === 'accepted') {
+      const reports = outcome.reports ?? [];
+      if (reports.length > 0) {
+        await deps.applyStatusReports(dfspId, reports, 'answer', context(transactionId));
+      }
+      return;
+    }
     if (outcome.kind !== 'unsendable') {
       logger.warn({ dfspId, transactionId, outcome }, 'sending failed');
     }

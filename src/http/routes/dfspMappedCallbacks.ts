@@ -94,6 +94,7 @@ async function receive(
     ? await deps.callbackIntake.read(dfspId, {
         headers,
         rawBody,
+        query: Object.fromEntries(new URL(c.req.url).searchParams),
         pathToken: c.req.param('token'),
         sourceAddress: socketAddress(c),
         nowSeconds: Math.floor(Date.now() / 1_000),
@@ -123,13 +124,15 @@ async function receive(
     causationId: null,
   };
   try {
-    const outcomes = await deps.commands.applyStatusReports(
+    const { commands } = deps;
+    const applied = await commands.applyStatusReports(dfspId, reading.reports, 'callback', context);
+    const answered = await commands.applyStatusReports(
       dfspId,
-      reading.reports,
-      'callback',
+      reading.queryAnswers,
+      'status_query',
       context,
     );
-    c.get('log').info({ dfspId, reports: outcomes.length }, 'callback applied');
+    c.get('log').info({ dfspId, reports: applied.length + answered.length }, 'callback applied');
   } catch (error) {
     if (!(error instanceof DomainError && error.code === 'concurrent_modification')) throw error;
     return respondProblem(c, problem(error.code, 503, error.message), { 'retry-after': '1' });

@@ -38,6 +38,10 @@ const OutcomeEntry = z.strictObject({
   message: z.string().max(1_000).optional(),
   /** A refusal that says "not now": the same request may be sent again later. */
   transient: z.boolean().optional(),
+  /** Accepted and already final (a synchronous API): the payment's result, applied at once. */
+  result: z.enum(['succeeded', 'failed']).optional(),
+  reasonCode: Reason.optional(),
+  reasonMessage: z.string().max(1_000).optional(),
 });
 type OutcomeEntry = z.infer<typeof OutcomeEntry>;
 const OutcomeResult = z.union([OutcomeEntry, z.array(OutcomeEntry).max(10_000)]);
@@ -48,6 +52,11 @@ const ReportEntry = z.strictObject({
   reasonCode: Reason.optional(),
   reasonMessage: z.string().max(1_000).optional(),
   timestamp: z.string().max(64).optional(),
+  /**
+   * A callback that is the DFSP's asynchronous answer to the ledger's status query (Daraja's
+   * Transaction Status result): only such an answer, or a synchronous one, may say `not_held`.
+   */
+  answersQuery: z.boolean().optional(),
 });
 const ReportsResult = z.union([ReportEntry, z.array(ReportEntry).max(MAX_CALLBACK_REPORTS)]);
 
@@ -59,6 +68,8 @@ export interface MappedConnection {
   readonly secrets: Readonly<Record<string, string>>;
   /** Sends with the DFSP's credentials. */
   readonly fetch: FetchFunction;
+  /** Where the DFSP sends its callbacks (`callbackUrl` in the expressions). */
+  readonly callbackUrl: string;
   readonly maxResponseBytes?: number;
   /** Per-request limit when the endpoint gives none. */
   readonly timeoutMs: number;
@@ -75,6 +86,8 @@ export interface RenderedRequest {
 /** A callback's reports and the answer its DFSP expects. */
 export interface ReadCallback {
   readonly reports: StatusReport[];
+  /** Reports that answer the ledger's status query (`answersQuery`). */
+  readonly queryAnswers: StatusReport[];
   readonly answer: unknown;
 }
 
@@ -141,7 +154,8 @@ export function createMappedHttpConnector(connection: MappedConnection) {
       try {
         const answer = answerInput(result, input.payments);
         const mapped = OutcomeResult.parse(await mapping.submit.outcome.evaluate(answer));
-        return groupOutcome(messageId, Array.isArray(mapped) ? mapped : [mapped]);
+        const entries = Array.isArray(mapped) ? mapped : [mapped];
+        return groupOutcome(messageId, entries, group.payments);
       } catch (error) {
         // The answer came but cannot be read: the DFSP may hold the payments.
         const reason = error instanceof Error ? error.message : String(error);
@@ -165,19 +179,29 @@ export function createMappedHttpConnector(connection: MappedConnection) {
       return [...reports, ...pending(referenceIds.filter((id) => !listed.has(id)))];
     },
 
-    /** Maps a verified callback to its reports; `DfspMessageError` when it cannot. */
-    async readCallback(body: unknown, headers: Record<string, string>): Promise<ReadCallback> {
+    /**
+     * Maps a verified callback (its JSON body, lower-case headers and the query of the URL it
+     * was sent to) to its reports; `DfspMessageError` when it cannot.
+     */
+    async readCallback(
+      body: unknown,
+      headers: Readonly<Record<string, string>>,
+      query: Readonly<Record<string, string>>,
+    ): Promise<ReadCallback> {
       const callback = mapping.callback;
       if (callback === undefined) {
         throw new DfspMessageError('', 'this DFSP has no callback mapping');
       }
-      const input = { body, headers, parameters: connection.parameters };
-      const reports = await mappedReports(callback.reports, input, (error) => {
+      const input = { body, headers, query, parameters: connection.parameters };
+      const mapped = await mappedReports(callback.reports, input, (error) => {
         throw new DfspMessageError('', error);
       });
-      if (callback.answer === undefined) return { reports, answer: {} };
+      const reports = mapped.filter((entry) => !entry.answersQuery).map(({ report }) => report);
+      const queryAnswers = mapped.filter((entry) => entry.answersQuery).map(({ report }) => report);
+      if (callback.answer === undefined) return { reports, queryAnswers, answer: {} };
       try {
-        return { reports, answer: (await callback.answer.evaluate(input)) ?? {} };
+        const answer = (await callback.answer.evaluate(input)) ?? {};
+        return { reports, queryAnswers, answer };
       } catch (error) {
         if (!(error instanceof MappingFailure)) throw error;
         throw new DfspMessageError('', error.message);
@@ -199,6 +223,7 @@ export function createMappedHttpConnector(connection: MappedConnection) {
       dfsp: dfspInput(dfsp),
       parameters: connection.parameters,
       secrets: connection.secrets,
+      callbackUrl: connection.callbackUrl,
       payments: ids.map((paymentId) => ({ paymentId })),
       payment: { paymentId: ids[0] },
     };
@@ -219,7 +244,7 @@ export function createMappedHttpConnector(connection: MappedConnection) {
     const reports = await mappedReports(query.reports, answer, (message) =>
       fail(`malformed status answer: ${message}`),
     );
-    return reports.filter((report) => asked.has(report.referenceId));
+    return reports.map(({ report }) => report).filter((report) => asked.has(report.referenceId));
   }
 
   return connector;
@@ -236,7 +261,7 @@ function submitInput(group: DisbursementGroup, connection: MappedConnection) {
     secrets: connection.secrets,
     transactionId: group.transactionId,
     messageId: group.messageId ?? group.transactionId,
-    callbackUrl: group.callbackUrl,
+    callbackUrl: connection.callbackUrl,
     payments,
     payment: payments[0],
   };
@@ -345,8 +370,15 @@ function redact(rendered: RenderedRequest, secrets: readonly string[]): Rendered
   };
 }
 
-/** One outcome for the request from the outcomes the mapping gave, the safest where they differ. */
-function groupOutcome(messageId: string, entries: readonly OutcomeEntry[]): SubmitOutcome {
+/**
+ * One outcome for the request from the outcomes the mapping gave, the safest where they differ;
+ * results a synchronous API gave at once travel with an acceptance as reports.
+ */
+function groupOutcome(
+  messageId: string,
+  entries: readonly OutcomeEntry[],
+  payments: readonly DisbursementPayment[],
+): SubmitOutcome {
   // Unknown anywhere: the DFSP may hold the group; it stays there until a query settles it.
   const unknown = entries.find((entry) => entry.outcome === 'unknown');
   if (unknown !== undefined || entries.length === 0) {
@@ -354,7 +386,26 @@ function groupOutcome(messageId: string, entries: readonly OutcomeEntry[]): Subm
     return { kind: 'unknown', messageId, reason };
   }
   // Accepted anywhere: the group was taken; a refused payment is settled by a report or a query.
-  if (entries.some((entry) => entry.outcome === 'accepted')) return { kind: 'accepted', messageId };
+  if (entries.some((entry) => entry.outcome === 'accepted')) {
+    const reports = entries.flatMap((entry): StatusReport[] => {
+      const referenceId =
+        entry.paymentId ?? (payments.length === 1 ? payments[0]?.paymentId : undefined);
+      if (entry.outcome !== 'accepted' || entry.result === undefined || referenceId === undefined) {
+        return [];
+      }
+      return [
+        {
+          referenceId,
+          status: entry.result,
+          ...(entry.reasonCode === undefined ? {} : { reasonCode: entry.reasonCode }),
+          ...(entry.reasonMessage === undefined ? {} : { reasonMessage: entry.reasonMessage }),
+        },
+      ];
+    });
+    return reports.length === 0
+      ? { kind: 'accepted', messageId }
+      : { kind: 'accepted', messageId, reports };
+  }
   const [first] = entries as [OutcomeEntry];
   return {
     kind: 'rejected',
@@ -370,7 +421,7 @@ async function mappedReports(
   expression: CompiledExpression,
   input: unknown,
   fail: (message: string) => never,
-): Promise<StatusReport[]> {
+): Promise<{ readonly report: StatusReport; readonly answersQuery: boolean }[]> {
   let result: unknown;
   try {
     result = await expression.evaluate(input);
@@ -386,10 +437,13 @@ async function mappedReports(
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
   return entries.map((entry) => ({
-    referenceId: entry.paymentId,
-    status: entry.status === 'not_held' ? 'unknown_reference' : entry.status,
-    ...(entry.reasonCode === undefined ? {} : { reasonCode: entry.reasonCode }),
-    ...(entry.reasonMessage === undefined ? {} : { reasonMessage: entry.reasonMessage }),
-    ...(entry.timestamp === undefined ? {} : { timestamp: entry.timestamp }),
+    report: {
+      referenceId: entry.paymentId,
+      status: entry.status === 'not_held' ? 'unknown_reference' : entry.status,
+      ...(entry.reasonCode === undefined ? {} : { reasonCode: entry.reasonCode }),
+      ...(entry.reasonMessage === undefined ? {} : { reasonMessage: entry.reasonMessage }),
+      ...(entry.timestamp === undefined ? {} : { timestamp: entry.timestamp }),
+    },
+    answersQuery: entry.answersQuery === true,
   }));
 }

@@ -1,4 +1,6 @@
-import type { ShippedProfile } from './profiles.js';
+import type { ShippedProfile } from './catalogue.js';
+import { mojaloopSdk } from './profiles/mojaloopSdk.js';
+import { mpesaB2c } from './profiles/mpesaB2c.js';
 
-/** Every mapping profile the ledger ships (see `profiles.ts`). */
-export const SHIPPED_PROFILES: readonly ShippedProfile[] = [];
+/** Every mapping profile the ledger ships (see `catalogue.ts`). */
+export const SHIPPED_PROFILES: readonly ShippedProfile[] = [mpesaB2c, mojaloopSdk];

@@ -1,5 +1,9 @@
 import type { ConnectionCatalogue } from '../../../application/connectionCatalogue.js';
-import { MappingDocument, type MappingDocumentInput } from '../../../domain/dfspConnection.js';
+import {
+  type CallbackVerification,
+  MappingDocument,
+  type MappingDocumentInput,
+} from '../../../domain/dfspConnection.js';
 import type { DfspProfile } from '../../../domain/dfspEvents.js';
 import { DomainError } from '../../../domain/domainError.js';
 import { compileMapping } from './expressions.js';
@@ -14,6 +18,8 @@ export interface ShippedProfile {
   readonly name: string;
   readonly version: number;
   readonly mapping: MappingDocumentInput;
+  /** How the protocol's callbacks are verified, unless a registration says otherwise. */
+  readonly callbackVerification?: CallbackVerification;
 }
 
 /**
@@ -45,7 +51,11 @@ export function createConnectionCatalogue(profiles: readonly ShippedProfile[]) {
         ]);
       }
       const recordedAs = `${profile.name}@${profile.version}`;
-      return { recordedAs, mapping: byVersion.get(recordedAs) as MappingDocument };
+      return {
+        recordedAs,
+        mapping: byVersion.get(recordedAs) as MappingDocument,
+        callbackVerification: profile.callbackVerification,
+      };
     },
     checkMapping(mapping: MappingDocument): void {
       compileMapping(mapping);
