@@ -12,7 +12,7 @@ import type { FetchFunction } from './httpExchange.js';
 import type { ConnectionCatalogueAdapter } from './mapped/catalogue.js';
 import { compileMapping } from './mapped/expressions.js';
 import { createMappedHttpConnector, type MappedHttpConnector } from './mapped/mappedHttp.js';
-import { authenticatedFetch, type TokenCache } from './outboundAuth.js';
+import { accessTokenOf, authenticatedFetch, type TokenCache } from './outboundAuth.js';
 
 /** A registration is read again at most this often; a change reaches the senders within it. */
 const MAX_AGE_MS = 1_000;
@@ -63,11 +63,7 @@ export function createDfspConnections(deps: DfspConnectionsDeps) {
     const { profile, credentials } = connection;
     const cacheKey = `${dfspId}\n${profile.credentials?.fingerprint ?? ''}`;
     const fetchFn = authenticatedFetch(cacheKey, credentials, deps.tokens);
-    const auth = credentials?.auth;
-    const accessToken =
-      auth?.kind === 'oauth2-client-credentials'
-        ? () => deps.tokens.token(cacheKey, auth, fetchFn)
-        : undefined;
+    const accessToken = accessTokenOf(cacheKey, credentials, deps.tokens);
     const mapping = deps.catalogue.mappingOf(profile);
     if (mapping === undefined) {
       return { kind: 'g2p-connect', connection, accessToken, connector: deps.g2pConnect(fetchFn) };

@@ -153,6 +153,21 @@ export function authenticatedFetch(
   };
 }
 
+/**
+ * The OAuth2 access token `authenticatedFetch` sends for these credentials (the same cache
+ * entry); undefined for credentials of another kind. For a live test of a connection.
+ */
+export function accessTokenOf(
+  cacheKey: string,
+  credentials: OutboundCredentials | undefined,
+  tokens: TokenCache,
+): (() => Promise<string>) | undefined {
+  const auth = credentials?.auth;
+  if (auth?.kind !== 'oauth2-client-credentials') return undefined;
+  const base = transportFor(credentials);
+  return () => tokens.token(cacheKey, auth, base);
+}
+
 /** The header a static credential adds; the secrets it holds are never logged. */
 export function staticHeader(auth: OutboundAuth): Record<string, string> {
   switch (auth.kind) {
