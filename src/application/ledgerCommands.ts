@@ -117,6 +117,17 @@ export interface LedgerCommands {
    */
   retryPayment(paymentId: string, context: CommandContext): Promise<void>;
   /**
+   * Resolves a payment in doubt, four eyes: an operator proposes the outcome with evidence, a
+   * second principal with the approver role confirms it (see `resolveInDoubt`). Answers what the
+   * call did.
+   */
+  resolvePayment(
+    paymentId: string,
+    resolution: { readonly outcome: 'succeeded' | 'failed'; readonly evidence?: string },
+    may: { readonly propose: boolean; readonly confirm: boolean },
+    context: CommandContext,
+  ): Promise<{ readonly resolution: 'proposed' | 'resolved' | 'unchanged' }>;
+  /**
    * Applies a DFSP's status reports, from its callback or a status query, one payment at a time.
    * Never throws for a report's content: each one answers what became of it.
    */

@@ -15,7 +15,10 @@ import { loadRoutingContext } from './routingContext.js';
 export function paymentCommands(
   streams: LedgerStreams,
   maxAttemptsPerRoute: number,
-): Pick<LedgerCommands, 'cancelPayment' | 'retryPayment' | 'applyStatusReports'> {
+): Pick<
+  LedgerCommands,
+  'cancelPayment' | 'retryPayment' | 'resolvePayment' | 'applyStatusReports'
+> {
   return {
     async cancelPayment(paymentId, reason, context) {
       const command = {
@@ -38,6 +41,28 @@ export function paymentCommands(
         { type: 'RetryPayment', by: context.actor, decision },
         context,
       );
+    },
+
+    async resolvePayment(paymentId, resolution, may, context) {
+      const { state } = await streams.payments.load(paymentId);
+      if (state.instructed === undefined) {
+        throw new DomainError('payment_not_found', `no payment ${paymentId}`);
+      }
+      const { appended } = await streams.payments(
+        paymentId,
+        {
+          type: 'ResolvePayment',
+          outcome: resolution.outcome,
+          ...optional('evidence', resolution.evidence),
+          by: context.actor,
+          mayPropose: may.propose,
+          mayConfirm: may.confirm,
+        },
+        context,
+      );
+      const first = appended[0]?.type;
+      if (first === undefined) return { resolution: 'unchanged' };
+      return { resolution: first === 'PaymentResolved' ? 'resolved' : 'proposed' };
     },
 
     async applyStatusReports(dfspId, reports, source, context) {

@@ -46,6 +46,7 @@ export async function paymentAsOf(
     region: payment.region ?? null,
     status: state.status === 'none' ? 'pending' : state.status,
     statusReason: state.statusReason ?? null,
+    inDoubt: state.inDoubt === true,
     dfspId: state.dfspId ?? null,
     ruleId: state.ruleId ?? null,
     rulesVersion: state.rulesVersion ?? null,

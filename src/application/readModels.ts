@@ -48,6 +48,12 @@ export interface PaymentView {
   readonly region: string | null;
   readonly status: PaymentStatusView;
   readonly statusReason: string | null;
+  /**
+   * `submitted`, and its sending's outcome unknown (the reason says why): the DFSP may hold it
+   * and has not said. Resolved by its DFSP's word, or by operators (four eyes) where it cannot
+   * be asked.
+   */
+  readonly inDoubt: boolean;
   readonly dfspId: string | null;
   readonly ruleId: string | null;
   readonly rulesVersion: number | null;
@@ -219,6 +225,8 @@ export interface PaymentFilter {
   readonly batchId?: string;
   readonly status?: PaymentStatusView;
   readonly dfspId?: string;
+  /** Only payments in doubt (true) or none in doubt (false). */
+  readonly inDoubt?: boolean;
   /** 1 to 500; default 100. */
   readonly limit?: number;
   readonly cursor?: string;

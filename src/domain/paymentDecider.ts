@@ -2,6 +2,7 @@ import { assertNever } from './assertNever.js';
 import { DomainError } from './domainError.js';
 import { optional } from './optional.js';
 import type { PaymentEvent, ReportSource } from './paymentEvents.js';
+import { type ResolutionRequest, resolveInDoubt } from './paymentResolution.js';
 import type { PaymentState, PaymentStatus } from './paymentState.js';
 import { ERASURE_ACTOR, isErased, refuseErased } from './personalData.js';
 import { type LineToReconcile, reconcileLine } from './reconciliation.js';
@@ -59,6 +60,7 @@ export type PaymentCommand =
     }
   | ({ readonly type: 'ApplyStatusReport' } & DfspStatusReport)
   | { readonly type: 'RetryPayment'; readonly by: string; readonly decision: RoutingDecision }
+  | ({ readonly type: 'ResolvePayment' } & ResolutionRequest)
   | { readonly type: 'ReconcileStatementLine'; readonly line: LineToReconcile };
 
 /**
@@ -113,7 +115,8 @@ export const paymentDecider = {
       case 'PaymentCancelled':
         return { ...state, status: 'cancelled' };
       case 'PaymentSubmitted': {
-        const { statusReason: _reason, retryAt: _retryAt, ...rest } = state;
+        const { statusReason: _reason, retryAt: _retryAt, ...settled } = state;
+        const { inDoubt: _doubt, proposal: _proposal, ...rest } = settled;
         return {
           ...rest,
           status: 'submitted',
@@ -126,17 +129,18 @@ export const paymentDecider = {
       case 'PaymentSubmissionFailed':
         return {
           ...state,
+          inDoubt: event.data.dfspMayHold,
           status: event.data.dfspMayHold ? 'submitted' : 'routed',
           statusReason: event.data.reason,
           ...optional('retryAt', event.data.retryAt),
         };
       case 'PaymentSucceeded': {
-        const { statusReason: _reason, ...rest } = state;
+        const { statusReason: _reason, inDoubt: _doubt, proposal: _proposal, ...rest } = state;
         return { ...rest, status: 'succeeded', dfspId: event.data.dfspId };
       }
       case 'PaymentFailed':
         return {
-          ...state,
+          ...settledDoubt(state),
           status: 'failed',
           dfspId: event.data.dfspId,
           statusReason: event.data.reasonCode,
@@ -151,6 +155,12 @@ export const paymentDecider = {
       }
       case 'PaymentReturned':
         return { ...state, status: 'returned' };
+      case 'PaymentResolutionProposed': {
+        const { outcome, evidence, by } = event.data;
+        return { ...state, proposal: { outcome, evidence, by } };
+      }
+      case 'PaymentResolved':
+        return settledDoubt(state);
       case 'PaymentRetried': {
         const {
           dfspId: _dfsp,
@@ -184,6 +194,8 @@ export const paymentDecider = {
         return applyReport(command, state);
       case 'RetryPayment':
         return retry(command, state);
+      case 'ResolvePayment':
+        return resolveInDoubt(command, state);
       case 'ReconcileStatementLine':
         return reconcileLine(state, command.line).events;
       default:
@@ -415,6 +427,12 @@ function conflictKey(report: {
   readonly ledgerStatus: string;
 }): string {
   return [report.dfspId, report.reported, report.reasonCode ?? '', report.ledgerStatus].join('|');
+}
+
+/** The state without its doubt and any proposal: the DFSP's word or operators settled it. */
+function settledDoubt(state: PaymentState): PaymentState {
+  const { inDoubt: _doubt, proposal: _proposal, ...rest } = state;
+  return rest;
 }
 
 function withoutRoute(state: PaymentState, reason: string, rulesVersion: number): PaymentState {

@@ -18,6 +18,8 @@ const ReasonCode = z.string().min(1).max(100);
  */
 export const ReportSource = z.enum(['callback', 'status_query', 'answer']);
 export type ReportSource = z.infer<typeof ReportSource>;
+/** Where a final status came from: a DFSP's word, or operators resolving a payment in doubt. */
+const OutcomeSource = z.enum([...ReportSource.options, 'resolution']);
 
 export const PaymentInstructed = defineEvent(
   'PaymentInstructed',
@@ -108,7 +110,7 @@ export const PaymentSucceeded = defineEvent(
   z.strictObject({
     paymentId: Ulid,
     dfspId: DfspId,
-    source: ReportSource,
+    source: OutcomeSource,
     /** The DFSP's own time of the status, as it sent it. */
     reportedAt: z.string().max(64).optional(),
   }),
@@ -121,7 +123,7 @@ export const PaymentFailed = defineEvent(
     dfspId: DfspId,
     reasonCode: ReasonCode,
     reasonMessage: z.string().max(1_000).optional(),
-    source: z.enum(['callback', 'status_query', 'answer', 'dispatcher']),
+    source: z.enum([...OutcomeSource.options, 'dispatcher']),
     reportedAt: z.string().max(64).optional(),
   }),
 );
@@ -197,6 +199,37 @@ export const PaymentReturned = defineEvent(
   }),
 );
 
+/**
+ * An operator proposes the outcome of a payment in doubt (its sending's outcome is unknown and its
+ * DFSP cannot be asked, or has not said), with the evidence for it (a DFSP statement line, a
+ * ticket with the DFSP). Nothing changes until a second principal confirms it.
+ */
+export const PaymentResolutionProposed = defineEvent(
+  'PaymentResolutionProposed',
+  z.strictObject({
+    paymentId: Ulid,
+    dfspId: DfspId,
+    outcome: z.enum(['succeeded', 'failed']),
+    evidence: z.string().min(1).max(2_000),
+    by: Principal,
+  }),
+);
+
+/**
+ * A second principal (an approver, not the proposer) confirmed the proposed outcome; the
+ * `PaymentSucceeded` or `PaymentFailed` that follows it (source `resolution`) applies it.
+ */
+export const PaymentResolved = defineEvent(
+  'PaymentResolved',
+  z.strictObject({
+    paymentId: Ulid,
+    dfspId: DfspId,
+    outcome: z.enum(['succeeded', 'failed']),
+    proposedBy: Principal,
+    by: Principal,
+  }),
+);
+
 export const paymentEvents = [
   PaymentInstructed,
   PaymentRouted,
@@ -211,6 +244,8 @@ export const paymentEvents = [
   PaymentReconciled,
   PaymentReconciliationMismatched,
   PaymentReturned,
+  PaymentResolutionProposed,
+  PaymentResolved,
 ] as const;
 
 export type PaymentEvent = EventOf<(typeof paymentEvents)[number]>;

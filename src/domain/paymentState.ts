@@ -35,4 +35,15 @@ export interface PaymentState {
   readonly reconciliation: 'unreconciled' | 'matched' | 'mismatched';
   /** Mismatches already recorded (`statementId|kind`), so a statement read again adds none. */
   readonly mismatches: readonly string[];
+  /**
+   * Sent, and the sending's outcome unknown (a timeout, a lost connection, a 5xx): the DFSP may
+   * hold the payment and has not said. Listed for operators to resolve where it cannot be asked.
+   */
+  readonly inDoubt?: boolean;
+  /** An outcome proposed for a payment in doubt, waiting for a second principal. */
+  readonly proposal?: {
+    readonly outcome: 'succeeded' | 'failed';
+    readonly evidence: string;
+    readonly by: string;
+  };
 }

@@ -15,6 +15,7 @@ const MASKS: Readonly<Record<string, (text: string) => string>> = {
   beneficiaryId: maskIdentifier,
   purpose: () => HIDDEN,
   notes: () => HIDDEN,
+  evidence: () => HIDDEN,
 };
 
 // Event data nests a few levels (`PaymentsAdded` → payments → attributes); anything deeper is no

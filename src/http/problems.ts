@@ -52,11 +52,14 @@ const STATUS_BY_CODE: ReadonlyMap<string, ContentfulStatusCode> = new Map<
   ['invalid_as_of', 400],
   ['invalid_mapping', 400],
   ['unknown_profile', 400],
+  ['evidence_required', 400],
   // A principal who may not do this to this batch.
   ['four_eyes', 403],
   // The state of the ledger does not allow it.
   ['batch_exists', 409],
   ['preview_unavailable', 409],
+  ['payment_not_in_doubt', 409],
+  ['resolution_mismatch', 409],
   ['reference_conflict', 409],
   ['batch_not_open', 409],
   ['batch_not_submitted', 409],

@@ -62,6 +62,11 @@ export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
       if (filter.batchId !== undefined) where((p) => `p.batch_id = ${p}`, filter.batchId);
       if (filter.status !== undefined) where((p) => `p.status = ${p}`, filter.status);
       if (filter.dfspId !== undefined) where((p) => `p.dfsp_id = ${p}`, filter.dfspId);
+      if (filter.inDoubt !== undefined) {
+        // In doubt: see toPaymentView.
+        const inDoubt = "(p.status = 'submitted' AND p.status_reason IS NOT NULL)";
+        conditions.push(filter.inDoubt ? inDoubt : `NOT ${inDoubt}`);
+      }
       if (filter.cursor !== undefined) {
         where((p) => `p.payment_id > ${p}`, decodeCursor('payments', filter.cursor));
       }

@@ -55,6 +55,9 @@ export function toPaymentView(row: PaymentRow): PaymentView {
     region: row.region,
     status: row.status,
     statusReason: row.status_reason,
+    // A sending whose outcome is unknown leaves the payment submitted with its reason; an
+    // acknowledged sending clears it.
+    inDoubt: row.status === 'submitted' && row.status_reason !== null,
     dfspId: row.dfsp_id,
     ruleId: row.rule_id,
     rulesVersion: row.rules_version,

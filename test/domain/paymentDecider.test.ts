@@ -512,3 +512,113 @@ describe('a report bound to the sending it answers', () => {
       .thenMatches([{ type: 'PaymentFailed' }]);
   });
 });
+
+describe('resolving a payment in doubt, four eyes', () => {
+  const sentToBankA = [instructed, routedTo('bank-a'), submittedTo('bank-a')];
+  const timedOut: PaymentEvent = {
+    type: 'PaymentSubmissionFailed',
+    data: {
+      paymentId,
+      dfspId: 'bank-a',
+      attempt: 1,
+      outcome: 'unknown',
+      dfspMayHold: true,
+      retryable: true,
+      reason: 'no complete answer within 2000 ms',
+    },
+  };
+  const inDoubt = [...sentToBankA, timedOut];
+  const resolve = (
+    by: string,
+    outcome: 'succeeded' | 'failed',
+    roles: { propose: boolean; confirm: boolean },
+    evidence?: string,
+  ): PaymentCommand => ({
+    type: 'ResolvePayment',
+    outcome,
+    by,
+    mayPropose: roles.propose,
+    mayConfirm: roles.confirm,
+    ...optional('evidence', evidence),
+  });
+  const OPERATOR = { propose: true, confirm: false };
+  const APPROVER = { propose: false, confirm: true };
+  const proposed: PaymentEvent = {
+    type: 'PaymentResolutionProposed',
+    data: {
+      paymentId,
+      dfspId: 'bank-a',
+      outcome: 'succeeded',
+      evidence: 'statement 7Q2M line 4',
+      by: 'user:olive',
+    },
+  };
+
+  it('is in doubt once its sending has an unknown outcome, and not once it is acknowledged', () => {
+    expect(stateAfter(inDoubt).inDoubt).toBe(true);
+    expect(stateAfter(sentToBankA).inDoubt).toBeUndefined();
+  });
+
+  it('records an operator proposal with its evidence, and changes nothing else', () => {
+    given(inDoubt)
+      .when(resolve('user:olive', 'succeeded', OPERATOR, 'statement 7Q2M line 4'))
+      .then([proposed]);
+    expect(stateAfter([...inDoubt, proposed]).status).toBe('submitted');
+  });
+
+  it('applies the outcome once a second principal, an approver, confirms it', () => {
+    given([...inDoubt, proposed])
+      .when(resolve('user:abel', 'succeeded', APPROVER))
+      .then([
+        {
+          type: 'PaymentResolved',
+          data: {
+            paymentId,
+            dfspId: 'bank-a',
+            outcome: 'succeeded',
+            proposedBy: 'user:olive',
+            by: 'user:abel',
+          },
+        },
+        { type: 'PaymentSucceeded', data: { paymentId, dfspId: 'bank-a', source: 'resolution' } },
+      ]);
+  });
+
+  it('refuses a confirmation of another outcome than the one proposed', () => {
+    given([...inDoubt, proposed])
+      .when(resolve('user:abel', 'failed', APPROVER))
+      .thenThrows('resolution_mismatch');
+  });
+
+  it('never lets the proposer confirm, even holding the approver role', () => {
+    given([...inDoubt, proposed])
+      .when(resolve('user:olive', 'succeeded', { propose: true, confirm: true }))
+      .thenThrows('four_eyes');
+    given([...inDoubt, proposed])
+      .when(resolve('user:olive', 'succeeded', APPROVER))
+      .thenThrows('four_eyes');
+  });
+
+  it('needs a proposal before a confirmation, and evidence for a proposal', () => {
+    given(inDoubt)
+      .when(resolve('user:abel', 'succeeded', APPROVER))
+      .thenThrows('four_eyes');
+    given(inDoubt)
+      .when(resolve('user:olive', 'succeeded', OPERATOR))
+      .thenThrows('evidence_required');
+  });
+
+  it('refuses a payment that is not in doubt: acknowledged, or final', () => {
+    given(sentToBankA)
+      .when(resolve('user:olive', 'failed', OPERATOR, 'ticket 42'))
+      .thenThrows('payment_not_in_doubt');
+    given([...inDoubt, succeeded])
+      .when(resolve('user:olive', 'failed', OPERATOR, 'ticket 42'))
+      .thenThrows('payment_not_in_doubt');
+  });
+
+  it("lets the DFSP's own word settle it while a proposal waits", () => {
+    expect(stateAfter([...inDoubt, proposed, succeeded])).toMatchObject({ status: 'succeeded' });
+    expect(stateAfter([...inDoubt, proposed, succeeded]).proposal).toBeUndefined();
+  });
+});

@@ -271,5 +271,51 @@ describe.each(CASES)('connector conformance: $name', (connector) => {
     if (!connector.canBeAsked) expect(inDoubt.length).toBeGreaterThan(0);
     for (const payment of inDoubt) expect(payment.dfspId).toBe('stuck');
     expect([...payments.values()].some((p) => p.dfspId === 'backup')).toBe(true);
+    if (!connector.canBeAsked) await resolveOneInDoubt(batch.batchId, stuck);
   }, 180_000);
+
+  /**
+   * Operators list the payments in doubt and resolve one, four eyes: the operator proposes with
+   * evidence, the approver confirms the same outcome (another outcome is refused).
+   */
+  async function resolveOneInDoubt(batchId: string, dfsp: RunningSimulator) {
+    const listed = await expectCall<{ items: { paymentId: string; inDoubt: boolean }[] }>(
+      service,
+      'operator',
+      'GET',
+      `/v1/payments?batchId=${batchId}&status=submitted&inDoubt=true`,
+      200,
+    );
+    const [first] = listed.items;
+    if (first === undefined) throw new Error('no payment in doubt');
+    expect(listed.items.every((item) => item.inDoubt)).toBe(true);
+    // The DFSP held the request and paid nothing: the evidence says so.
+    expect(dfsp.ledger().some((entry) => entry.reference_id === first.paymentId)).toBe(false);
+    const path = `/v1/payments/${first.paymentId}/resolve`;
+    const evidence = 'the DFSP confirms by ticket 4711 that the transfer never reached the hub';
+    await expectCall(service, 'operator', 'POST', path, 200, { outcome: 'failed', evidence });
+    await expectCall(service, 'operator', 'POST', path, 403, { outcome: 'failed' });
+    await expectCall(service, 'approver', 'POST', path, 409, { outcome: 'succeeded' });
+    const confirmed = await expectCall<{ resolution: string }>(
+      service,
+      'approver',
+      'POST',
+      path,
+      200,
+      {
+        outcome: 'failed',
+      },
+    );
+    expect(confirmed.resolution).toBe('resolved');
+    await eventually(async () => {
+      const payment = await expectCall<{ status: string; statusReason: string }>(
+        service,
+        'operator',
+        'GET',
+        `/v1/payments/${first.paymentId}`,
+        200,
+      );
+      return payment.status === 'failed' && payment.statusReason === 'resolved.failed';
+    }, 'the resolved payment failed');
+  }
 });

@@ -32,6 +32,7 @@ const ROUTES = [
   ['get', '/v1/payments'],
   ['post', '/v1/payments/{paymentId}/cancel'],
   ['post', '/v1/payments/{paymentId}/retry'],
+  ['post', '/v1/payments/{paymentId}/resolve'],
   ['get', '/v1/payments/{paymentId}/events'],
   ['get', '/v1/events'],
   ['get', '/v1/dfsps/{dfspId}'],

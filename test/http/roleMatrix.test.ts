@@ -52,6 +52,7 @@ const ACCESS: Readonly<Record<string, Access>> = {
   'GET /v1/payments': { bearer: READERS },
   'POST /v1/payments/{paymentId}/cancel': { bearer: ['operator'] },
   'POST /v1/payments/{paymentId}/retry': { bearer: ['operator'] },
+  'POST /v1/payments/{paymentId}/resolve': { bearer: ['operator', 'approver'] },
   'GET /v1/payments/{paymentId}/events': { bearer: ['auditor'] },
   'GET /v1/events': { bearer: ['auditor', 'reporter'] },
   'GET /v1/dfsps/{dfspId}': { bearer: ['admin'] },

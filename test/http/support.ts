@@ -138,6 +138,10 @@ export function recordingCommands() {
     async cancelPayment(paymentId, reason, context) {
       record('cancelPayment', [paymentId, reason], context);
     },
+    async resolvePayment(paymentId, resolution, may, context) {
+      record('resolvePayment', [paymentId, resolution, may], context);
+      return { resolution: 'proposed' };
+    },
     async retryPayment(paymentId, context) {
       record('retryPayment', [paymentId], context);
     },
@@ -291,6 +295,7 @@ export function aPayment(overrides: Partial<PaymentView> = {}): PaymentView {
     region: null,
     status: 'pending',
     statusReason: null,
+    inDoubt: false,
     dfspId: null,
     ruleId: null,
     rulesVersion: null,

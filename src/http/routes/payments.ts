@@ -17,6 +17,8 @@ import {
   PaymentParamsSchema,
   PaymentQuerySchema,
   PaymentViewSchema,
+  ResolutionAnswerSchema,
+  ResolutionSchema,
 } from '../schemas/payments.js';
 import { withoutUndefined } from '../withoutUndefined.js';
 
@@ -92,6 +94,31 @@ const retryPayment = createRoute({
   },
 });
 
+const resolvePayment = createRoute({
+  method: 'post',
+  path: '/v1/payments/{paymentId}/resolve',
+  tags: [TAG],
+  summary: 'Resolve a payment in doubt: an operator proposes, an approver confirms',
+  description:
+    'For a payment `submitted` whose sending has an unknown outcome (`inDoubt`), where its DFSP ' +
+    'cannot be asked (the Mojaloop SDK makes up the transfer id) or has not said. An operator ' +
+    'proposes the outcome with `evidence`; a second principal with the approver role confirms ' +
+    'the same outcome, and only then is it applied. The payment is never sent again blindly.',
+  security: BEARER_SECURITY,
+  middleware: [requireRoles('operator', 'approver')] as const,
+  request: {
+    params: PaymentParamsSchema,
+    body: { required: true, content: { [json]: { schema: ResolutionSchema } } },
+  },
+  responses: {
+    200: {
+      description: 'Proposed, resolved, or unchanged (the same proposal again)',
+      content: { [json]: { schema: ResolutionAnswerSchema } },
+    },
+    ...problemResponses(400, 403, 404, 409, 415, 422),
+  },
+});
+
 const paymentHistory = createRoute({
   method: 'get',
   path: '/v1/payments/{paymentId}/events',
@@ -149,6 +176,19 @@ export function registerPaymentRoutes(
     const { paymentId } = c.req.valid('param');
     await deps.commands.retryPayment(paymentId, commandContext(c));
     return c.body(null, 204);
+  });
+
+  app.openapi(resolvePayment, async (c) => {
+    const { paymentId } = c.req.valid('param');
+    // requireRoles let it through: the principal is there.
+    const roles = c.get('principal')?.roles ?? [];
+    const { resolution } = await deps.commands.resolvePayment(
+      paymentId,
+      withoutUndefined(c.req.valid('json')),
+      { propose: roles.includes('operator'), confirm: roles.includes('approver') },
+      commandContext(c),
+    );
+    return c.json({ paymentId, resolution }, 200);
   });
 
   app.openapi(paymentHistory, async (c) => {

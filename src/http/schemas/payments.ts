@@ -22,6 +22,10 @@ export const PaymentViewSchema = z
     region: z.string().nullable(),
     status: z.enum(PAYMENT_STATUSES),
     statusReason: z.string().nullable(),
+    inDoubt: z.boolean().openapi({
+      description:
+        'submitted, and the outcome of its sending unknown: its DFSP may hold it and has not said',
+    }),
     dfspId: z.string().nullable(),
     ruleId: z.string().nullable(),
     rulesVersion: z.number().int().nullable(),
@@ -38,5 +42,24 @@ export const PaymentListQuerySchema = z.strictObject({
   batchId: UlidSchema.optional(),
   status: z.enum(PAYMENT_STATUSES).optional(),
   dfspId: DfspIdSchema.optional(),
+  inDoubt: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .openapi({ description: 'only payments in doubt (true), or none in doubt (false)' }),
   ...pageQueryShape,
 });
+
+/** `POST /v1/payments/{paymentId}/resolve`: an outcome proposed, or confirmed. */
+export const ResolutionSchema = z
+  .strictObject({
+    outcome: z.enum(['succeeded', 'failed']),
+    evidence: z.string().trim().min(1).max(2_000).optional().openapi({
+      description: 'required to propose: what shows the outcome (a statement line, a ticket)',
+    }),
+  })
+  .openapi('Resolution');
+
+export const ResolutionAnswerSchema = z
+  .object({ paymentId: UlidSchema, resolution: z.enum(['proposed', 'resolved', 'unchanged']) })
+  .openapi('ResolutionAnswer');
