@@ -3,8 +3,10 @@
  * without faults; one batch loaded, submitted and approved over the HTTP API; measured from the
  * approval to every payment succeeded and projected (the batch summary says so). Also the
  * service's peak resident memory (Linux VmHWM). `--embedded` runs the service on PGlite (B5).
+ * `--protocol mpesa-b2c` pays every payment to wallets through one M-Pesa B2C simulator with the
+ * `mpesa-b2c` profile: one request per payment, each result a callback of its own.
  *
- *   npx tsx bench/b1EndToEnd.ts [--payments 100000] [--embedded]
+ *   npx tsx bench/b1EndToEnd.ts [--payments 100000] [--embedded] [--protocol mpesa-b2c]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +19,9 @@ import { parseArgs } from 'node:util';
 import {
   type BatchSummary,
   createClient,
+  DEMO_CONSUMER_KEY,
   DEMO_DFSPS,
+  type DemoDfsp,
   finalCount,
   loadBatch,
   PEOPLE,
@@ -33,7 +37,15 @@ export interface EndToEndOptions {
   readonly payments: number;
   /** PGlite in a temporary DATA_DIR instead of the local Postgres (B5). */
   readonly embedded: boolean;
+  /** G2P Connect to three DFSPs (default), or M-Pesa B2C to one. */
+  readonly protocol?: 'g2p-connect' | 'mpesa-b2c';
 }
+
+/** One M-Pesa B2C provider takes every payment. */
+const MPESA_DFSPS: readonly DemoDfsp[] = [
+  { dfspId: 'mobile-money', name: 'Mobile Money', faTypes: ['mobile'], protocol: 'mpesa-b2c' },
+];
+const MPESA_RULES = [{ id: 'wallets', when: {}, route: [{ dfspId: 'mobile-money', weight: 1 }] }];
 
 /** Settings of the service under load: larger projection batches and DFSP requests. */
 const SERVICE_SETTINGS = {
@@ -52,7 +64,8 @@ const TARGETS = { paymentsPerSecond: 5_000, peakRssMiB: 512 };
 
 /** Runs B1 (or B5 with `embedded`); prints a table and writes the JSON result. */
 export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult> {
-  const scenario = options.embedded ? 'b5-embedded' : 'b1-end-to-end';
+  const mpesa = options.protocol === 'mpesa-b2c';
+  const scenario = options.embedded ? 'b5-embedded' : mpesa ? 'b1-mpesa-b2c' : 'b1-end-to-end';
   const children: ChildProcess[] = [];
   const database = options.embedded ? undefined : await createBenchDatabase();
   const dataDir = options.embedded ? await mkdtemp(path.join(tmpdir(), 'g2p-bench-')) : undefined;
@@ -77,20 +90,32 @@ export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult
     await waitReady(serviceUrl);
     const api = createClient(serviceUrl, tokens, new AbortController().signal);
 
-    for (const dfsp of DEMO_DFSPS) {
+    const dfsps = mpesa
+      ? MPESA_DFSPS
+      : DEMO_DFSPS.map((dfsp) => ({ ...dfsp, protocol: 'g2p-connect' as const }));
+    for (const dfsp of dfsps) {
       const secret = randomBytes(24).toString('base64url');
+      const consumerSecret = randomBytes(24).toString('base64url');
       const callbackUrl = `${serviceUrl}/v1/dfsps/${dfsp.dfspId}/on-disburse`;
       const simulator = spawnNode(
         'src/simulator/main.ts',
-        ['--port', '0', '--dfsp-id', dfsp.dfspId, '--callback-url', callbackUrl],
-        { LOG_LEVEL: 'info', DFSP_SIMULATOR_SECRET: secret },
+        [
+          ...['--port', '0', '--dfsp-id', dfsp.dfspId, '--callback-url', callbackUrl],
+          ...['--protocol', dfsp.protocol, '--consumer-key', DEMO_CONSUMER_KEY],
+        ],
+        {
+          LOG_LEVEL: 'info',
+          DFSP_SIMULATOR_SECRET: secret,
+          DFSP_SIMULATOR_CONSUMER_SECRET: consumerSecret,
+        },
       );
       children.push(simulator);
-      await registerDfsp(api, dfsp, await simulatorUrl(simulator), secret, MAX_BATCH_SIZE);
+      const url = await simulatorUrl(simulator);
+      await registerDfsp(api, dfsp, url, secret, MAX_BATCH_SIZE, consumerSecret);
     }
-    await publishRules(api);
+    await publishRules(api, ...(mpesa ? [MPESA_RULES] : []));
     const loadStarted = performance.now();
-    const { batchId } = await loadBatch(api, options.payments);
+    const { batchId } = await loadBatch(api, options.payments, mpesa ? 'only' : 'some');
     const loadSeconds = (performance.now() - loadStarted) / 1000;
 
     const approved = performance.now();
@@ -114,7 +139,7 @@ export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult
     printTable([
       ['scenario', 'payments', 'store', 'load s', 'settle s', 'payments/s', 'peak RSS MiB'],
       [
-        scenario,
+        `${scenario} (${mpesa ? 'M-Pesa B2C, 1 a request' : 'G2P Connect'})`,
         options.payments.toLocaleString('en'),
         options.embedded ? 'PGlite' : 'Postgres',
         loadSeconds.toFixed(1),
@@ -219,6 +244,9 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** B1: 100,000 payments on the local Postgres. */
 export const b1EndToEnd: Scenario = () => endToEnd({ payments: 100_000, embedded: false });
+/** B1 through M-Pesa B2C (one request per payment), 20,000 payments on the local Postgres. */
+export const b1Mpesa: Scenario = () =>
+  endToEnd({ payments: 20_000, embedded: false, protocol: 'mpesa-b2c' });
 /** B5: B1 with 20,000 payments on the embedded default (PGlite). */
 export const b5Embedded: Scenario = () => endToEnd({ payments: 20_000, embedded: true });
 
@@ -227,7 +255,9 @@ if (isMain(import.meta.url)) {
     options: {
       payments: { type: 'string', default: '100000' },
       embedded: { type: 'boolean', default: false },
+      protocol: { type: 'string', default: 'g2p-connect' },
     },
   });
-  await endToEnd({ payments: Number(values.payments), embedded: values.embedded });
+  const protocol = values.protocol === 'mpesa-b2c' ? 'mpesa-b2c' : 'g2p-connect';
+  await endToEnd({ payments: Number(values.payments), embedded: values.embedded, protocol });
 }

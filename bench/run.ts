@@ -3,7 +3,7 @@
  * other (never side by side: they would measure each other), each printing its own table and
  * writing its JSON result under bench/results; then every headline figure against its target.
  */
-import { b1EndToEnd, b5Embedded } from './b1EndToEnd.js';
+import { b1EndToEnd, b1Mpesa, b5Embedded } from './b1EndToEnd.js';
 import { b2EventStore } from './b2EventStore.js';
 import { b3Replay } from './b3Replay.js';
 import { b4Queries } from './b4Queries.js';
@@ -12,6 +12,7 @@ import type { Scenario, ScenarioResult } from './scenario.js';
 
 const SCENARIOS: Readonly<Record<string, Scenario>> = {
   b1: b1EndToEnd,
+  'b1-mpesa': b1Mpesa,
   b2: b2EventStore,
   b3: b3Replay,
   b4: b4Queries,

@@ -12,6 +12,7 @@ import {
   type BatchSummary,
   checkBooks,
   createClient,
+  DEMO_CONSUMER_KEY,
   DEMO_CURRENCY,
   DEMO_DFSPS,
   finalCount,
@@ -51,7 +52,17 @@ const SIMULATOR_FAULTS = [
   ['--lost-rate', '0.02'],
   ['--latency-ms', '10-80'],
 ].flat();
-const FAULTS_TEXT = '2 % rejected, 5 % duplicate callbacks, 2 % lost callbacks, 10-80 ms latency';
+/**
+ * The Mojaloop SDK answers synchronously: a lost answer would leave its payment in doubt for
+ * operators to resolve, which the demo does not stage.
+ */
+const SYNCHRONOUS_FAULTS = [
+  ['--reject-rate', '0.02'],
+  ['--latency-ms', '10-80'],
+].flat();
+const FAULTS_TEXT =
+  '2 % rejected, 10-80 ms latency; callbacks of G2P Connect and M-Pesa: ' +
+  '5 % duplicate, 2 % lost';
 
 /** The statement format each DFSP sends, in turn. */
 const STATEMENT_FORMATS = ['csv', 'mt940', 'camt053'] as const;
@@ -62,6 +73,8 @@ const STATEMENT_FORMATS = ['csv', 'mt940', 'camt053'] as const;
  * can keep an answer from being read for seconds during the fan-out.
  */
 const DEMO_DISPATCH = {
+  // M-Pesa and the Mojaloop SDK take one payment a request: more of them in flight per DFSP.
+  DISPATCH_CONCURRENCY: '16',
   DFSP_TIMEOUT_MS: '5000',
   STATUS_POLL_AFTER_MS: '6000',
   STATUS_POLL_INTERVAL_MS: '1000',
@@ -155,7 +168,8 @@ async function runDemo(run: DemoRun): Promise<number> {
     return within(child.ready, START_TIMEOUT_MS, `${name} to start`, signal);
   };
   out(
-    `g2p-ledger demo: ${formatCount(PAYMENT_COUNT)} ${DEMO_CURRENCY} payments, 3 simulated DFSPs`,
+    `g2p-ledger demo: ${formatCount(PAYMENT_COUNT)} ${DEMO_CURRENCY} payments, ` +
+      '3 simulated DFSPs speaking 3 protocols',
   );
   out(`  data in ${run.dataDir} (removed at the end)`);
 
@@ -180,16 +194,23 @@ async function runDemo(run: DemoRun): Promise<number> {
   const senders: StatementSender[] = [];
   for (const [index, dfsp] of DEMO_DFSPS.entries()) {
     const secret = randomBytes(24).toString('base64url');
+    const consumerSecret = randomBytes(24).toString('base64url');
     const callbackUrl = `${serviceUrl}/v1/dfsps/${dfsp.dfspId}/on-disburse`;
     const url = await start(
       dfsp.dfspId,
       '../simulator/main.js',
       [
         ...['--port', '0', '--host', '127.0.0.1', '--dfsp-id', dfsp.dfspId],
-        ...['--callback-url', callbackUrl, '--seed', String(index + 1), ...SIMULATOR_FAULTS],
+        ...['--protocol', dfsp.protocol, '--consumer-key', DEMO_CONSUMER_KEY],
+        ...['--callback-url', callbackUrl, '--seed', String(index + 1)],
+        ...(dfsp.protocol === 'mojaloop-sdk' ? SYNCHRONOUS_FAULTS : SIMULATOR_FAULTS),
       ],
-      // The secret travels in the environment: command lines are visible to every local user.
-      { LOG_LEVEL: 'info', DFSP_SIMULATOR_SECRET: secret },
+      // Secrets travel in the environment: command lines are visible to every local user.
+      {
+        LOG_LEVEL: 'info',
+        DFSP_SIMULATOR_SECRET: secret,
+        DFSP_SIMULATOR_CONSUMER_SECRET: consumerSecret,
+      },
     );
     simulatorUrls.push(url);
     senders.push({
@@ -198,8 +219,8 @@ async function runDemo(run: DemoRun): Promise<number> {
       secret,
       format: STATEMENT_FORMATS[index % STATEMENT_FORMATS.length] ?? 'csv',
     });
-    await registerDfsp(api, dfsp, url, secret);
-    out(`  ${dfsp.dfspId.padEnd(13)} ${url} (${dfsp.faTypes.join(', ')})`);
+    await registerDfsp(api, dfsp, url, secret, undefined, consumerSecret);
+    out(`  ${dfsp.dfspId.padEnd(13)} ${url} (${dfsp.protocol}; ${dfsp.faTypes.join(', ')})`);
   }
   out(`  faults: ${FAULTS_TEXT}`);
   out(`  routing rules ${await publishRules(api)}`);
@@ -216,7 +237,11 @@ async function runDemo(run: DemoRun): Promise<number> {
   await api('approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
   out(`    approved by ${PEOPLE.approver} (approver)\n`);
 
-  const settled = await settle(api, batchId, approvedMs, signal);
+  let settled = await settle(api, batchId, approvedMs, signal);
+  if (settled.inDoubt.length > 0) {
+    await resolveInDoubt(api, settled.inDoubt, simulatorUrls, out);
+    settled = await settle(api, batchId, approvedMs, signal);
+  }
   const { seconds } = settled;
   const final = finalCount(settled.summary);
   const summary = final === PAYMENT_COUNT ? await completed(api, batchId, signal) : settled.summary;
@@ -238,16 +263,28 @@ async function runDemo(run: DemoRun): Promise<number> {
   return agree && reconciled ? 0 : 1;
 }
 
+/** A payment left in doubt with a DFSP that cannot be asked about it. */
+interface InDoubt {
+  readonly paymentId: string;
+  readonly dfspId: string;
+}
+
 /**
  * Polls the batch summary with a progress bar until every payment is succeeded or failed, or
- * SETTLE_TIMEOUT_MS after approval; answers the last summary and the seconds since approval.
+ * every other one is in doubt with a DFSP that cannot be asked (the Mojaloop SDK's), or
+ * SETTLE_TIMEOUT_MS after approval; answers the last summary, the seconds since approval and the
+ * payments in doubt.
  */
 async function settle(
   api: ApiCall,
   batchId: string,
   approvedMs: number,
   signal: AbortSignal,
-): Promise<{ readonly summary: BatchSummary; readonly seconds: number }> {
+): Promise<{
+  readonly summary: BatchSummary;
+  readonly seconds: number;
+  readonly inDoubt: readonly InDoubt[];
+}> {
   const bar = createProgressBar('settling');
   for (;;) {
     const summary = await api<BatchSummary>('reporter', 'GET', `/v1/batches/${batchId}`, 200);
@@ -255,13 +292,65 @@ async function settle(
     const seconds = Math.max((performance.now() - approvedMs) / 1000, 0.001);
     const rate = Math.round(final / seconds);
     const text = `${formatCount(final)} / ${formatCount(PAYMENT_COUNT)} final, ${rate}/s`;
-    if (final === PAYMENT_COUNT || seconds * 1000 > SETTLE_TIMEOUT_MS) {
+    const unsettled = PAYMENT_COUNT - final;
+    const inDoubt =
+      unsettled > 0 && unsettled <= MAX_IN_DOUBT ? await unaskableInDoubt(api, batchId) : [];
+    const stuck = inDoubt.length > 0 && inDoubt.length === unsettled;
+    if (final === PAYMENT_COUNT || stuck || seconds * 1000 > SETTLE_TIMEOUT_MS) {
       bar.finish(final / PAYMENT_COUNT, text);
-      return { summary, seconds };
+      return { summary, seconds, inDoubt: stuck ? inDoubt : [] };
     }
     bar.update(final / PAYMENT_COUNT, text);
     await abortableSleep(POLL_INTERVAL_MS, signal);
     signal.throwIfAborted();
+  }
+}
+
+/** At most this many payments in doubt are looked for (the demo resolves them one by one). */
+const MAX_IN_DOUBT = 500;
+
+/** Payments in doubt with a DFSP whose protocol cannot be asked about them. */
+async function unaskableInDoubt(api: ApiCall, batchId: string): Promise<InDoubt[]> {
+  const unaskable = new Set(
+    DEMO_DFSPS.filter((dfsp) => dfsp.protocol === 'mojaloop-sdk').map((dfsp) => dfsp.dfspId),
+  );
+  const page = await api<{ items: { paymentId: string; dfspId: string }[] }>(
+    'operator',
+    'GET',
+    `/v1/payments?batchId=${batchId}&status=submitted&inDoubt=true&limit=${MAX_IN_DOUBT}`,
+    200,
+  );
+  return page.items.filter((item) => unaskable.has(item.dfspId));
+}
+
+/**
+ * Resolves payments in doubt as operators would, four eyes: the operator reads the DFSP's own
+ * records (the simulator's ledger stands for its statement or a ticket) and proposes the outcome
+ * with that evidence; the approver confirms it.
+ */
+async function resolveInDoubt(
+  api: ApiCall,
+  inDoubt: readonly InDoubt[],
+  simulatorUrls: readonly string[],
+  out: (line: string) => void,
+): Promise<void> {
+  const paid = new Set<string>();
+  for (const url of simulatorUrls) {
+    const ledger = (await (await fetch(`${url}/ledger`)).json()) as {
+      entries: { reference_id: string }[];
+    };
+    for (const entry of ledger.entries) paid.add(entry.reference_id);
+  }
+  out(
+    `\n${formatCount(inDoubt.length)} payments in doubt (their answer came too late, and the ` +
+      "Mojaloop SDK cannot be asked): resolved four eyes from the DFSP's own records",
+  );
+  for (const { paymentId, dfspId } of inDoubt) {
+    const outcome = paid.has(paymentId) ? 'succeeded' : 'failed';
+    const evidence = `${dfspId}'s ledger ${paid.has(paymentId) ? 'lists' : 'does not list'} it`;
+    const path = `/v1/payments/${paymentId}/resolve`;
+    await api('operator', 'POST', path, 200, { outcome, evidence });
+    await api('approver', 'POST', path, 200, { outcome });
   }
 }
 

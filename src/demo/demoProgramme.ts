@@ -2,10 +2,11 @@ import { ulid } from 'ulid';
 import { formatAmount, parseAmount } from '../domain/money.js';
 
 /**
- * The programme `npm run demo` pays, as an API client sees it: three DFSPs (two banks for bank
- * accounts, a mobile-money provider for wallets), the routing rules that split payments between
- * them, a batch of generated KES payments (the same on every run), and what the demo reads back:
- * the batch summary and the simulators' ledgers. Everything goes over the HTTP API v1.
+ * The programme `npm run demo` pays, as an API client sees it: three DFSPs, each speaking another
+ * protocol (bank-a G2P Connect, bank-b the Mojaloop SDK, the mobile-money provider M-Pesa Daraja
+ * B2C), connected by registration alone; the routing rules that split payments between them; a
+ * batch of generated KES payments (the same on every run); and what the demo reads back: the
+ * batch summary and the simulators' ledgers. Everything goes over the HTTP API v1.
  */
 
 export const DEMO_CURRENCY = 'KES';
@@ -15,13 +16,18 @@ export interface DemoDfsp {
   readonly dfspId: string;
   readonly name: string;
   readonly faTypes: readonly string[];
+  /** What its simulator speaks, and so how the ledger is connected to it. */
+  readonly protocol: 'g2p-connect' | 'mojaloop-sdk' | 'mpesa-b2c';
 }
 
 export const DEMO_DFSPS: readonly DemoDfsp[] = [
-  { dfspId: 'bank-a', name: 'Bank A', faTypes: ['account'] },
-  { dfspId: 'bank-b', name: 'Bank B', faTypes: ['account'] },
-  { dfspId: 'mobile-money', name: 'Mobile Money', faTypes: ['mobile'] },
+  { dfspId: 'bank-a', name: 'Bank A', faTypes: ['account'], protocol: 'g2p-connect' },
+  { dfspId: 'bank-b', name: 'Bank B', faTypes: ['account'], protocol: 'mojaloop-sdk' },
+  { dfspId: 'mobile-money', name: 'Mobile Money', faTypes: ['mobile'], protocol: 'mpesa-b2c' },
 ];
+
+/** The Daraja app's consumer key the M-Pesa simulator is started with. */
+export const DEMO_CONSUMER_KEY = 'g2p-ledger-demo';
 
 /**
  * Wallets to the mobile-money provider; account payments of 10,000.00 KES or more to bank-a
@@ -109,8 +115,9 @@ export function createClient(
 }
 
 /**
- * Registers a demo DFSP whose simulator listens on `baseUrl` and signs with `callbackSecret`;
- * the dispatcher sends it at most `maxBatchSize` payments a request.
+ * Registers a demo DFSP whose simulator listens on `baseUrl`: G2P Connect signing with
+ * `callbackSecret` (at most `maxBatchSize` payments a request), or a shipped profile (one payment
+ * a request) with the credentials its protocol needs.
  */
 export async function registerDfsp(
   api: ApiCall,
@@ -118,10 +125,11 @@ export async function registerDfsp(
   baseUrl: string,
   callbackSecret: string,
   maxBatchSize = MAX_BATCH_SIZE,
+  consumerSecret = '',
 ): Promise<void> {
   await api('admin', 'PUT', `/v1/dfsps/${dfsp.dfspId}`, 201, {
     name: dfsp.name,
-    connector: 'g2p-connect',
+    ...connectionOf(dfsp, baseUrl, consumerSecret),
     baseUrl,
     payerFa: `account:9000000001@${dfsp.dfspId}`,
     currencies: [DEMO_CURRENCY],
@@ -131,9 +139,39 @@ export async function registerDfsp(
   });
 }
 
+/** The connector, profile and credentials of a demo DFSP, by the protocol it speaks. */
+function connectionOf(dfsp: DemoDfsp, baseUrl: string, consumerSecret: string) {
+  switch (dfsp.protocol) {
+    case 'g2p-connect':
+      return { connector: 'g2p-connect' };
+    case 'mojaloop-sdk':
+      return { connector: 'mapped-http', profile: 'mojaloop-sdk' };
+    case 'mpesa-b2c':
+      return {
+        connector: 'mapped-http',
+        profile: 'mpesa-b2c',
+        parameters: { shortcode: '600100', initiatorName: 'g2p-ledger-api' },
+        credentials: {
+          auth: {
+            kind: 'oauth2-client-credentials',
+            tokenUrl: `${baseUrl}/oauth/v1/generate`,
+            method: 'GET',
+            clientId: DEMO_CONSUMER_KEY,
+            clientSecret: consumerSecret,
+          },
+          // The simulator takes any SecurityCredential; a real one is $rsaEncrypt's.
+          secrets: { securityCredential: Buffer.from('demo-initiator').toString('base64') },
+        },
+      };
+  }
+}
+
 /** Publishes the demo's rules (every DFSP must be registered); answers the rule ids and version. */
-export async function publishRules(api: ApiCall): Promise<string> {
-  const body = { rules: ROUTING_RULES };
+export async function publishRules(
+  api: ApiCall,
+  rules: readonly { readonly id: string }[] = ROUTING_RULES,
+): Promise<string> {
+  const body = { rules };
   const { version } = await api<{ version: number }>(
     'admin',
     'PUT',
@@ -141,7 +179,7 @@ export async function publishRules(api: ApiCall): Promise<string> {
     200,
     body,
   );
-  return `v${version}: ${ROUTING_RULES.map((rule) => rule.id).join(', ')}`;
+  return `v${version}: ${rules.map((rule) => rule.id).join(', ')}`;
 }
 
 /**
@@ -152,18 +190,22 @@ export async function publishRules(api: ApiCall): Promise<string> {
 export async function loadBatch(
   api: ApiCall,
   count: number,
+  /** `only`: every payment to a wallet (whole shillings), for a mobile-money provider alone. */
+  wallets: 'some' | 'only' = 'some',
 ): Promise<{ readonly batchId: string; readonly totalMinor: bigint }> {
   const cycleId = new Date().toISOString().slice(0, 7);
   let totalMinor = 0n;
   const payments = Array.from({ length: count }, (_, n) => {
-    const amountMinor = BigInt(mix32(n) % 950_000) + (n % 20 === 19 ? 1_000_000n : 50_000n);
+    const wallet = wallets === 'only' || n % 10 < 3;
+    const drawn = BigInt(mix32(n) % 950_000) + (n % 20 === 19 ? 1_000_000n : 50_000n);
+    // M-Pesa B2C pays whole shillings.
+    const amountMinor = wallet ? drawn - (drawn % 100n) : drawn;
     totalMinor += amountMinor;
     const serial = String(n).padStart(8, '0');
     // Wallet numbers without "+": the ledger takes one, the simulator's address check does not.
-    const payeeFa =
-      n % 10 < 3
-        ? `mobile:2547${serial}@mobile-money`
-        : `account:1${serial}@${n % 2 === 0 ? 'bank-a' : 'bank-b'}`;
+    const payeeFa = wallet
+      ? `mobile:2547${serial}@mobile-money`
+      : `account:1${serial}@${n % 2 === 0 ? 'bank-a' : 'bank-b'}`;
     return {
       reference: `${cycleId}-${String(n).padStart(5, '0')}`,
       beneficiaryId: `BEN-${serial}`,
