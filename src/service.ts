@@ -31,6 +31,7 @@ import type { ReadModelQueries } from './application/readModels.js';
 import { type Config, publicUrlOf } from './config.js';
 import { createApp } from './http/app.js';
 import { parseApiTokens } from './http/auth.js';
+import { createDfspTransactionIndex } from './projections/dfspTransactionIndex.js';
 import { projections } from './projections/projections.js';
 import { createReadModelQueries } from './projections/readModelQueries.js';
 import { masterKeyFor } from './secretsKey.js';
@@ -78,6 +79,7 @@ export async function startService(
     publicUrl: publicUrlOf(config),
     timeoutMs: config.DFSP_TIMEOUT_MS,
     tokens: createTokenCache(),
+    transactionIndex: createDfspTransactionIndex(stores.sql),
   });
   const commands = createLedgerCommands({
     store: stores.events,

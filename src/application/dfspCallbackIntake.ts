@@ -23,6 +23,11 @@ export type CallbackReading =
       readonly reports: StatusReport[];
       /** Reports that are the DFSP's asynchronous answer to a status query of the ledger's. */
       readonly queryAnswers: StatusReport[];
+      /**
+       * Reports naming the payment only by a DFSP id the ledger has not recorded yet (the
+       * callback overtook the answer to the sending): the DFSP should send it again.
+       */
+      readonly unmatched: number;
       /** The body the DFSP expects in the answer. */
       readonly answer: unknown;
       /** Once its reports are applied: the same signed callback again is then a replay. */

@@ -64,7 +64,11 @@ export function dfspCommands(
     const { state } = await streams.dfsps.load(dfspId);
     const inForce = state.profile?.credentials;
     if (credentials === undefined) return inForce;
-    if (credentials.auth.kind === 'none' && credentials.clientTls === undefined) return undefined;
+    const nothing =
+      credentials.auth.kind === 'none' &&
+      credentials.clientTls === undefined &&
+      Object.keys(credentials.secrets ?? {}).length === 0;
+    if (nothing) return undefined;
     const sealed = canonicalJson(credentials);
     const fingerprint = secrets.fingerprint(sealed);
     await secrets.save(dfspId, fingerprint, sealed);

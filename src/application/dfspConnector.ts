@@ -79,6 +79,8 @@ export type SubmitOutcome =
       readonly correlationId?: string;
       /** Results the DFSP gave in its answer (a synchronous API): applied like a callback's. */
       readonly reports?: readonly StatusReport[];
+      /** The DFSP's own id of each payment, by payment id, where its answer named one. */
+      readonly dfspTransactionIds?: ReadonlyMap<string, string>;
     }
   | {
       readonly kind: 'rejected';
@@ -152,4 +154,19 @@ export interface DfspConnector {
   parseStatusReport(body: unknown): StatusReport[];
   /** The schema of a status callback's body, as the API document shows it. */
   readonly statusCallbackSchema: ZodType;
+}
+
+/**
+ * The DFSPs' own ids of payments, as recorded when they took them (`PaymentAcceptedByDfsp`): a
+ * callback or status answer that names a payment only by the DFSP's id is matched by it, and a
+ * status query that must name the DFSP's id is built with it. Read from the read model.
+ */
+export interface DfspTransactionIndex {
+  /** The payment ids of these DFSP ids at this DFSP, by DFSP id; unknown ids are left out. */
+  paymentIdsOf(
+    dfspId: string,
+    dfspTransactionIds: readonly string[],
+  ): Promise<ReadonlyMap<string, string>>;
+  /** The DFSP ids of these payments, by payment id, where the DFSP named one. */
+  dfspTransactionIdsOf(paymentIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

@@ -61,6 +61,13 @@ export type PaymentCommand =
   | ({ readonly type: 'ApplyStatusReport' } & DfspStatusReport)
   | { readonly type: 'RetryPayment'; readonly by: string; readonly decision: RoutingDecision }
   | ({ readonly type: 'ResolvePayment' } & ResolutionRequest)
+  | {
+      readonly type: 'RecordAcceptance';
+      readonly dfspId: string;
+      /** The sending the DFSP answered: an answer to an older sending is not recorded. */
+      readonly transactionId: string;
+      readonly dfspTransactionId: string;
+    }
   | { readonly type: 'ReconcileStatementLine'; readonly line: LineToReconcile };
 
 /**
@@ -161,6 +168,8 @@ export const paymentDecider = {
       }
       case 'PaymentResolved':
         return settledDoubt(state);
+      case 'PaymentAcceptedByDfsp':
+        return { ...state, dfspTransactionId: event.data.dfspTransactionId };
       case 'PaymentRetried': {
         const {
           dfspId: _dfsp,
@@ -196,6 +205,8 @@ export const paymentDecider = {
         return retry(command, state);
       case 'ResolvePayment':
         return resolveInDoubt(command, state);
+      case 'RecordAcceptance':
+        return recordAcceptance(command, state);
       case 'ReconcileStatementLine':
         return reconcileLine(state, command.line).events;
       default:
@@ -427,6 +438,26 @@ function conflictKey(report: {
   readonly ledgerStatus: string;
 }): string {
   return [report.dfspId, report.reported, report.reasonCode ?? '', report.ledgerStatus].join('|');
+}
+
+/** The DFSP's id of the payment, recorded once per sending it answers (and only while sent). */
+function recordAcceptance(
+  command: Extract<PaymentCommand, { type: 'RecordAcceptance' }>,
+  state: PaymentState,
+): PaymentEvent[] {
+  const paymentId = requireInstructed(state).paymentId;
+  const { dfspId, transactionId, dfspTransactionId } = command;
+  const answersThisSending =
+    state.dfspId === dfspId &&
+    state.transactionId === transactionId &&
+    (state.status === 'submitted' || state.status === 'succeeded' || state.status === 'failed');
+  if (!answersThisSending || state.dfspTransactionId === dfspTransactionId) return [];
+  return [
+    {
+      type: 'PaymentAcceptedByDfsp',
+      data: { paymentId, dfspId, transactionId, dfspTransactionId },
+    },
+  ];
 }
 
 /** The state without its doubt and any proposal: the DFSP's word or operators settled it. */

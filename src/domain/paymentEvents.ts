@@ -200,6 +200,22 @@ export const PaymentReturned = defineEvent(
 );
 
 /**
+ * The DFSP took the payment and named it by its own transaction id (M-Pesa's ConversationID, a
+ * Mojaloop transferId, a bank's payout id): status queries, callbacks and statements that name
+ * it so are matched to the payment by it.
+ */
+export const PaymentAcceptedByDfsp = defineEvent(
+  'PaymentAcceptedByDfsp',
+  z.strictObject({
+    paymentId: Ulid,
+    dfspId: DfspId,
+    /** The sending the DFSP answered. */
+    transactionId: Ulid,
+    dfspTransactionId: z.string().min(1).max(200),
+  }),
+);
+
+/**
  * An operator proposes the outcome of a payment in doubt (its sending's outcome is unknown and its
  * DFSP cannot be asked, or has not said), with the evidence for it (a DFSP statement line, a
  * ticket with the DFSP). Nothing changes until a second principal confirms it.
@@ -246,6 +262,7 @@ export const paymentEvents = [
   PaymentReturned,
   PaymentResolutionProposed,
   PaymentResolved,
+  PaymentAcceptedByDfsp,
 ] as const;
 
 export type PaymentEvent = EventOf<(typeof paymentEvents)[number]>;

@@ -40,6 +40,8 @@ export interface PaymentState {
    * hold the payment and has not said. Listed for operators to resolve where it cannot be asked.
    */
   readonly inDoubt?: boolean;
+  /** The DFSP's own id of the payment, as it named it when it took the latest sending. */
+  readonly dfspTransactionId?: string;
   /** An outcome proposed for a payment in doubt, waiting for a second principal. */
   readonly proposal?: {
     readonly outcome: 'succeeded' | 'failed';

@@ -13,6 +13,7 @@ import {
 import { BeneficiaryErased } from '../domain/beneficiaryEvents.js';
 import type { EventDefinition } from '../domain/eventSchemas.js';
 import {
+  PaymentAcceptedByDfsp,
   PaymentCancelled,
   PaymentFailed,
   PaymentInstructed,
@@ -235,6 +236,11 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
       rows.changePayment(data.paymentId, change, at);
     },
   }),
+  on(PaymentAcceptedByDfsp, {
+    paymentIds: paymentId,
+    fold: (rows, data, at) =>
+      rows.changePayment(data.paymentId, { dfspTransactionId: data.dfspTransactionId }, at),
+  }),
   on(PaymentSucceeded, {
     paymentIds: paymentId,
     fold: (rows, data, at) =>
@@ -326,6 +332,7 @@ function pendingPayment(
     reconciliation: 'unreconciled',
     nextAttemptAt: null,
     succeededAt: null,
+    dfspTransactionId: null,
     createdAt: occurredAt,
     updatedAt: occurredAt,
   };

@@ -43,12 +43,13 @@ async function loadPayments(tx: SqlExecutor, paymentIds: readonly string[]) {
     reconciliation: ReconciliationView;
     next_attempt_at: string | null;
     succeeded_at: string | null;
+    dfsp_transaction_id: string | null;
     updated_at: string;
   }>(
     `SELECT payment_id, batch_id, amount_minor::text AS amount_minor, currency, status,
        status_reason, dfsp_id, rule_id, rules_version, attempts, reconciliation,
        next_attempt_at::text AS next_attempt_at, succeeded_at::text AS succeeded_at,
-       updated_at::text AS updated_at
+       dfsp_transaction_id, updated_at::text AS updated_at
      FROM payments WHERE payment_id = ANY($1::text[])`,
     [paymentIds],
   );
@@ -66,6 +67,7 @@ async function loadPayments(tx: SqlExecutor, paymentIds: readonly string[]) {
     reconciliation: row.reconciliation,
     nextAttemptAt: row.next_attempt_at,
     succeededAt: row.succeeded_at,
+    dfspTransactionId: row.dfsp_transaction_id,
     updatedAt: row.updated_at,
   }));
 }
@@ -140,18 +142,18 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
       `INSERT INTO payments (payment_id, batch_id, reference, beneficiary_id, payee_fa,
          payee_name, beneficiary_key, amount_minor, currency, region, purpose, status,
          status_reason, dfsp_id, rule_id, rules_version, attempts, reconciliation,
-         next_attempt_at, succeeded_at, created_at, updated_at)
+         next_attempt_at, succeeded_at, dfsp_transaction_id, created_at, updated_at)
        SELECT payment_id, batch_id, reference, beneficiary_id, payee_fa, payee_name,
          beneficiary_key, amount_minor, currency, region, purpose, status, status_reason,
          dfsp_id, rule_id, rules_version, attempts, reconciliation, next_attempt_at,
-         succeeded_at, created_at, updated_at
+         succeeded_at, dfsp_transaction_id, created_at, updated_at
        FROM json_to_recordset($1::json) AS r(payment_id text, batch_id text, reference text,
          beneficiary_id text, payee_fa text, payee_name text, beneficiary_key text,
          amount_minor numeric,
          currency text, region text, purpose text, status text, status_reason text,
          dfsp_id text, rule_id text, rules_version integer, attempts integer,
          reconciliation text, next_attempt_at timestamptz, succeeded_at timestamptz,
-         created_at timestamptz, updated_at timestamptz)`,
+         dfsp_transaction_id text, created_at timestamptz, updated_at timestamptz)`,
       [JSON.stringify(rows.map(newPaymentColumns))],
     ),
   );
@@ -161,11 +163,11 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
          dfsp_id = r.dfsp_id, rule_id = r.rule_id, rules_version = r.rules_version,
          attempts = r.attempts, reconciliation = r.reconciliation,
          next_attempt_at = r.next_attempt_at, succeeded_at = r.succeeded_at,
-         updated_at = r.updated_at
+         dfsp_transaction_id = r.dfsp_transaction_id, updated_at = r.updated_at
        FROM json_to_recordset($1::json) AS r(payment_id text, status text, status_reason text,
          dfsp_id text, rule_id text, rules_version integer, attempts integer,
          reconciliation text, next_attempt_at timestamptz, succeeded_at timestamptz,
-         updated_at timestamptz)
+         dfsp_transaction_id text, updated_at timestamptz)
        WHERE p.payment_id = r.payment_id`,
       [JSON.stringify(rows.map(changedPaymentColumns))],
     );
@@ -331,6 +333,7 @@ function newPaymentColumns(payment: NewPayment) {
     reconciliation: payment.reconciliation,
     next_attempt_at: payment.nextAttemptAt,
     succeeded_at: payment.succeededAt,
+    dfsp_transaction_id: payment.dfspTransactionId,
     created_at: payment.createdAt,
     updated_at: payment.updatedAt,
   };
@@ -348,6 +351,7 @@ function changedPaymentColumns(payment: PaymentState) {
     reconciliation: payment.reconciliation,
     next_attempt_at: payment.nextAttemptAt,
     succeeded_at: payment.succeededAt,
+    dfsp_transaction_id: payment.dfspTransactionId,
     updated_at: payment.updatedAt,
   };
 }

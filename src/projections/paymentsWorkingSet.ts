@@ -21,6 +21,8 @@ export interface PaymentState {
   nextAttemptAt: string | null;
   /** ISO 8601; when the DFSP paid it (set by PaymentSucceeded, kept once returned); null: never. */
   succeededAt: string | null;
+  /** The DFSP's own id of the payment (PaymentAcceptedByDfsp); null: none named. */
+  dfspTransactionId: string | null;
   updatedAt: string;
 }
 
@@ -49,6 +51,7 @@ export type PaymentChange = Partial<
     | 'reconciliation'
     | 'nextAttemptAt'
     | 'succeededAt'
+    | 'dfspTransactionId'
   >
 >;
 

@@ -214,5 +214,16 @@ ALTER TABLE payments ADD COLUMN beneficiary_key text;
 CREATE INDEX payments_beneficiary_key ON payments (beneficiary_key) WHERE beneficiary_key IS NOT NULL;
 `,
     },
+    {
+      version: 6,
+      name: "payments: the DFSP's own transaction id",
+      sql: `
+-- The DFSP's own id of the payment (PaymentAcceptedByDfsp): callbacks and status queries that name
+-- it are matched to the payment by it.
+ALTER TABLE payments ADD COLUMN dfsp_transaction_id text;
+CREATE INDEX payments_dfsp_transaction ON payments (dfsp_id, dfsp_transaction_id)
+  WHERE dfsp_transaction_id IS NOT NULL;
+`,
+    },
   ],
 };

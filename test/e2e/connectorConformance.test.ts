@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorOptions } from '../../src/simulator/options.js';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
-import { callbackUrlOf, FAST_DISPATCH, waitUntilFinal } from './disbursement.js';
+import {
+  approveBatchOf,
+  callbackUrlOf,
+  FAST_DISPATCH,
+  paymentsOfBatch,
+  waitUntilFinal,
+} from './disbursement.js';
 import { eventually, expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
@@ -134,7 +140,7 @@ describe.each(CASES)('connector conformance: $name', (connector) => {
     return simulator;
   }
 
-  async function loadBatch(cycleId: string) {
+  function loadBatch(cycleId: string) {
     const payments = Array.from({ length: COUNT }, (_, n) => ({
       reference: `${cycleId}-${n}`,
       beneficiaryId: `ben-${cycleId}-${n}`,
@@ -142,36 +148,10 @@ describe.each(CASES)('connector conformance: $name', (connector) => {
       payeeName: `Beneficiary ${n}`,
       amount: connector.amount(n),
     }));
-    const totalMinor = payments.reduce((sum, p) => sum + BigInt(p.amount.replace('.', '')), 0n);
-    const declaredTotal = `${totalMinor / 100n}.${String(totalMinor % 100n).padStart(2, '0')}`;
-    const { batchId } = await expectCall<{ batchId: string }>(
-      service,
-      'operator',
-      'POST',
-      '/v1/batches',
-      201,
-      { programId: 'CT-OVC', cycleId, currency: 'KES', declaredCount: COUNT, declaredTotal },
-    );
-    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/payments`, 200, payments);
-    await expectCall(service, 'operator', 'POST', `/v1/batches/${batchId}/submit`, 204);
-    await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
-    return { batchId, count: COUNT, totalMinor };
+    return approveBatchOf(service, cycleId, payments);
   }
 
-  async function paymentsOf(batchId: string) {
-    const found = new Map<string, { status: string; dfspId: string | null }>();
-    let cursor: string | null = null;
-    do {
-      const after: string = cursor === null ? '' : `&cursor=${cursor}`;
-      const page = await expectCall<{
-        items: { paymentId: string; status: string; dfspId: string | null }[];
-        nextCursor: string | null;
-      }>(service, 'operator', 'GET', `/v1/payments?batchId=${batchId}&limit=500${after}`, 200);
-      for (const item of page.items) found.set(item.paymentId, item);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return found;
-  }
+  const paymentsOf = (batchId: string) => paymentsOfBatch(service, batchId);
 
   /** No payment paid by two DFSPs; every payment the ledger holds succeeded paid where it says. */
   function expectPaidOnce(

@@ -125,6 +125,19 @@ export async function loadAndApproveBatch(
     payeeName: `Beneficiary ${n}`,
     amount: `${100 + (n % 900)}.${String(n % 100).padStart(2, '0')}`,
   }));
+  return approveBatchOf(service, prefix, payments);
+}
+
+/**
+ * Opens a batch of these KES payments for `cycleId` (its control totals theirs), fills it 1,000
+ * a request, submits it as the operator and approves it as the approver.
+ */
+export async function approveBatchOf(
+  service: Reachable,
+  cycleId: string,
+  payments: readonly { readonly amount: string }[],
+): Promise<LoadedBatch & { readonly approvedAtMs: number }> {
+  const count = payments.length;
   const totalMinor = payments.reduce(
     (sum, payment) => sum + BigInt(payment.amount.replace('.', '')),
     0n,
@@ -136,7 +149,7 @@ export async function loadAndApproveBatch(
     'POST',
     '/v1/batches',
     201,
-    { programId: 'CT-OVC', cycleId: prefix, currency: 'KES', declaredCount: count, declaredTotal },
+    { programId: 'CT-OVC', cycleId, currency: 'KES', declaredCount: count, declaredTotal },
   );
   for (let start = 0; start < count; start += 1_000) {
     const chunk = payments.slice(start, start + 1_000);
@@ -146,6 +159,37 @@ export async function loadAndApproveBatch(
   const approvedAtMs = Date.now();
   await expectCall(service, 'approver', 'POST', `/v1/batches/${batchId}/approve`, 204);
   return { batchId, count, totalMinor, approvedAtMs };
+}
+
+/** Every payment of a batch as the operator reads it, by payment id. */
+export async function paymentsOfBatch(
+  service: Reachable,
+  batchId: string,
+): Promise<Map<string, PaymentRow>> {
+  const found = new Map<string, PaymentRow>();
+  let cursor: string | null = null;
+  do {
+    const after: string = cursor === null ? '' : `&cursor=${cursor}`;
+    const page = await expectCall<{ items: PaymentRow[]; nextCursor: string | null }>(
+      service,
+      'operator',
+      'GET',
+      `/v1/payments?batchId=${batchId}&limit=500${after}`,
+      200,
+    );
+    for (const item of page.items) found.set(item.paymentId, item);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return found;
+}
+
+/** A payment as `GET /v1/payments` lists it, the fields the money checks read. */
+export interface PaymentRow {
+  readonly paymentId: string;
+  readonly status: string;
+  readonly statusReason: string | null;
+  readonly dfspId: string | null;
+  readonly inDoubt: boolean;
 }
 
 interface CountAndAmount {

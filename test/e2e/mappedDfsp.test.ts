@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACME_MAPPING, type AcmePay, startAcmePay } from '../support/bespokeDfsp.js';
-import { FAST_DISPATCH, loadAndApproveBatch, waitUntilFinal } from './disbursement.js';
+import {
+  FAST_DISPATCH,
+  loadAndApproveBatch,
+  paymentsOfBatch,
+  waitUntilFinal,
+} from './disbursement.js';
 import { call, expectCall, startSuiteService, type TestService } from './support.js';
 
 /**
@@ -171,23 +176,7 @@ describe('1,000 payments through a bespoke API connected by a mapping', () => {
     const summary = await waitUntilFinal(service, batch, 240_000);
     const elapsedSeconds = (Date.now() - startedMs) / 1_000;
 
-    const ledger = new Map<string, { status: string; statusReason: string | null }>();
-    let cursor: string | null = null;
-    do {
-      const after: string = cursor === null ? '' : `&cursor=${cursor}`;
-      const page = await expectCall<{
-        items: { paymentId: string; status: string; statusReason: string | null }[];
-        nextCursor: string | null;
-      }>(
-        service,
-        'operator',
-        'GET',
-        `/v1/payments?batchId=${batch.batchId}&limit=500${after}`,
-        200,
-      );
-      for (const item of page.items) ledger.set(item.paymentId, item);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+    const ledger = await paymentsOfBatch(service, batch.batchId);
 
     const completed = acme.completed();
     expect(ledger.size).toBe(COUNT);
@@ -203,6 +192,20 @@ describe('1,000 payments through a bespoke API connected by a mapping', () => {
     );
     expect(BigInt((summary.byStatus.succeeded?.amount ?? '0.00').replace('.', ''))).toBe(paidMinor);
     expect(completed.size).toBeGreaterThan(COUNT * 0.9);
+
+    // Acme's own payout id was recorded when it took each payout: its webhooks, which name only
+    // that id, were matched by it.
+    const [somePayment] = completed.keys();
+    const history = await expectCall<{ events: { type: string; data: Record<string, unknown> }[] }>(
+      service,
+      'auditor',
+      'GET',
+      `/v1/payments/${somePayment}/events`,
+      200,
+    );
+    expect(
+      history.events.find((event) => event.type === 'PaymentAcceptedByDfsp')?.data,
+    ).toMatchObject({ dfspId: 'acme', dfspTransactionId: expect.stringMatching(/^PO-\d+$/) });
 
     // One token request per expiry (and one more when a refresh races an expiry), never one per
     // payment: the tokens were shared by every request.

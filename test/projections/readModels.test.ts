@@ -223,6 +223,7 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
       region: 'KE-30',
       status: 'routed',
       statusReason: null,
+      inDoubt: false,
       dfspId: 'bank-a',
       ruleId: 'banks',
       rulesVersion: 2,
@@ -241,6 +242,18 @@ describe.each(engines)('read models on $name', ({ skip, open }) => {
       rulesVersion: 1,
     });
     expect(await queries.getPayment('01JDX0000000000000000000ZZ')).toBeUndefined();
+  });
+
+  it.skipIf(skip)('lists the payments in doubt: sent, with an unknown outcome', async () => {
+    const { sending } = scenario;
+    const inDoubt = await queries.listPayments({ batchId: sending.batchId, inDoubt: true });
+    expect(inDoubt.items.map((item) => item.paymentId)).toEqual([sending.payments.inDoubtAtBankA]);
+    expect(inDoubt.items[0]).toMatchObject({ status: 'submitted', inDoubt: true });
+    const others = await queries.listPayments({ batchId: sending.batchId, inDoubt: false });
+    expect(others.items.map((item) => item.paymentId)).not.toContain(
+      sending.payments.inDoubtAtBankA,
+    );
+    expect(others.items.length).toBeGreaterThan(0);
   });
 
   it.skipIf(skip)('pages through every payment exactly once', async () => {

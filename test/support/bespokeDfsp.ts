@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRng } from '../../src/simulator/rng.js';
 
 /**
  * "Acme Pay": a DFSP API the ledger has never seen, written for the tests. Nothing in it is G2P
@@ -70,7 +71,7 @@ export async function startAcmePay(options: {
   const clientSecret = 'acme-client-secret-0123456789';
   const payouts = new Map<string, Payout>();
   const timers = new Set<NodeJS.Timeout>();
-  let random = seeded(options.seed ?? 7);
+  let random = createRng(options.seed ?? 7);
   let token = '';
   let tokenExpiresMs = 0;
   let tokensIssued = 0;
@@ -264,7 +265,7 @@ export const ACME_MAPPING = {
     },
     outcome: `(
       $type := body.error.type;
-      status = 201 ? { "outcome": "accepted" }
+      status = 201 ? { "outcome": "accepted", "dfspTransactionId": body.payout.id }
       : status = 409 and $type = "duplicate_client_ref" ? { "outcome": "accepted" }
       : status = 503 or status = 429
         ? { "outcome": "rejected", "code": "acme." & $type, "transient": true }
@@ -288,9 +289,11 @@ export const ACME_MAPPING = {
         }
       : $error("status query answered HTTP " & status)`,
   },
+  // Matched by Acme's own payout id alone, recorded when Acme took the payout (a webhook that
+  // overtakes that answer is refused 503 and comes again).
   callback: {
     reports: `{
-      "paymentId": body.data.client_ref,
+      "dfspTransactionId": body.data.id,
       "status": body.type = "payout.completed" ? "succeeded"
         : body.type = "payout.declined" ? "failed" : "pending",
       "reasonCode": body.data.decline_reason ? "acme." & body.data.decline_reason
@@ -306,16 +309,4 @@ function json(response: ServerResponse, status: number, body: unknown): void {
     'content-length': Buffer.byteLength(raw),
   });
   response.end(raw);
-}
-
-/** A small deterministic generator (mulberry32), so a fault run can be repeated. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -2,6 +2,7 @@ import {
   type DfspConnector,
   type DfspEndpoint,
   DfspQueryError,
+  type DfspTransactionIndex,
   type DisbursementGroup,
   type SubmitOutcome,
 } from '../../application/dfspConnector.js';
@@ -42,6 +43,8 @@ export interface DfspConnectionsDeps {
   readonly publicUrl: string;
   readonly timeoutMs: number;
   readonly tokens: TokenCache;
+  /** The DFSPs' own ids of payments, for mapped reports and status queries that name them. */
+  readonly transactionIndex: DfspTransactionIndex;
   readonly now?: () => number;
 }
 
@@ -68,21 +71,18 @@ export function createDfspConnections(deps: DfspConnectionsDeps) {
     if (mapping === undefined) {
       return { kind: 'g2p-connect', connection, accessToken, connector: deps.g2pConnect(fetchFn) };
     }
+    const callbackUrl = callbackUrlOf(dfspId, connection);
     const connector = createMappedHttpConnector({
       mapping: compileMapping(mapping),
       parameters: profile.parameters ?? {},
       secrets: credentials?.secrets ?? {},
       fetch: fetchFn,
-      callbackUrl: callbackUrlOf(dfspId, connection),
+      callbackUrl,
+      dfspId,
+      transactionIndex: deps.transactionIndex,
       timeoutMs: deps.timeoutMs,
     });
-    return {
-      kind: 'mapped-http',
-      connection,
-      accessToken,
-      connector,
-      callbackUrl: callbackUrlOf(dfspId, connection),
-    };
+    return { kind: 'mapped-http', connection, accessToken, connector, callbackUrl };
   }
 
   function callbackUrlOf(dfspId: string, connection: DfspConnection): string {

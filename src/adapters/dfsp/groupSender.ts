@@ -92,6 +92,22 @@ export function createGroupSender(deps: GroupSenderDeps) {
     return taken.filter((entry) => entry !== undefined);
   }
 
+  /** Records the DFSP's own id of each payment it named in its acknowledgement. */
+  async function recordDfspTransactionIds(
+    dfspId: string,
+    transactionId: string,
+    ids: ReadonlyMap<string, string> | undefined,
+  ): Promise<void> {
+    if (ids === undefined || ids.size === 0) return;
+    await mapInChunks([...ids], STREAM_CONCURRENCY, async ([paymentId, dfspTransactionId]) => {
+      await streams.payments(
+        paymentId,
+        { type: 'RecordAcceptance', dfspId, transactionId, dfspTransactionId },
+        context(transactionId),
+      );
+    });
+  }
+
   /** Records what the sending of a group came to, and tells the DFSP's circuit. */
   async function settle(
     dfspId: string,
@@ -101,6 +117,7 @@ export function createGroupSender(deps: GroupSenderDeps) {
   ): Promise<void> {
     await deps.circuit.noteSending(dfspId, outcome);
     if (outcome.kind === 'accepted') {
+      await recordDfspTransactionIds(dfspId, transactionId, outcome.dfspTransactionIds);
       const reports = outcome.reports ?? [];
       if (reports.length > 0) {
         await deps.applyStatusReports(dfspId, reports, 'answer', context(transactionId));

@@ -39,7 +39,10 @@ const callbackRoute = (path: string, params: z.ZodObject) =>
       400: problemAnswer('Not JSON, or not what the mapping reads: the problem names the field'),
       401: problemAnswer('Not verified, a replay, or a DFSP the ledger does not connect this way'),
       413: problemAnswer('Request body too large'),
-      503: problemAnswer('A payment kept changing under the report: send it again'),
+      503: problemAnswer(
+        'A payment kept changing under the report, or a report names a DFSP id not recorded ' +
+          'yet (it overtook the answer to the sending): send it again',
+      ),
     },
   });
 
@@ -136,6 +139,11 @@ async function receive(
   } catch (error) {
     if (!(error instanceof DomainError && error.code === 'concurrent_modification')) throw error;
     return respondProblem(c, problem(error.code, 503, error.message), { 'retry-after': '1' });
+  }
+  if (reading.unmatched > 0) {
+    // Applied what it could; the rest names the payment by an id not recorded yet: again later.
+    const detail = `${reading.unmatched} reports name a DFSP transaction id the ledger does not hold yet`;
+    return respondProblem(c, problem('not_yet_known', 503, detail), { 'retry-after': '2' });
   }
   await reading.accepted();
   return c.json(reading.answer as object, 200);

@@ -4,6 +4,7 @@ import {
   type DfspEndpoint,
   DfspMessageError,
   DfspQueryError,
+  type DfspTransactionIndex,
   type DisbursementGroup,
   type DisbursementPayment,
   type SubmitOutcome,
@@ -38,6 +39,8 @@ const OutcomeEntry = z.strictObject({
   message: z.string().max(1_000).optional(),
   /** A refusal that says "not now": the same request may be sent again later. */
   transient: z.boolean().optional(),
+  /** The DFSP's own id of the payment, recorded with the acceptance. */
+  dfspTransactionId: z.string().min(1).max(200).optional(),
   /** Accepted and already final (a synchronous API): the payment's result, applied at once. */
   result: z.enum(['succeeded', 'failed']).optional(),
   reasonCode: Reason.optional(),
@@ -47,7 +50,9 @@ type OutcomeEntry = z.infer<typeof OutcomeEntry>;
 const OutcomeResult = z.union([OutcomeEntry, z.array(OutcomeEntry).max(10_000)]);
 
 const ReportEntry = z.strictObject({
-  paymentId: z.string().min(1).max(100),
+  /** Our reference; or, where the DFSP names the payment only by its own id, that id. */
+  paymentId: z.string().min(1).max(100).optional(),
+  dfspTransactionId: z.string().min(1).max(200).optional(),
   status: z.enum(['succeeded', 'failed', 'pending', 'not_held']),
   reasonCode: Reason.optional(),
   reasonMessage: z.string().max(1_000).optional(),
@@ -70,6 +75,9 @@ export interface MappedConnection {
   readonly fetch: FetchFunction;
   /** Where the DFSP sends its callbacks (`callbackUrl` in the expressions). */
   readonly callbackUrl: string;
+  readonly dfspId: string;
+  /** The DFSP's own ids of payments, for reports that name only those and for status queries. */
+  readonly transactionIndex: DfspTransactionIndex;
   readonly maxResponseBytes?: number;
   /** Per-request limit when the endpoint gives none. */
   readonly timeoutMs: number;
@@ -88,29 +96,22 @@ export interface ReadCallback {
   readonly reports: StatusReport[];
   /** Reports that answer the ledger's status query (`answersQuery`). */
   readonly queryAnswers: StatusReport[];
+  /** Reports naming a DFSP id the ledger has not recorded (yet): the DFSP should send again. */
+  readonly unmatched: number;
   readonly answer: unknown;
 }
 
 /**
- * One DFSP's `mapped-http` connector, plus `readCallback` for its callbacks and `render` for
+ * One DFSP's `mapped-http` connector, plus `readCallback` for its callbacks and `preview` for
  * previews.
  *
  * @example
  * const connector = createMappedHttpConnector({ mapping: compileMapping(doc), parameters: {},
- *   fetch, timeoutMs: 10_000 });
+ *   secrets: {}, fetch, callbackUrl, timeoutMs: 10_000 });
  * await connector.submit(group); // { kind: 'accepted', messageId }
  */
 export function createMappedHttpConnector(connection: MappedConnection) {
   const { mapping } = connection;
-  const maxResponseBytes = connection.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-
-  async function send(dfsp: DfspEndpoint, rendered: RenderedRequest) {
-    return exchange(connection.fetch, {
-      ...rendered,
-      timeoutMs: dfsp.timeoutMs ?? connection.timeoutMs,
-      maxResponseBytes,
-    });
-  }
 
   const connector = {
     maxPaymentsPerRequest: mapping.maxPaymentsPerRequest,
@@ -148,7 +149,7 @@ export function createMappedHttpConnector(connection: MappedConnection) {
         }));
         return { kind: 'unsendable', problems };
       }
-      const result = await send(group.dfsp, rendered);
+      const result = await send(connection, group.dfsp, rendered);
       if (result.kind !== 'answered')
         return { kind: result.kind, messageId, reason: result.reason };
       try {
@@ -172,7 +173,7 @@ export function createMappedHttpConnector(connection: MappedConnection) {
       const reports: StatusReport[] = [];
       for (let start = 0; start < referenceIds.length; start += query.maxPaymentsPerRequest) {
         const ids = referenceIds.slice(start, start + query.maxPaymentsPerRequest);
-        reports.push(...(await queryGroup(dfsp, query, ids)));
+        reports.push(...(await queryGroup(connection, dfsp, query, ids)));
       }
       // An id the answer leaves out concludes nothing: only `not_held` says the DFSP lacks it.
       const listed = new Set(reports.map((report) => report.referenceId));
@@ -193,15 +194,17 @@ export function createMappedHttpConnector(connection: MappedConnection) {
         throw new DfspMessageError('', 'this DFSP has no callback mapping');
       }
       const input = { body, headers, query, parameters: connection.parameters };
-      const mapped = await mappedReports(callback.reports, input, (error) => {
+      const named = await mappedReports(callback.reports, input, (error) => {
         throw new DfspMessageError('', error);
       });
+      const mapped = await matchedToPayments(connection, named);
+      const unmatched = named.length - mapped.length;
       const reports = mapped.filter((entry) => !entry.answersQuery).map(({ report }) => report);
       const queryAnswers = mapped.filter((entry) => entry.answersQuery).map(({ report }) => report);
-      if (callback.answer === undefined) return { reports, queryAnswers, answer: {} };
+      if (callback.answer === undefined) return { reports, queryAnswers, unmatched, answer: {} };
       try {
         const answer = (await callback.answer.evaluate(input)) ?? {};
-        return { reports, queryAnswers, answer };
+        return { reports, queryAnswers, unmatched, answer };
       } catch (error) {
         if (!(error instanceof MappingFailure)) throw error;
         throw new DfspMessageError('', error.message);
@@ -214,43 +217,60 @@ export function createMappedHttpConnector(connection: MappedConnection) {
     statusCallbackSchema: z.unknown(),
   } satisfies DfspConnector & Record<string, unknown>;
 
-  async function queryGroup(
-    dfsp: DfspEndpoint,
-    query: NonNullable<CompiledMapping['statusQuery']>,
-    ids: readonly string[],
-  ): Promise<StatusReport[]> {
-    const input = {
-      dfsp: dfspInput(dfsp),
-      parameters: connection.parameters,
-      secrets: connection.secrets,
-      callbackUrl: connection.callbackUrl,
-      payments: ids.map((paymentId) => ({ paymentId })),
-      payment: { paymentId: ids[0] },
-    };
-    const fail = (message: string): never => {
-      throw new DfspQueryError(dfsp.dfspId, message);
-    };
-    let rendered: RenderedRequest;
-    try {
-      rendered = await renderRequest(query.request, dfsp, input);
-    } catch (error) {
-      if (!(error instanceof MappingFailure)) throw error;
-      return fail(`status query mapping: ${error.message}`);
-    }
-    const result = await send(dfsp, rendered);
-    if (result.kind !== 'answered') return fail(`status query failed: ${result.reason}`);
-    const answer = answerInput(result, input.payments);
-    const asked = new Set(ids);
-    const reports = await mappedReports(query.reports, answer, (message) =>
-      fail(`malformed status answer: ${message}`),
-    );
-    return reports.map(({ report }) => report).filter((report) => asked.has(report.referenceId));
-  }
-
   return connector;
 }
 
 export type MappedHttpConnector = ReturnType<typeof createMappedHttpConnector>;
+
+/** Sends a rendered request with the DFSP's credentials, bounded as the exchange bounds it. */
+function send(connection: MappedConnection, dfsp: DfspEndpoint, rendered: RenderedRequest) {
+  return exchange(connection.fetch, {
+    ...rendered,
+    timeoutMs: dfsp.timeoutMs ?? connection.timeoutMs,
+    maxResponseBytes: connection.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+  });
+}
+
+/** One status query request for up to `maxPaymentsPerRequest` payments, mapped to reports. */
+async function queryGroup(
+  connection: MappedConnection,
+  dfsp: DfspEndpoint,
+  query: NonNullable<CompiledMapping['statusQuery']>,
+  ids: readonly string[],
+): Promise<StatusReport[]> {
+  const known = await connection.transactionIndex.dfspTransactionIdsOf(ids);
+  const payments = ids.map((paymentId) => ({
+    paymentId,
+    dfspTransactionId: known.get(paymentId),
+  }));
+  const input = {
+    dfsp: dfspInput(dfsp),
+    parameters: connection.parameters,
+    secrets: connection.secrets,
+    callbackUrl: connection.callbackUrl,
+    payments,
+    payment: payments[0],
+  };
+  const fail = (message: string): never => {
+    throw new DfspQueryError(dfsp.dfspId, message);
+  };
+  let rendered: RenderedRequest;
+  try {
+    rendered = await renderRequest(query.request, dfsp, input);
+  } catch (error) {
+    if (!(error instanceof MappingFailure)) throw error;
+    return fail(`status query mapping: ${error.message}`);
+  }
+  const result = await send(connection, dfsp, rendered);
+  if (result.kind !== 'answered') return fail(`status query failed: ${result.reason}`);
+  const answer = answerInput(result, input.payments);
+  const asked = new Set(ids);
+  const reports = await mappedReports(query.reports, answer, (message) =>
+    fail(`malformed status answer: ${message}`),
+  );
+  const matched = await matchedToPayments(connection, reports);
+  return matched.map(({ report }) => report).filter((report) => asked.has(report.referenceId));
+}
 
 /** The expression input of a submit request. */
 function submitInput(group: DisbursementGroup, connection: MappedConnection) {
@@ -388,8 +408,7 @@ function groupOutcome(
   // Accepted anywhere: the group was taken; a refused payment is settled by a report or a query.
   if (entries.some((entry) => entry.outcome === 'accepted')) {
     const reports = entries.flatMap((entry): StatusReport[] => {
-      const referenceId =
-        entry.paymentId ?? (payments.length === 1 ? payments[0]?.paymentId : undefined);
+      const referenceId = referenceOf(entry, payments);
       if (entry.outcome !== 'accepted' || entry.result === undefined || referenceId === undefined) {
         return [];
       }
@@ -402,9 +421,21 @@ function groupOutcome(
         },
       ];
     });
-    return reports.length === 0
-      ? { kind: 'accepted', messageId }
-      : { kind: 'accepted', messageId, reports };
+    const dfspTransactionIds = new Map(
+      entries.flatMap((entry): [string, string][] => {
+        const paymentId = referenceOf(entry, payments);
+        const id = entry.dfspTransactionId;
+        return entry.outcome === 'accepted' && paymentId !== undefined && id !== undefined
+          ? [[paymentId, id]]
+          : [];
+      }),
+    );
+    return {
+      kind: 'accepted',
+      messageId,
+      ...(reports.length === 0 ? {} : { reports }),
+      ...(dfspTransactionIds.size === 0 ? {} : { dfspTransactionIds }),
+    };
   }
   const [first] = entries as [OutcomeEntry];
   return {
@@ -416,12 +447,47 @@ function groupOutcome(
   };
 }
 
+/** Reports with our reference as they are; those naming only the DFSP's id, matched by it. */
+async function matchedToPayments(
+  connection: MappedConnection,
+  named: readonly NamedReport[],
+): Promise<NamedReport[]> {
+  const byDfspId = named.flatMap((entry) =>
+    entry.report.referenceId === '' && entry.dfspTransactionId !== undefined
+      ? [entry.dfspTransactionId]
+      : [],
+  );
+  const paymentIds = await connection.transactionIndex.paymentIdsOf(connection.dfspId, byDfspId);
+  return named.flatMap((entry) => {
+    if (entry.report.referenceId !== '') return [entry];
+    const paymentId = paymentIds.get(entry.dfspTransactionId ?? '');
+    return paymentId === undefined
+      ? []
+      : [{ ...entry, report: { ...entry.report, referenceId: paymentId } }];
+  });
+}
+
+/** The payment an outcome names: its `paymentId`, or the only payment of the request. */
+function referenceOf(
+  entry: OutcomeEntry,
+  payments: readonly DisbursementPayment[],
+): string | undefined {
+  return entry.paymentId ?? (payments.length === 1 ? payments[0]?.paymentId : undefined);
+}
+
+/** A report as a mapping gave it; `referenceId` is '' where it named only the DFSP's id. */
+interface NamedReport {
+  readonly report: StatusReport;
+  readonly answersQuery: boolean;
+  readonly dfspTransactionId?: string;
+}
+
 /** Evaluates a reports expression; `fail` is called with the reason when its result is not reports. */
 async function mappedReports(
   expression: CompiledExpression,
   input: unknown,
   fail: (message: string) => never,
-): Promise<{ readonly report: StatusReport; readonly answersQuery: boolean }[]> {
+): Promise<NamedReport[]> {
   let result: unknown;
   try {
     result = await expression.evaluate(input);
@@ -437,13 +503,17 @@ async function mappedReports(
   }
   const entries = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
   return entries.map((entry) => ({
+    // No reference: to be matched by the DFSP's id (matchedToPayments).
     report: {
-      referenceId: entry.paymentId,
+      referenceId: entry.paymentId ?? '',
       status: entry.status === 'not_held' ? 'unknown_reference' : entry.status,
       ...(entry.reasonCode === undefined ? {} : { reasonCode: entry.reasonCode }),
       ...(entry.reasonMessage === undefined ? {} : { reasonMessage: entry.reasonMessage }),
       ...(entry.timestamp === undefined ? {} : { timestamp: entry.timestamp }),
     },
     answersQuery: entry.answersQuery === true,
+    ...(entry.dfspTransactionId === undefined
+      ? {}
+      : { dfspTransactionId: entry.dfspTransactionId }),
   }));
 }

@@ -48,9 +48,9 @@ export const mojaloopSdk: ShippedProfile = {
         $final := body.fulfil.body.transferState;
         $failure := body.transferState.lastError.mojaloopError.errorInformation;
         status = 200 and body.currentState = "COMPLETED" and $final = "COMMITTED"
-          ? { "outcome": "accepted", "result": "succeeded" }
+          ? { "outcome": "accepted", "result": "succeeded", "dfspTransactionId": body.transferId }
         : body.transferState.currentState = "ERROR_OCCURRED" and $failure.errorCode
-          ? { "outcome": "accepted", "result": "failed",
+          ? { "outcome": "accepted", "result": "failed", "dfspTransactionId": body.transferId,
               "reasonCode": "mojaloop." & $failure.errorCode,
               "reasonMessage": $failure.errorDescription }
         : status = 503 or status = 429

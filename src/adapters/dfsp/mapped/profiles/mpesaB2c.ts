@@ -49,7 +49,8 @@ export const mpesaB2c: ShippedProfile = {
       },
       outcome: `(
         $code := body.errorCode;
-        status = 200 and $string(body.ResponseCode) = "0" ? { "outcome": "accepted" }
+        status = 200 and $string(body.ResponseCode) = "0"
+          ? { "outcome": "accepted", "dfspTransactionId": body.ConversationID }
         : $code = "500.002.1001" ? { "outcome": "accepted" }
         : status = 429 or status = 503 or $code in ["500.003.02", "500.003.03"]
           ? { "outcome": "rejected", "code": "mpesa." & ($code ? $code : status), "transient": true }
