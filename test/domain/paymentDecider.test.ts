@@ -73,6 +73,19 @@ const notHeldAfter = (attempt: number): PaymentEvent => ({
     retryAt: NOW,
   },
 });
+/** bank-a's answer to the first sending never came: it may hold the payment. */
+const timedOut: PaymentEvent = {
+  type: 'PaymentSubmissionFailed',
+  data: {
+    paymentId,
+    dfspId: 'bank-a',
+    attempt: 1,
+    outcome: 'unknown',
+    dfspMayHold: true,
+    retryable: true,
+    reason: 'timeout',
+  },
+};
 const succeeded: PaymentEvent = {
   type: 'PaymentSucceeded',
   data: { paymentId, dfspId: 'bank-a', source: 'callback' },
@@ -191,18 +204,6 @@ describe('a sending that failed', () => {
 
   describe('one the DFSP may hold', () => {
     const mayHold = failure({ outcome: 'unknown', dfspMayHold: true, reason: 'timeout' });
-    const timedOut: PaymentEvent = {
-      type: 'PaymentSubmissionFailed',
-      data: {
-        paymentId,
-        dfspId: 'bank-a',
-        attempt: 1,
-        outcome: 'unknown',
-        dfspMayHold: true,
-        retryable: true,
-        reason: 'timeout',
-      },
-    };
 
     it('is recorded with no retry time', () => {
       given(sent).when(mayHold).then([timedOut]);
@@ -515,18 +516,6 @@ describe('a report bound to the sending it answers', () => {
 
 describe('resolving a payment in doubt, four eyes', () => {
   const sentToBankA = [instructed, routedTo('bank-a'), submittedTo('bank-a')];
-  const timedOut: PaymentEvent = {
-    type: 'PaymentSubmissionFailed',
-    data: {
-      paymentId,
-      dfspId: 'bank-a',
-      attempt: 1,
-      outcome: 'unknown',
-      dfspMayHold: true,
-      retryable: true,
-      reason: 'no complete answer within 2000 ms',
-    },
-  };
   const inDoubt = [...sentToBankA, timedOut];
   const resolve = (
     by: string,
