@@ -38,7 +38,7 @@ import { reconcileStatements, type StatementSender } from './demoReconciliation.
 
 const PAYMENT_COUNT = 10_000;
 const START_TIMEOUT_MS = 60_000;
-const SETTLE_TIMEOUT_MS = 5 * 60_000;
+const SETTLE_TIMEOUT_MS = 10 * 60_000;
 const POLL_INTERVAL_MS = 500;
 const COMPLETION_TIMEOUT_MS = 15_000;
 const STOP_GRACE_MS = 5_000;
