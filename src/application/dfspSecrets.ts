@@ -70,6 +70,10 @@ export function callbackSecretInForce(
   store: EventStore,
   secrets: DfspSecrets,
 ): (dfspId: string) => Promise<string | undefined> {
-  const connectionOf = connectionInForce(store, secrets);
-  return async (dfspId) => (await connectionOf(dfspId))?.callbackSecret;
+  const { dfsps } = ledgerStreams(store);
+  // Only the callback secret: a signed callback does not pay for opening the credentials too.
+  return async (dfspId) => {
+    const { profile } = (await dfsps.load(dfspId)).state;
+    return profile === undefined ? undefined : secrets.secret(dfspId, profile.secretFingerprint);
+  };
 }

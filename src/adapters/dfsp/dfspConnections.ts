@@ -13,7 +13,19 @@ import type { FetchFunction } from './httpExchange.js';
 import type { ConnectionCatalogueAdapter } from './mapped/catalogue.js';
 import { compileMapping } from './mapped/expressions.js';
 import { createMappedHttpConnector, type MappedHttpConnector } from './mapped/mappedHttp.js';
-import { accessTokenOf, authenticatedFetch, type TokenCache } from './outboundAuth.js';
+import {
+  accessTokenOf,
+  authenticatedFetch,
+  type TokenCache,
+  transportFor,
+} from './outboundAuth.js';
+
+interface CachedConnection {
+  readonly atMs: number;
+  /** The registration it was built from, as canonical JSON: rebuilt only when that changes. */
+  readonly key: string;
+  readonly connected: ConnectedDfsp;
+}
 
 /** A registration is read again at most this often; a change reaches the senders within it. */
 const MAX_AGE_MS = 1_000;
@@ -60,13 +72,15 @@ export interface DfspConnectionsDeps {
  */
 export function createDfspConnections(deps: DfspConnectionsDeps) {
   const now = deps.now ?? Date.now;
-  const cache = new Map<string, { atMs: number; key: string; connected: ConnectedDfsp }>();
+  const cache = new Map<string, CachedConnection>();
+  const reloading = new Map<string, Promise<ConnectedDfsp | undefined>>();
 
   function build(dfspId: string, connection: DfspConnection): ConnectedDfsp {
     const { profile, credentials } = connection;
     const cacheKey = `${dfspId}\n${profile.credentials?.fingerprint ?? ''}`;
-    const fetchFn = authenticatedFetch(cacheKey, credentials, deps.tokens);
-    const accessToken = accessTokenOf(cacheKey, credentials, deps.tokens);
+    const transport = transportFor(credentials);
+    const fetchFn = authenticatedFetch(cacheKey, credentials, deps.tokens, transport);
+    const accessToken = accessTokenOf(cacheKey, credentials, deps.tokens, transport);
     const mapping = deps.catalogue.mappingOf(profile);
     if (mapping === undefined) {
       return { kind: 'g2p-connect', connection, accessToken, connector: deps.g2pConnect(fetchFn) };
@@ -96,9 +110,24 @@ export function createDfspConnections(deps: DfspConnectionsDeps) {
   }
 
   /** The DFSP's connection in force (read again at most once a second); undefined if none. */
-  async function connectedDfsp(dfspId: string): Promise<ConnectedDfsp | undefined> {
+  function connectedDfsp(dfspId: string): Promise<ConnectedDfsp | undefined> {
     const cached = cache.get(dfspId);
-    if (cached !== undefined && now() - cached.atMs < MAX_AGE_MS) return cached.connected;
+    if (cached !== undefined && now() - cached.atMs < MAX_AGE_MS) {
+      return Promise.resolve(cached.connected);
+    }
+    // Requests that find it stale together wait for one reading, not one each.
+    let reading = reloading.get(dfspId);
+    if (reading === undefined) {
+      reading = reload(dfspId, cached).finally(() => reloading.delete(dfspId));
+      reloading.set(dfspId, reading);
+    }
+    return reading;
+  }
+
+  async function reload(
+    dfspId: string,
+    cached: CachedConnection | undefined,
+  ): Promise<ConnectedDfsp | undefined> {
     const connection = await deps.connectionOf(dfspId);
     if (connection === undefined) {
       cache.delete(dfspId);

@@ -41,6 +41,9 @@ export function createDfspDirectory(
 export type DfspDirectory = ReturnType<typeof createDfspDirectory>;
 
 /** How the connector reaches a DFSP of the directory. */
-export function endpointOf(dfsp: DfspToSendTo, timeoutMs: number) {
+export function endpointOf(
+  dfsp: Pick<DfspToSendTo, 'dfspId' | 'baseUrl' | 'payerFa'>,
+  timeoutMs: number,
+) {
   return { dfspId: dfsp.dfspId, baseUrl: dfsp.baseUrl, payerFa: dfsp.payerFa, timeoutMs };
 }

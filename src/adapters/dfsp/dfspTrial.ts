@@ -5,6 +5,7 @@ import { DomainError, withPath } from '../../domain/domainError.js';
 import { parseFinancialAddress } from '../../domain/financialAddress.js';
 import { parseAmount } from '../../domain/money.js';
 import type { DfspConnections } from './dfspConnections.js';
+import { endpointOf } from './dfspDirectory.js';
 import { MappingFailure } from './mapped/expressions.js';
 
 /**
@@ -24,11 +25,6 @@ export function createDfspTrial(
     return found;
   }
 
-  function endpoint(dfspId: string, connection: { profile: { baseUrl: string; payerFa: string } }) {
-    const { baseUrl, payerFa } = connection.profile;
-    return { dfspId, baseUrl, payerFa, timeoutMs: options.timeoutMs };
-  }
-
   return {
     async preview(dfspId, payment) {
       const found = await connected(dfspId);
@@ -42,7 +38,7 @@ export function createDfspTrial(
       const amountMinor = withPath(['amount'], () => parseAmount(payment.amount, payment.currency));
       try {
         const rendered = await found.connector.preview({
-          dfsp: endpoint(dfspId, found.connection),
+          dfsp: endpointOf(found.connection.profile, options.timeoutMs),
           transactionId: ulid(),
           messageId: ulid(),
           callbackUrl: found.callbackUrl,
@@ -79,9 +75,10 @@ export function createDfspTrial(
       }
       const reference = ulid();
       try {
-        const [report] = await found.connector.queryStatus(endpoint(dfspId, found.connection), [
-          reference,
-        ]);
+        const [report] = await found.connector.queryStatus(
+          endpointOf(found.connection.profile, options.timeoutMs),
+          [reference],
+        );
         const status = report?.status ?? 'no answer';
         steps.push({
           step: 'status_query',

@@ -132,8 +132,8 @@ export function authenticatedFetch(
   cacheKey: string,
   credentials: OutboundCredentials | undefined,
   tokens: TokenCache,
+  base: FetchFunction = transportFor(credentials),
 ): FetchFunction {
-  const base = transportFor(credentials);
   const auth = credentials?.auth ?? { kind: 'none' as const };
   if (auth.kind !== 'oauth2-client-credentials') {
     const header = staticHeader(auth);
@@ -161,10 +161,10 @@ export function accessTokenOf(
   cacheKey: string,
   credentials: OutboundCredentials | undefined,
   tokens: TokenCache,
+  base: FetchFunction = transportFor(credentials),
 ): (() => Promise<string>) | undefined {
   const auth = credentials?.auth;
   if (auth?.kind !== 'oauth2-client-credentials') return undefined;
-  const base = transportFor(credentials);
   return () => tokens.token(cacheKey, auth, base);
 }
 
@@ -183,8 +183,11 @@ export function staticHeader(auth: OutboundAuth): Record<string, string> {
   }
 }
 
-/** Global `fetch`, or undici's with a client certificate where mutual TLS is set. */
-function transportFor(credentials: OutboundCredentials | undefined): FetchFunction {
+/**
+ * Global `fetch`, or undici's with a client certificate where mutual TLS is set (one agent, so
+ * one pool of connections, per call: build it once per DFSP connection).
+ */
+export function transportFor(credentials: OutboundCredentials | undefined): FetchFunction {
   const tls = credentials?.clientTls;
   if (tls === undefined) return (url, init) => fetch(url, init);
   const agent = new Agent({

@@ -114,8 +114,6 @@ export function createMappedHttpConnector(connection: MappedConnection) {
   const { mapping } = connection;
 
   const connector = {
-    maxPaymentsPerRequest: mapping.maxPaymentsPerRequest,
-
     /**
      * The submit request a group would produce, nothing sent: secret values are replaced by
      * `[redacted]` (credentials that `fetch` adds are not shown at all).
@@ -210,12 +208,7 @@ export function createMappedHttpConnector(connection: MappedConnection) {
         throw new DfspMessageError('', error.message);
       }
     },
-
-    parseStatusReport(): StatusReport[] {
-      throw new DfspMessageError('', 'mapped-http callbacks are read by readCallback');
-    },
-    statusCallbackSchema: z.unknown(),
-  } satisfies DfspConnector & Record<string, unknown>;
+  } satisfies Pick<DfspConnector, 'submit' | 'queryStatus'> & Record<string, unknown>;
 
   return connector;
 }
