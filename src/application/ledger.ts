@@ -11,7 +11,7 @@ import { ledgerStreams } from './ledgerStreams.js';
 import { paymentCommands } from './paymentCommands.js';
 import type { PersonalDataVault } from './personalDataVault.js';
 import { routingRuleCommands } from './routingRuleCommands.js';
-import { importStatement, type SucceededPayments } from './statementImport.js';
+import { importStatements, type SucceededPayments } from './statementImport.js';
 
 /**
  * The ledger's command side: each call is one command on one stream, through that kind of
@@ -59,14 +59,8 @@ export function createLedgerCommands(deps: {
         reason,
         context,
       ),
-    importStatement: (dfspId, statement, contentSha256, context) =>
-      importStatement(
-        { store, streams, succeededPayments },
-        dfspId,
-        statement,
-        contentSha256,
-        context,
-      ),
+    importStatements: (dfspId, file, context) =>
+      importStatements({ store, streams, succeededPayments }, dfspId, file, context),
   };
 }
 

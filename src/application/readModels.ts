@@ -1,3 +1,4 @@
+import type { StatementFormat, StatementNotice } from '../domain/statement.js';
 import type { WorkQueue } from './workQueue.js';
 
 /**
@@ -130,7 +131,7 @@ export type BalanceCheckView = (typeof BALANCE_CHECKS)[number];
 export interface StatementView {
   readonly statementId: string;
   readonly dfspId: string;
-  readonly format: 'csv' | 'mt940' | 'camt053';
+  readonly format: StatementFormat;
   readonly statementRef: string | null;
   readonly accountId: string | null;
   readonly currency: string | null;
@@ -139,6 +140,8 @@ export interface StatementView {
   readonly to: string | null;
   readonly importedAt: string;
   readonly importedBy: string;
+  /** What the statement reader read past (bank lines, unknown fields, impossible dates). */
+  readonly notices?: StatementNotice[];
   /** How many lines had each outcome; `total` is every line of the statement. */
   readonly lines: {
     readonly total: number;

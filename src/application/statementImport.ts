@@ -3,7 +3,11 @@ import { DomainError } from '../domain/domainError.js';
 import { ULID_PATTERN } from '../domain/eventSchemas.js';
 import { optional } from '../domain/optional.js';
 import { reconcileLine } from '../domain/reconciliation.js';
-import type { ParsedStatement, StatementLine } from '../domain/statement.js';
+import {
+  MAX_STATEMENT_NOTICES,
+  type ParsedStatement,
+  type StatementLine,
+} from '../domain/statement.js';
 import {
   type ReconciledLine,
   type StatementEvent,
@@ -12,7 +16,7 @@ import {
 import { toNewEvents } from './commandHandler.js';
 import { type EventStore, WrongExpectedRevisionError } from './eventStore.js';
 import { mapInChunks } from './inChunks.js';
-import type { CommandContext } from './ledgerCommands.js';
+import type { CommandContext, StatementFile, StatementImportResult } from './ledgerCommands.js';
 import type { LedgerStreams } from './ledgerStreams.js';
 
 /** A payment the ledger holds as succeeded at a DFSP, as a statement should list it. */
@@ -34,11 +38,10 @@ export type SucceededPayments = (query: {
   readonly to: Date;
 }) => Promise<readonly SucceededPayment[]>;
 
-/** What importing a statement came to. */
-export interface StatementImportResult {
-  readonly statementId: string;
-  /** False when the same content was imported before: nothing was appended. */
-  readonly created: boolean;
+interface ImportDeps {
+  readonly store: EventStore;
+  readonly streams: LedgerStreams;
+  readonly succeededPayments: SucceededPayments;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -46,30 +49,67 @@ const LINES_PER_EVENT = 1_000;
 const STREAM_CONCURRENCY = 100;
 
 /**
- * Imports a DFSP's statement: reconciles every line against the payment it names (payment events
- * `PaymentReconciled`, `PaymentReconciliationMismatched`, `PaymentReturned`), finds the payments
- * of the period the statement leaves out, checks its balances, and records it all on
- * `statement-{statementId}`. The id is derived from the DFSP and the content's SHA-256, so the
- * same statement again answers the same id and appends nothing; an import cut short is redone
- * without recording a payment event twice (the deciders see what is recorded). A line that
- * names no payment is kept as `unknown`, never failing the rest.
+ * Imports every statement of a DFSP's file, in file order, each recorded as a statement of its
+ * own (see {@link importStatement}); answers one result per statement. The first statement's id
+ * is derived from the DFSP and the file's SHA-256 alone (as when a file held one statement), the
+ * others' from these and their index, so the same file again answers the same ids and records
+ * nothing, and a file cut short on import is completed by sending it again. The one entry for
+ * every way statements arrive (HTTP, an inbox).
  *
  * @example
- * const { statementId } = await importStatement(deps, 'bank-a', parsed, sha256Hex, context);
+ * const read = await reader.read({ contentType, body });
+ * if (read.ok) await importStatements(deps, 'bank-a', read, context);
  */
-export async function importStatement(
-  deps: {
-    readonly store: EventStore;
-    readonly streams: LedgerStreams;
-    readonly succeededPayments: SucceededPayments;
-  },
+export async function importStatements(
+  deps: ImportDeps,
+  dfspId: string,
+  file: StatementFile,
+  context: CommandContext,
+): Promise<StatementImportResult[]> {
+  const { statements, contentSha256 } = file;
+  const results: StatementImportResult[] = [];
+  // One at a time: a statement's lines reconcile against what the ones before it recorded.
+  for (const [index, statement] of statements.entries()) {
+    const position = { index, count: statements.length };
+    const { statementId, created } = await importStatement(
+      deps,
+      dfspId,
+      statement,
+      contentSha256,
+      position,
+      context,
+    );
+    results.push({
+      statementId,
+      created,
+      ...optional('statementRef', statement.statementRef),
+      lineCount: statement.lines.length,
+      notices: statement.notices,
+    });
+  }
+  return results;
+}
+
+/**
+ * Imports one statement of a file: reconciles every line against the payment it names (payment
+ * events `PaymentReconciled`, `PaymentReconciliationMismatched`, `PaymentReturned`), finds the
+ * payments of the period the statement leaves out, checks its balances, and records it all on
+ * `statement-{statementId}`. The id is derived from the DFSP, the file's SHA-256 and the
+ * statement's place in it, so the same statement again answers the same id and appends
+ * nothing; an import cut short is redone without recording a payment event twice (the deciders
+ * see what is recorded). A line that names no payment is kept as `unknown`, never failing the
+ * rest.
+ */
+async function importStatement(
+  deps: ImportDeps,
   dfspId: string,
   statement: ParsedStatement,
   contentSha256: string,
+  position: { readonly index: number; readonly count: number },
   context: CommandContext,
-): Promise<StatementImportResult> {
+): Promise<{ readonly statementId: string; readonly created: boolean }> {
   const { store, streams } = deps;
-  const statementId = statementIdOf(dfspId, contentSha256);
+  const statementId = statementIdOf(dfspId, contentSha256, position.index);
   const stream = statementStream(statementId);
   if ((await store.readStream(stream, { maxCount: 1 })).length > 0) {
     return { statementId, created: false };
@@ -83,26 +123,8 @@ export async function importStatement(
     reconcileOne(streams, statementId, dfspId, line, repeated, context),
   );
   const missing = await missingPayments(deps.succeededPayments, dfspId, statement);
-  const currency = statement.opening?.currency ?? statement.lines[0]?.currency;
   const events: StatementEvent[] = [
-    {
-      type: 'StatementImported',
-      data: {
-        statementId,
-        dfspId,
-        format: statement.format,
-        contentSha256,
-        lineCount: statement.lines.length,
-        by: context.actor,
-        ...optional('statementRef', statement.statementRef?.slice(0, 100)),
-        ...optional('accountId', statement.accountId?.slice(0, 100)),
-        ...optional('currency', currency),
-        ...optional('from', statement.from),
-        ...optional('to', statement.to),
-        ...optional('opening', balanceData(statement.opening)),
-        ...optional('closing', balanceData(statement.closing)),
-      },
-    },
+    imported(statementId, dfspId, statement, contentSha256, position, context),
     ...chunks(lines).map((chunk) => ({
       type: 'StatementLinesReconciled' as const,
       data: { statementId, lines: chunk },
@@ -129,16 +151,64 @@ export async function importStatement(
   return { statementId, created: true };
 }
 
+function imported(
+  statementId: string,
+  dfspId: string,
+  statement: ParsedStatement,
+  contentSha256: string,
+  position: { readonly index: number; readonly count: number },
+  context: CommandContext,
+): StatementEvent {
+  const currency = statement.opening?.currency ?? statement.lines[0]?.currency;
+  const several = position.count > 1;
+  return {
+    type: 'StatementImported',
+    data: {
+      statementId,
+      dfspId,
+      format: statement.format,
+      contentSha256,
+      lineCount: statement.lines.length,
+      by: context.actor,
+      ...optional('statementIndex', several ? position.index : undefined),
+      ...optional('statementsInFile', several ? position.count : undefined),
+      ...optional('statementRef', statement.statementRef?.slice(0, 100)),
+      ...optional('accountId', statement.accountId?.slice(0, 100)),
+      ...optional('currency', currency),
+      ...optional('from', statement.from),
+      ...optional('to', statement.to),
+      ...optional('opening', balanceData(statement.opening)),
+      ...optional('closing', balanceData(statement.closing)),
+      ...optional('notices', statement.notices.length > 0 ? noticeData(statement) : undefined),
+    },
+  };
+}
+
+function noticeData(statement: ParsedStatement) {
+  return statement.notices.slice(0, MAX_STATEMENT_NOTICES).map((notice) => ({
+    location: notice.location.slice(0, 100),
+    kind: notice.kind,
+    message: notice.message.slice(0, 200),
+  }));
+}
+
 /**
- * A statement's id: 26 Crockford base32 characters of SHA-256(DFSP id, content hash), shaped
- * like the ledger's other ids. Not time-ordered: it names the content, not the moment.
+ * A statement's id: 26 Crockford base32 characters of SHA-256(DFSP id, file hash), shaped like
+ * the ledger's other ids; a file's statements after the first add their index (1, 2, …) to what
+ * is hashed. Not time-ordered: it names the content, not the moment.
+ *
+ * @example
+ * statementIdOf('bank-a', sha256Hex); // the first (or only) statement of the file
+ * statementIdOf('bank-a', sha256Hex, 1); // its second statement
  */
-export function statementIdOf(dfspId: string, contentSha256: string): string {
-  const digest = createHash('sha256').update(`${dfspId}\n${contentSha256}`).digest();
+export function statementIdOf(dfspId: string, contentSha256: string, index = 0): string {
+  const named =
+    index === 0 ? `${dfspId}\n${contentSha256}` : `${dfspId}\n${contentSha256}\n${index}`;
+  const digest = createHash('sha256').update(named).digest();
   let bits = 0n;
   for (const byte of digest.subarray(0, 17)) bits = (bits << 8n) | BigInt(byte);
   let id = '';
-  for (let index = 0; index < 26; index += 1) {
+  for (let at = 0; at < 26; at += 1) {
     id = (CROCKFORD[Number(bits & 31n)] ?? '0') + id;
     bits >>= 5n;
   }
@@ -205,12 +275,17 @@ function repeatedDebits(lines: readonly StatementLine[]): ReadonlySet<number> {
   return repeated;
 }
 
-/** Payments the ledger holds as paid by this DFSP in the statement's period that it leaves out. */
+/**
+ * Payments the ledger holds as paid by this DFSP in the statement's period that it leaves out;
+ * none for a notification, which lists only the entries it notifies.
+ */
 async function missingPayments(
   succeededPayments: SucceededPayments,
   dfspId: string,
   statement: ParsedStatement,
 ): Promise<readonly SucceededPayment[]> {
+  // A debit notification (camt.054) tells of some entries, not of every entry of a period.
+  if (statement.format === 'camt054') return [];
   const period = periodOf(statement);
   const currency = statement.opening?.currency ?? statement.lines[0]?.currency;
   if (period === undefined || currency === undefined) return [];

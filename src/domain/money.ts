@@ -12,26 +12,39 @@ export type Money = { readonly amountMinor: bigint; readonly currency: string };
 
 /**
  * ISO 4217 minor units (decimals) of the currencies the ledger accepts, by upper-case alphabetic
- * code. Only currencies whose decimals are certain are listed; add a currency here, and nowhere
- * else, to accept it.
+ * code: every active currency of ISO 4217 "List One: Currency, fund and precious metal codes" as
+ * published by SIX Financial Information, the standard's maintenance agency
+ * (https://www.six-group.com/en/products-services/financial-information/data-standards.html),
+ * including XCG (replacing ANG, 2025), ZWG (replacing ZWL, 2024), SLE and VED.
+ *
+ * Left out on purpose: codes withdrawn from the list (ANG, CUC, HRK, SLL, ZWL); fund codes
+ * (BOV, CHE, CHW, CLF, COU, MXV, USN, UYI, UYW), which are units of account, not money a DFSP
+ * pays out; and the codes without minor units: precious metals (XAU, XAG, XPD, XPT), bond-market
+ * and SDR units (XBA, XBB, XBC, XBD, XDR, XSU, XUA), the testing code XTS and "no currency" XXX.
+ * Add or remove a currency here, and nowhere else.
  *
  * @example
  * MINOR_UNITS.KES; // 2
  * MINOR_UNITS.BHD; // 3
  */
-// biome-ignore format: several currencies a line, grouped by region, read better than one a line
+// biome-ignore format: several currencies a line, in code order, read better than one a line
 export const MINOR_UNITS: Readonly<Record<string, number>> = Object.freeze({
-  // Africa
-  KES: 2, UGX: 0, TZS: 2, RWF: 0, ETB: 2, NGN: 2, GHS: 2, ZAR: 2, XOF: 0, XAF: 0,
-  MWK: 2, ZMW: 2, MZN: 2, BIF: 0, DJF: 0, GNF: 0, KMF: 0, CDF: 2, SSP: 2, SOS: 2,
-  BWP: 2, NAD: 2, EGP: 2, MAD: 2, TND: 3, LYD: 3,
-  // Americas
-  USD: 2, CAD: 2, MXN: 2, BRL: 2, COP: 2, PEN: 2, HTG: 2, CLP: 0, PYG: 0, UYU: 2,
-  // Asia and the Middle East
-  INR: 2, PHP: 2, IDR: 2, BDT: 2, PKR: 2, NPR: 2, LKR: 2, CNY: 2, JPY: 0, KRW: 0,
-  VND: 0, BHD: 3, KWD: 3, OMR: 3, JOD: 3, IQD: 3,
-  // Europe and Oceania
-  EUR: 2, GBP: 2, CHF: 2, ISK: 0, AUD: 2, XPF: 0, VUV: 0,
+  AED: 2, AFN: 2, ALL: 2, AMD: 2, AOA: 2, ARS: 2, AUD: 2, AWG: 2, AZN: 2, BAM: 2,
+  BBD: 2, BDT: 2, BGN: 2, BHD: 3, BIF: 0, BMD: 2, BND: 2, BOB: 2, BRL: 2, BSD: 2,
+  BTN: 2, BWP: 2, BYN: 2, BZD: 2, CAD: 2, CDF: 2, CHF: 2, CLP: 0, CNY: 2, COP: 2,
+  CRC: 2, CUP: 2, CVE: 2, CZK: 2, DJF: 0, DKK: 2, DOP: 2, DZD: 2, EGP: 2, ERN: 2,
+  ETB: 2, EUR: 2, FJD: 2, FKP: 2, GBP: 2, GEL: 2, GHS: 2, GIP: 2, GMD: 2, GNF: 0,
+  GTQ: 2, GYD: 2, HKD: 2, HNL: 2, HTG: 2, HUF: 2, IDR: 2, ILS: 2, INR: 2, IQD: 3,
+  IRR: 2, ISK: 0, JMD: 2, JOD: 3, JPY: 0, KES: 2, KGS: 2, KHR: 2, KMF: 0, KPW: 2,
+  KRW: 0, KWD: 3, KYD: 2, KZT: 2, LAK: 2, LBP: 2, LKR: 2, LRD: 2, LSL: 2, LYD: 3,
+  MAD: 2, MDL: 2, MGA: 2, MKD: 2, MMK: 2, MNT: 2, MOP: 2, MRU: 2, MUR: 2, MVR: 2,
+  MWK: 2, MXN: 2, MYR: 2, MZN: 2, NAD: 2, NGN: 2, NIO: 2, NOK: 2, NPR: 2, NZD: 2,
+  OMR: 3, PAB: 2, PEN: 2, PGK: 2, PHP: 2, PKR: 2, PLN: 2, PYG: 0, QAR: 2, RON: 2,
+  RSD: 2, RUB: 2, RWF: 0, SAR: 2, SBD: 2, SCR: 2, SDG: 2, SEK: 2, SGD: 2, SHP: 2,
+  SLE: 2, SOS: 2, SRD: 2, SSP: 2, STN: 2, SVC: 2, SYP: 2, SZL: 2, THB: 2, TJS: 2,
+  TMT: 2, TND: 3, TOP: 2, TRY: 2, TTD: 2, TWD: 2, TZS: 2, UAH: 2, UGX: 0, USD: 2,
+  UYU: 2, UZS: 2, VED: 2, VES: 2, VND: 0, VUV: 0, WST: 2, XAF: 0, XCD: 2, XCG: 2,
+  XOF: 0, XPF: 0, YER: 2, ZAR: 2, ZMW: 2, ZWG: 2,
 });
 
 /**

@@ -8,6 +8,7 @@ import {
   Principal,
   ULID_PATTERN,
 } from './eventSchemas.js';
+import { MAX_STATEMENT_NOTICES, STATEMENT_FORMATS, STATEMENT_NOTICE_KINDS } from './statement.js';
 
 /** Signed minor units as a decimal string (a balance may be negative). */
 const SignedMinorUnits = z.string().regex(/^-?\d{1,20}$/, 'signed minor units');
@@ -15,6 +16,13 @@ const SignedMinorUnits = z.string().regex(/^-?\d{1,20}$/, 'signed minor units');
 export const StatementId = z.string().regex(ULID_PATTERN, 'a statement id');
 /** A date (`2026-11-28`) or an instant, as the statement gave it. */
 const DateOrInstant = z.string().max(40);
+
+/** Something the statement reader read past rather than refuse (see `StatementNotice`). */
+const Notice = z.strictObject({
+  location: z.string().max(100),
+  kind: z.enum(STATEMENT_NOTICE_KINDS),
+  message: z.string().max(200),
+});
 
 const Balance = z.strictObject({
   amountMinor: SignedMinorUnits,
@@ -63,15 +71,21 @@ export const ReconciledLine = z.strictObject({
 });
 export type ReconciledLine = z.infer<typeof ReconciledLine>;
 
-/** A statement was received and read; its lines follow in `StatementLinesReconciled` chunks. */
+/**
+ * A statement was received and read; its lines follow in `StatementLinesReconciled` chunks. A
+ * file of several statements records each on its own stream, with its place in the file
+ * (`statementIndex`, 0-based, of `statementsInFile`); a file of one leaves both out.
+ */
 export const StatementImported = defineEvent(
   'StatementImported',
   z.strictObject({
     statementId: StatementId,
     dfspId: DfspId,
-    format: z.enum(['csv', 'mt940', 'camt053']),
+    format: z.enum(STATEMENT_FORMATS),
     /** SHA-256 of the exact bytes received (hex): the same content is the same statement. */
     contentSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    statementIndex: z.number().int().nonnegative().max(999).optional(),
+    statementsInFile: z.number().int().min(2).max(1_000).optional(),
     statementRef: z.string().max(100).optional(),
     accountId: z.string().max(100).optional(),
     currency: CurrencyCode.optional(),
@@ -80,6 +94,8 @@ export const StatementImported = defineEvent(
     opening: Balance.optional(),
     closing: Balance.optional(),
     lineCount: z.number().int().nonnegative(),
+    /** What the reader read past (absent: nothing; events before notices existed). */
+    notices: z.array(Notice).min(1).max(MAX_STATEMENT_NOTICES).optional(),
     by: Principal,
   }),
 );

@@ -225,5 +225,18 @@ CREATE INDEX payments_dfsp_transaction ON payments (dfsp_id, dfsp_transaction_id
   WHERE dfsp_transaction_id IS NOT NULL;
 `,
     },
+    {
+      version: 7,
+      name: 'statements: camt.052 and camt.054 formats, and what the reader read past',
+      sql: `
+-- Statements now also come as camt.052 account reports and camt.054 notifications.
+ALTER TABLE statements DROP CONSTRAINT statements_format_check;
+ALTER TABLE statements ADD CONSTRAINT statements_format_check
+  CHECK (format IN ('csv', 'mt940', 'camt053', 'camt052', 'camt054'));
+-- The reader's notices (StatementImported.notices): [{location, kind, message}], at most 50;
+-- null for statements imported before notices were recorded, or with none.
+ALTER TABLE statements ADD COLUMN notices jsonb;
+`,
+    },
   ],
 };

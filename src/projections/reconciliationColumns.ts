@@ -6,6 +6,7 @@ import type {
   StatementView,
 } from '../application/readModels.js';
 import { formatAmount } from '../domain/money.js';
+import type { StatementNotice } from '../domain/statement.js';
 import { isoTimestamp } from './viewColumns.js';
 
 /** A `statements` row as {@link statementColumns} selects it. */
@@ -34,6 +35,7 @@ export interface StatementViewRow {
   readonly missing_count: number;
   readonly imported_by: string;
   readonly imported_at: string;
+  readonly notices: StatementNotice[] | null;
 }
 
 /** The select list of a statement, from `statements s`. */
@@ -43,7 +45,7 @@ export const statementColumns = `s.statement_id, s.dfsp_id, s.format, s.statemen
   s.computed_closing_minor::text AS computed_closing_minor, s.balance_check, s.line_count,
   s.matched_count, s.mismatched_count, s.paid_but_failed_count, s.paid_twice_count,
   s.returned_count, s.unknown_count, s.other_dfsp_count, s.not_a_payment_count, s.missing_count,
-  s.imported_by, ${isoTimestamp('s.imported_at')} AS imported_at`;
+  s.imported_by, ${isoTimestamp('s.imported_at')} AS imported_at, s.notices`;
 
 /** The API's statement: its lines counted by outcome, its balances in its currency. */
 export function toStatementView(row: StatementViewRow): StatementView {
@@ -62,6 +64,8 @@ export function toStatementView(row: StatementViewRow): StatementView {
     to: row.period_to,
     importedAt: row.imported_at,
     importedBy: row.imported_by,
+    // Absent when the reader noted nothing (and for statements imported before notices).
+    ...(row.notices === null || row.notices.length === 0 ? {} : { notices: row.notices }),
     lines: {
       total: row.line_count,
       matched: row.matched_count,

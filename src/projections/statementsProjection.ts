@@ -145,6 +145,7 @@ function fold(
         missingCount: 0,
         importedBy: data.by,
         importedAt: occurredAt,
+        notices: data.notices ?? null,
       });
       return;
     }

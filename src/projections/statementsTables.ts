@@ -4,6 +4,7 @@ import type {
   DiscrepancySeverity,
 } from '../application/readModels.js';
 import type { SqlExecutor } from '../application/sqlDatabase.js';
+import type { StatementFormat, StatementNotice } from '../domain/statement.js';
 import type { LineOutcome } from '../domain/statementEvents.js';
 
 /** Rows per statement when writing: a 1,000-line event's discrepancies fit in one. */
@@ -13,7 +14,7 @@ const MAX_ROWS_PER_STATEMENT = 2_000;
 export interface StatementRow {
   readonly statementId: string;
   readonly dfspId: string;
-  readonly format: 'csv' | 'mt940' | 'camt053';
+  readonly format: StatementFormat;
   readonly contentSha256: string;
   readonly statementRef: string | null;
   readonly accountId: string | null;
@@ -30,6 +31,8 @@ export interface StatementRow {
   missingCount: number;
   readonly importedBy: string;
   readonly importedAt: string;
+  /** What the reader read past; null when it noted nothing. Written once, on insert. */
+  readonly notices: readonly StatementNotice[] | null;
 }
 
 /** A `reconciliation_discrepancies` row; amounts are minor units as decimal strings. */
@@ -82,6 +85,7 @@ export async function loadStatements(
     missing_count: number;
     imported_by: string;
     imported_at: string;
+    notices: StatementNotice[] | null;
   }>(
     `SELECT statement_id, dfsp_id, format, content_sha256, statement_ref, account_id, currency,
        period_from, period_to, opening_minor::text AS opening_minor,
@@ -89,7 +93,7 @@ export async function loadStatements(
        computed_closing_minor::text AS computed_closing_minor, balance_check, line_count,
        matched_count, mismatched_count, paid_but_failed_count, paid_twice_count, returned_count,
        unknown_count, other_dfsp_count, not_a_payment_count, missing_count, imported_by,
-       imported_at::text AS imported_at
+       imported_at::text AS imported_at, notices
      FROM statements WHERE statement_id = ANY($1::text[])`,
     [statementIds],
   );
@@ -125,6 +129,7 @@ export async function loadStatements(
         missingCount: row.missing_count,
         importedBy: row.imported_by,
         importedAt: row.imported_at,
+        notices: row.notices,
       },
     ]),
   );
@@ -141,12 +146,12 @@ export async function writeStatements(
          account_id, currency, period_from, period_to, opening_minor, closing_minor,
          computed_closing_minor, balance_check, line_count, matched_count, mismatched_count,
          paid_but_failed_count, paid_twice_count, returned_count, unknown_count,
-         other_dfsp_count, not_a_payment_count, missing_count, imported_by, imported_at)
+         other_dfsp_count, not_a_payment_count, missing_count, imported_by, imported_at, notices)
        SELECT statement_id, dfsp_id, format, content_sha256, statement_ref, account_id,
          currency, period_from, period_to, opening_minor, closing_minor,
          computed_closing_minor, balance_check, line_count, matched_count, mismatched_count,
          paid_but_failed_count, paid_twice_count, returned_count, unknown_count,
-         other_dfsp_count, not_a_payment_count, missing_count, imported_by, imported_at
+         other_dfsp_count, not_a_payment_count, missing_count, imported_by, imported_at, notices
        FROM json_to_recordset($1::json) AS r(statement_id text, dfsp_id text, format text,
          content_sha256 text, statement_ref text, account_id text, currency text,
          period_from text, period_to text, opening_minor numeric, closing_minor numeric,
@@ -154,7 +159,7 @@ export async function writeStatements(
          matched_count integer, mismatched_count integer, paid_but_failed_count integer,
          paid_twice_count integer, returned_count integer, unknown_count integer,
          other_dfsp_count integer, not_a_payment_count integer, missing_count integer,
-         imported_by text, imported_at timestamptz)
+         imported_by text, imported_at timestamptz, notices jsonb)
        ON CONFLICT (statement_id) DO UPDATE SET opening_minor = excluded.opening_minor,
          closing_minor = excluded.closing_minor,
          computed_closing_minor = excluded.computed_closing_minor,
@@ -241,6 +246,7 @@ function statementColumns(row: StatementRow) {
     missing_count: row.missingCount,
     imported_by: row.importedBy,
     imported_at: row.importedAt,
+    notices: row.notices,
   };
 }
 

@@ -3,12 +3,20 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseCamt053Statement } from '../../src/adapters/statements/camt053Statement.js';
+import { parseCamtStatements } from '../../src/adapters/statements/camtStatement.js';
 import {
   DEFAULT_STATEMENT_LIMITS,
   StatementFormatError,
+  type StatementLimits,
 } from '../../src/adapters/statements/statementInput.js';
 import type { ParsedStatement } from '../../src/domain/statement.js';
+
+/** The one statement of a document. */
+async function parseCamt053Statement(input: AsyncIterable<Uint8Array>, limits?: StatementLimits) {
+  const statements = await parseCamtStatements(input, limits);
+  expect(statements).toHaveLength(1);
+  return statements[0] as ParsedStatement;
+}
 
 const CAMT053_02 = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.02';
 const CAMT053_08 = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.08';
@@ -136,8 +144,9 @@ const kesParsed: ParsedStatement = {
   format: 'camt053',
   statementRef: 'KE-FUND-20261128',
   accountId: 'KE8910000012345678901234',
-  from: '2026-11-28',
-  to: '2026-11-28',
+  // FrToDt with an offset is kept as the instant it names (intraday statements of one day).
+  from: '2026-11-27T21:00:00.000Z',
+  to: '2026-11-28T20:59:59.000Z',
   opening: { amountMinor: 100000000n, currency: 'KES', on: '2026-11-28' },
   closing: { amountMinor: 104689950n, currency: 'KES', on: '2026-11-28' },
   lines: [
@@ -196,6 +205,7 @@ const kesParsed: ParsedStatement = {
       narrative: 'FUNDING FROM TREASURY & PARTNERS',
     },
   ],
+  notices: [],
 };
 
 /** Two unstructured remittance lines of one transaction, read as one narrative. */
@@ -313,8 +323,8 @@ describe('parseCamt053Statement', () => {
         format: 'camt053',
         statementRef: 'JP-STMT-9',
         accountId: '0012-345678',
-        from: '2026-11-27',
-        to: '2026-11-28',
+        from: '2026-11-26T15:00:00.000Z',
+        to: '2026-11-28T14:59:59.000Z',
         opening: { amountMinor: -5000n, currency: 'JPY', on: '2026-11-26' },
         closing: { amountMinor: 0n, currency: 'JPY', on: '2026-11-28' },
         lines: [
@@ -347,6 +357,7 @@ describe('parseCamt053Statement', () => {
             bookedOn: '2026-11-28',
           },
         ],
+        notices: [],
       } satisfies ParsedStatement);
     },
   );
@@ -434,12 +445,34 @@ describe('parseCamt053Statement', () => {
     expect((await refusal(parse(documentOf(entry)))).location).toBe(location);
   });
 
-  it('refuses several statements in one document', async () => {
+  it('reads several statements in one document, each its own, naming the second Stmt[2]', async () => {
     const body = documentOf(debitEntry('PAY-1', '1.00')).replace(
       '</Stmt>',
-      '</Stmt><Stmt><Id>S2</Id></Stmt>',
+      `</Stmt><Stmt><Id>S2</Id>${debitEntry('PAY-2', '2.00')}${debitEntry('PAY-3', '3.00')}</Stmt>`,
     );
-    expect((await refusal(parse(body))).message).toContain('several Stmt');
+    const statements = await parseCamtStatements(chunksOf(body, 64));
+    expect(statements.map((statement) => [statement.statementRef, statement.lines.length])).toEqual(
+      [
+        ['S', 1],
+        ['S2', 2],
+      ],
+    );
+    const broken = body.replace('<Amt Ccy="KES">3.00</Amt>', '<Amt Ccy="KES">3.005</Amt>');
+    expect((await refusal(parseCamtStatements(chunksOf(broken, 64)))).location).toBe(
+      'Stmt[2]/Ntry[2]/Amt',
+    );
+  });
+
+  it('reads a document declared in Latin-1 as Latin-1, with a notice', async () => {
+    const latin1 = kesStatement
+      .replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+      .replace('FUNDING FROM TREASURY', 'FUNDING FROM TRÉSOR')
+      .replace(/[^\t\n\r -\u00ff]/g, '?'); // what Latin-1 cannot hold
+    const parsed = await parse(Buffer.from(latin1, 'latin1'));
+    expect(parsed.lines.at(-1)?.narrative).toBe('FUNDING FROM TRÉSOR & PARTNERS');
+    expect(parsed.notices).toEqual([
+      { location: 'body', kind: 'decoded_as', message: 'read as declared: windows-1252' },
+    ]);
   });
 
   it('refuses a document without a statement', async () => {
@@ -613,9 +646,15 @@ describe('parseCamt053Statement on hostile input', () => {
 
   it.each([
     [
-      'a camt.052 report',
+      'a camt.052 namespace around a camt.053 statement',
       kesStatement.replace(CAMT053_02, 'urn:iso:std:iso:20022:tech:xsd:camt.052.001.02'),
-      'camt.052.001.02',
+      'not a camt.052',
+    ],
+    [
+      'a pain.002 status report',
+      '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03">' +
+        '<CstmrPmtStsRpt/></Document>',
+      'pain.002.001.03 is a payment status report, not a statement',
     ],
     [
       'an un-namespaced Document',
@@ -635,9 +674,9 @@ describe('parseCamt053Statement on hostile input', () => {
       'pain.001.001.09',
     ],
     [
-      'a document declared in Latin-1',
-      kesStatement.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'),
-      'UTF-8',
+      'a document declared in UTF-16',
+      kesStatement.replace('encoding="UTF-8"', 'encoding="UTF-16"'),
+      'is not read',
     ],
   ])('refuses %s', async (_, body, reason) => {
     expect((await refusal(parse(body))).message).toContain(reason);

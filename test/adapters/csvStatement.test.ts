@@ -65,6 +65,7 @@ describe('CSV statements', () => {
             bookedOn: '2026-11-29',
           },
         ],
+        notices: [],
       });
     },
   );
@@ -91,6 +92,7 @@ describe('CSV statements', () => {
           reversal: false,
         },
       ],
+      notices: [],
     });
   });
 
@@ -163,6 +165,7 @@ describe('CSV statements', () => {
     expect(await parseCsvStatement(of('reference_id,amount,currency\n'))).toEqual({
       format: 'csv',
       lines: [],
+      notices: [],
     });
   });
 

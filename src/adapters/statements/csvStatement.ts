@@ -4,6 +4,7 @@ import { CsvError, type InfoRecord, parse } from 'csv-parse';
 import { minorUnitsOf } from '../../domain/money.js';
 import { optional } from '../../domain/optional.js';
 import type { EntryDirection, ParsedStatement, StatementLine } from '../../domain/statement.js';
+import { decoderOf, type TextDecoding, textDecoding } from './statementCharset.js';
 import {
   assertLineRoom,
   bookingPeriod,
@@ -48,16 +49,17 @@ const ISO_DATE_OR_DATETIME =
 
 /**
  * Parses a DFSP statement in CSV (RFC 4180: comma-separated, fields quoted with `"` may hold
- * commas, doubled quotes and line breaks; UTF-8). The first non-blank record is a header naming
+ * commas, doubled quotes and line breaks). The first non-blank record is a header naming
  * the columns, case-insensitively and in any order: `reference_id`, `amount` (a positive
  * decimal, `.` or `,` as decimal mark) and `currency` are required; `type` (`debit`/`D`, the
  * default, or `credit`/`C`), `reversal` (`true`/`false`, default false), `booked_at` or
  * `paid_at` (ISO date or date-time; its date is `bookedOn`) and `narrative` are optional; other
- * columns are ignored. Blank records are skipped. The statement's period is its earliest and
+ * columns are ignored. Blank records are skipped. Text is UTF-8, or the `charset` declared, or
+ * windows-1252 when it is not UTF-8 (a notice says so). The statement's period is its earliest and
  * latest `bookedOn`; CSV carries no balances. Any error is a `StatementFormatError` naming
  * `line N` and the column.
  *
- * Quoting is read by `csv-parse` (the CSV project's streaming parser) fed the strict UTF-8 lines
+ * Quoting is read by `csv-parse` (the CSV project's streaming parser) fed the decoded lines
  * of `textLines`, so the body's size, line lengths and line count stay within `limits`.
  *
  * @example
@@ -67,7 +69,9 @@ const ISO_DATE_OR_DATETIME =
 export async function parseCsvStatement(
   input: AsyncIterable<Uint8Array>,
   limits: StatementLimits = DEFAULT_STATEMENT_LIMITS,
+  charset?: string,
 ): Promise<ParsedStatement> {
+  const decoding = textDecoding(decoderOf(charset, 'body'));
   let columns: Columns | undefined;
   const lines: StatementLine[] = [];
   // Records are read as csv-parse completes them, in order with its own syntax errors, and
@@ -97,21 +101,24 @@ export async function parseCsvStatement(
     on_record: readRecord,
   });
   try {
-    await pipeline(Readable.from(joinedLines(input, limits)), parser, drain);
+    await pipeline(Readable.from(joinedLines(input, limits, decoding)), parser, drain);
   } catch (error) {
     if (error instanceof CsvError) throw syntaxError(error, columns, limits);
     throw error;
   }
   if (columns === undefined) throw new StatementFormatError('body', 'no header row');
-  return { format: 'csv', ...bookingPeriod(lines), lines };
+  return { format: 'csv', ...bookingPeriod(lines), lines, notices: [...decoding.notices()] };
 }
 
 /** The body's physical lines, checked by `textLines`, each ended with `\n` for csv-parse. */
 async function* joinedLines(
   input: AsyncIterable<Uint8Array>,
   limits: StatementLimits,
+  decoding: TextDecoding,
 ): AsyncGenerator<string> {
-  for await (const [, text] of textLines(input, physicalLineLimits(limits))) yield `${text}\n`;
+  for await (const [, text] of textLines(input, physicalLineLimits(limits), decoding)) {
+    yield `${text}\n`;
+  }
 }
 
 async function drain(records: AsyncIterable<unknown>): Promise<void> {

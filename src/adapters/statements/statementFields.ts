@@ -22,6 +22,20 @@ export function physicalLineLimits(limits: StatementLimits) {
   };
 }
 
+/** Most statements one file may hold: a year of daily statements and then some. */
+export const MAX_STATEMENTS_PER_FILE = 1_000;
+
+/** Refuses a statement beyond `MAX_STATEMENTS_PER_FILE` (a limit breach: `tooLarge`). */
+export function assertStatementRoom(count: number, location: string): void {
+  if (count >= MAX_STATEMENTS_PER_FILE) {
+    throw new StatementFormatError(
+      location,
+      `more than ${MAX_STATEMENTS_PER_FILE} statements in one file`,
+      true,
+    );
+  }
+}
+
 /** Refuses a statement line beyond `limits.maxLines` (a limit breach: `tooLarge`). */
 export function assertLineRoom(count: number, limits: StatementLimits, location: string): void {
   if (count >= limits.maxLines) {

@@ -1,4 +1,6 @@
 import { minorUnitsOf } from '../../domain/money.js';
+import { type TextDecoding, textDecoding } from './statementCharset.js';
+import { StatementFormatError } from './statementFormatError.js';
 
 /** Bounds every statement parser keeps to; a statement beyond one is refused, never truncated. */
 export interface StatementLimits {
@@ -19,23 +21,7 @@ export const DEFAULT_STATEMENT_LIMITS: StatementLimits = {
   maxDepth: 32,
 };
 
-/**
- * A statement that cannot be read: not the format, malformed, or beyond a limit. `location`
- * names where (`line 12`, `Document/BkToCstmrStmt/Stmt/Ntry[3]/Amt`, `body`); the message never
- * quotes more than a few characters of the input.
- */
-export class StatementFormatError extends Error {
-  override readonly name = 'StatementFormatError';
-
-  constructor(
-    readonly location: string,
-    message: string,
-    /** True when a limit was passed (the HTTP layer answers 413 rather than 400). */
-    readonly tooLarge = false,
-  ) {
-    super(`${location}: ${message}`);
-  }
-}
+export { StatementFormatError } from './statementFormatError.js';
 
 /**
  * The body's bytes as they arrive, refusing more than `maxBytes` (so a 100 MB body stops at the
@@ -56,17 +42,18 @@ export async function* boundedBytes(
 }
 
 /**
- * The physical lines of a UTF-8 text body (CRLF, LF or CR endings), decoded strictly: invalid
- * UTF-8 or a NUL (binary garbage) is refused, as is a line longer than `maxLineLength` or more
- * than `maxLines` lines. Yields `[lineNumber, text]`, 1-based.
+ * The physical lines of a text body (CRLF, LF or CR endings), decoded by `decoding` (UTF-8,
+ * falling back to a single-byte charset: see `textDecoding`); a NUL (binary garbage) is refused,
+ * as is a line longer than `maxLineLength` or more than `maxLines` lines. Yields
+ * `[lineNumber, text]`, 1-based.
  */
 export async function* textLines(
   input: AsyncIterable<Uint8Array>,
   limits: Pick<StatementLimits, 'maxBytes' | 'maxLineLength'> & {
     readonly maxPhysicalLines: number;
   },
+  decoding: TextDecoding = textDecoding(undefined),
 ): AsyncGenerator<readonly [number, string]> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   let pending = '';
   let lineNumber = 0;
   const emit = function* (text: string) {
@@ -79,58 +66,53 @@ export async function* textLines(
     }
     yield [lineNumber, text] as const;
   };
-  try {
-    for await (const chunk of boundedBytes(input, limits.maxBytes)) {
-      pending += decoder.decode(chunk, { stream: true });
-      const parts = pending.split(/\r\n|\n|\r(?!$)/);
-      pending = parts.pop() ?? '';
-      if (pending.length > limits.maxLineLength) {
-        throw new StatementFormatError(
-          `line ${lineNumber + 1}`,
-          `longer than ${limits.maxLineLength} characters`,
-          true,
-        );
-      }
-      for (const part of parts) {
-        if (part.length > limits.maxLineLength) {
-          throw new StatementFormatError(
-            `line ${lineNumber + 1}`,
-            `longer than ${limits.maxLineLength} characters`,
-            true,
-          );
-        }
-        yield* emit(part);
-      }
+  const tooLong = () =>
+    new StatementFormatError(
+      `line ${lineNumber + 1}`,
+      `longer than ${limits.maxLineLength} characters`,
+      true,
+    );
+  for await (const chunk of boundedBytes(input, limits.maxBytes)) {
+    pending += decoding.decode(chunk, `line ${lineNumber + 1}`);
+    const parts = pending.split(/\r\n|\n|\r(?!$)/);
+    pending = parts.pop() ?? '';
+    if (pending.length > limits.maxLineLength) throw tooLong();
+    for (const part of parts) {
+      if (part.length > limits.maxLineLength) throw tooLong();
+      yield* emit(part);
     }
-    pending += decoder.decode();
-  } catch (error) {
-    if (error instanceof TypeError) {
-      throw new StatementFormatError(`line ${lineNumber + 1}`, 'not valid UTF-8 text');
-    }
-    throw error;
   }
-  const last = pending.replace(/\r$/, '');
-  if (last !== '') yield* emit(last);
+  pending += decoding.end(`line ${lineNumber + 1}`);
+  const rest = pending.split(/\r\n|\n|\r/);
+  if (rest.at(-1) === '') rest.pop(); // the body ended with a line break
+  for (const part of rest) {
+    if (part.length > limits.maxLineLength) throw tooLong();
+    yield* emit(part);
+  }
 }
 
 /**
  * Minor units of a statement amount: digits with `.` or `,` as the decimal mark (MT940 writes
- * `1500,00` and may leave decimals off: `1500,` is 1500.00), at most the currency's decimals,
- * never negative (direction is a separate field). Throws a `StatementFormatError` at `location`.
+ * `1500,00` and may leave decimals off: `1500,` and `1500` are 1500.00), never negative
+ * (direction is a separate field). Decimals beyond the currency's are taken only when they are
+ * zeros (`8,850` EUR is exactly 8.85; `8,855` EUR is refused). Throws a `StatementFormatError` at
+ * `location`.
  *
  * @example
  * statementAmount('1500,5', 'KES', 'line 4'); // 150050n
+ * statementAmount('8.850', 'EUR', 'line 4'); // 885n
  */
 export function statementAmount(text: string, currency: string, location: string): bigint {
   const decimals = minorUnitsOf(currency);
   if (decimals === undefined) {
     throw new StatementFormatError(location, `unknown currency ${currency.slice(0, 3)}`);
   }
-  const match = /^(\d{1,18})(?:[.,](\d*))?$/.exec(text.trim());
+  const match = /^(\d{1,18})(?:[.,](\d{0,18}))?$/.exec(text.trim());
   if (match === null) throw new StatementFormatError(location, 'amount is not a decimal number');
   const [, whole = '0', fraction = ''] = match;
-  if (fraction.length > decimals) {
+  if (/[^0]/.test(fraction.slice(decimals))) {
     throw new StatementFormatError(location, `${currency} has ${decimals} decimals`);
   }
-  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
+  const kept = fraction.slice(0, decimals).padEnd(decimals, '0');
+  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt(kept || '0');
 }

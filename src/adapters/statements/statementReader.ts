@@ -11,9 +11,10 @@ import type {
   StatementReader,
   StatementRefusal,
 } from '../../application/statementReader.js';
+import type { ParsedStatement } from '../../domain/statement.js';
 import {
-  detectStatementFormat,
-  parseStatement,
+  detectStatementSyntax,
+  parseStatements,
   UnsupportedStatementType,
 } from './statementFormat.js';
 import {
@@ -26,7 +27,7 @@ import {
 const MAX_CONCURRENT_READS = 4;
 
 /**
- * The statement reader over the CSV, MT940 and camt.053 parsers. A statement sent with a bearer
+ * The statement reader over the CSV, MT940 and camt (.052, .053, .054) parsers. A statement sent with a bearer
  * token is read once, as a stream, each chunk hashed as it passes to the parser. A signed one is
  * first written to a temporary file (mode 0600, removed afterwards) while it is hashed and its
  * signature computed, and parsed only once the signature holds: a forged statement costs a
@@ -121,18 +122,24 @@ async function spool(
   }
 }
 
-/** The statement of a body whose format comes from its media type or first bytes, or why not. */
+/** The statements of a body whose format comes from its media type or content, or why not. */
 async function parsed(
   contentType: string | undefined,
   body: AsyncIterable<Uint8Array>,
   limits: StatementLimits,
 ): Promise<
-  | { readonly ok: true; readonly statement: Awaited<ReturnType<typeof parseStatement>> }
+  | {
+      readonly ok: true;
+      readonly statements: readonly [ParsedStatement, ...ParsedStatement[]];
+    }
   | { readonly ok: false; readonly refusal: StatementRefusal }
 > {
   try {
-    const { format, body: whole } = await detectStatementFormat(contentType, body);
-    return { ok: true, statement: await parseStatement(format, whole, limits) };
+    const { syntax, charset, body: whole } = await detectStatementSyntax(contentType, body);
+    const [first, ...rest] = await parseStatements(syntax, whole, limits, charset);
+    // Every reader answers a statement or refuses: a file of none is refused where it is read.
+    if (first === undefined) throw new StatementFormatError('body', 'no statement');
+    return { ok: true, statements: [first, ...rest] };
   } catch (error) {
     if (error instanceof UnsupportedStatementType) {
       return { ok: false, refusal: { kind: 'unsupported_type', message: error.message } };

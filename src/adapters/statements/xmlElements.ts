@@ -1,4 +1,6 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import type { StatementNotice } from '../../domain/statement.js';
+import { decoderOf, type TextDecoding, textDecoding } from './statementCharset.js';
 import { boundedBytes, StatementFormatError } from './statementInput.js';
 
 /** Bounds of one XML read; a document beyond one is refused (`tooLarge`), never truncated. */
@@ -13,6 +15,12 @@ export interface XmlReadOptions {
   readonly maxTextChars: number;
   /** Local names numbered among their same-named siblings in locations (`Ntry[3]`). */
   readonly indexed: ReadonlySet<string>;
+  /** Local names numbered from the second on (`Stmt`, then `Stmt[2]`). */
+  readonly indexedFromSecond?: ReadonlySet<string>;
+  /** The charset the body was declared in outside it (`Content-Type`), if any. */
+  readonly charset?: string;
+  /** Told how the body was decoded when it was not plain UTF-8. */
+  readonly onNotice?: (notice: StatementNotice) => void;
   /** Locations of elements this deep or deeper leave out their ancestors above it (0: none). */
   readonly locationFromDepth: number;
 }
@@ -58,11 +66,12 @@ const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
 /**
  * The elements of a UTF-8 XML document as its bytes arrive, read by `saxes` (strict, namespace
  * aware, non-validating): open/close events with local names, in one batch per chunk read (an
- * await per event would cost more than the parsing). A DOCTYPE is
- * refused outright, so no entity is ever declared, expanded or fetched; invalid UTF-8, a
- * declared encoding other than UTF-8, malformed XML and every limit passed throw a
- * `StatementFormatError` at the element where it happened. Stops pulling `input` at the first
- * error.
+ * await per event would cost more than the parsing). The text is decoded in the encoding its XML
+ * declaration names (else `options.charset`, else UTF-8, falling back to windows-1252 for bytes
+ * that are not UTF-8: see `textDecoding`). A DOCTYPE is refused outright, so no entity is ever
+ * declared, expanded or fetched; an encoding no reader reads, malformed XML and every limit
+ * passed throw a `StatementFormatError` at the element where it happened. Stops pulling `input`
+ * at the first error.
  *
  * @example
  * for await (const events of xmlElements(body, options)) {
@@ -92,13 +101,7 @@ export async function* xmlElements(
   parser.on('doctype', () => {
     throw new StatementFormatError('body', 'a DOCTYPE is not allowed (no DTDs, no entities)');
   });
-  parser.on('xmldecl', (declaration) => {
-    progressed();
-    const encoding = declaration.encoding?.toLowerCase();
-    if (encoding !== undefined && encoding !== 'utf-8' && encoding !== 'utf8') {
-      throw new StatementFormatError('body', 'only UTF-8 is read');
-    }
-  });
+  parser.on('xmldecl', progressed);
   parser.on('comment', progressed);
   parser.on('processinginstruction', progressed);
   parser.on('opentagstart', progressed);
@@ -171,21 +174,40 @@ export async function* xmlElements(
     return events;
   };
 
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const decode = (bytes?: Uint8Array): string => {
-    try {
-      return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
-    } catch {
-      throw new StatementFormatError(here(), 'not valid UTF-8 text');
-    }
+  let decoding: TextDecoding | undefined;
+  let head: Uint8Array[] = [];
+  const decodeHead = (): string => {
+    const bytes = Buffer.concat(head);
+    head = [];
+    decoding = textDecoding(decoderOf(declaredEncoding(bytes) ?? options.charset, 'body'));
+    return decoding.decode(bytes, here());
   };
   for await (const bytes of boundedBytes(input, options.maxBytes)) {
-    write(decode(bytes));
+    if (decoding === undefined) {
+      head.push(bytes);
+      if (head.reduce((sum, chunk) => sum + chunk.byteLength, 0) < DECLARATION_BYTES) continue;
+      write(decodeHead());
+    } else {
+      write(decoding.decode(bytes, here()));
+    }
     yield drain();
   }
-  write(decode());
+  if (decoding === undefined) write(decodeHead());
+  write((decoding as TextDecoding | undefined)?.end(here()) ?? '');
+  for (const notice of decoding?.notices() ?? []) options.onNotice?.(notice);
   parser.close();
   yield drain();
+}
+
+/** Bytes looked at for an XML declaration before decoding starts. */
+const DECLARATION_BYTES = 256;
+
+/** The `encoding` an XML declaration at the start of `bytes` names, if any. */
+function declaredEncoding(bytes: Uint8Array): string | undefined {
+  const start = Buffer.from(bytes.subarray(0, DECLARATION_BYTES)).toString('latin1');
+  return /^(?:\u00ef\u00bb\u00bf)?\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']{1,40})["']/.exec(
+    start,
+  )?.[1];
 }
 
 function locate(
@@ -200,6 +222,7 @@ function locate(
     const count = (parent.childCounts.get(name) ?? 0) + 1;
     parent.childCounts.set(name, count);
     if (options.indexed.has(name)) segment = `${name}[${count}]`;
+    else if (count > 1 && options.indexedFromSecond?.has(name)) segment = `${name}[${count}]`;
   }
   if (parent === undefined || depth === options.locationFromDepth) return segment;
   return `${parent.location}/${segment}`;

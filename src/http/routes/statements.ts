@@ -8,13 +8,39 @@ import type { CommandContext, LedgerCommands } from '../../application/ledgerCom
 import type { StatementReader, StatementRefusal } from '../../application/statementReader.js';
 import { assertNever } from '../../domain/assertNever.js';
 import { optional } from '../../domain/optional.js';
+import { STATEMENT_NOTICE_KINDS } from '../../domain/statement.js';
 import { PROBLEM_CONTENT_TYPE, problem, respondProblem } from '../problems.js';
 import { DfspIdSchema, ProblemSchema } from '../schemas/common.js';
 import { DfspParamsSchema } from '../schemas/dfsps.js';
 
-const ImportedSchema = z
+const NoticeSchema = z
+  .object({
+    location: z.string().openapi({ example: 'line 14, field :NS:' }),
+    kind: z.enum(STATEMENT_NOTICE_KINDS),
+    message: z.string().openapi({ example: 'field :NS: is not read' }),
+  })
+  .openapi('StatementNotice', {
+    description: 'something the reader read past rather than refuse the file',
+  });
+
+const ImportedStatementSchema = z
   .object({
     statementId: z.string().openapi({ example: '7Q2M0W5K3Z9X8C1V4B6N2R7T5Y' }),
+    statementRef: z.string().nullable().openapi({ description: 'MT940 :20:, camt Stmt/Id' }),
+    lineCount: z.number().int(),
+    notices: z.array(NoticeSchema),
+  })
+  .openapi('ImportedStatement');
+
+const ImportedSchema = z
+  .object({
+    statementId: z.string().openapi({
+      example: '7Q2M0W5K3Z9X8C1V4B6N2R7T5Y',
+      description: "the file's first statement (its only one, mostly)",
+    }),
+    statements: z.array(ImportedStatementSchema).openapi({
+      description: 'every statement of the file, in file order, each recorded on its own',
+    }),
   })
   .openapi('StatementImported');
 
@@ -29,17 +55,22 @@ const importStatementRoute = createRoute({
   tags: ['Reconciliation'],
   summary: "Import a DFSP's statement (operator token or DFSP signature)",
   description:
-    "A statement of the programme's funding account at the DFSP, in CSV, SWIFT MT940 or ISO 20022 " +
-    'camt.053 (from Content-Type `text/csv`, `application/x-mt940`, `application/xml`, or ' +
-    'detected). Sent by an operator (`Authorization: Bearer`) or by the DFSP, signed like a ' +
-    'callback (`X-Signature`). Every line is reconciled with the payment it names; the result is ' +
-    'at `GET /v1/reconciliation/statements/{statementId}`. The same content again answers the ' +
-    'same statement id and records nothing.',
+    "A file of statements of the programme's funding account at the DFSP, in CSV, SWIFT MT940 " +
+    'or ISO 20022 camt.053, camt.052 or camt.054 (from Content-Type `text/csv`, ' +
+    '`application/x-mt940`, `application/xml`, or detected from the content; a `charset` ' +
+    'parameter or XML declaration is honoured, and text that is not UTF-8 is read as ' +
+    'windows-1252). An MT940 file or camt message may hold several statements: each is recorded ' +
+    'as a statement of its own, with its own id. What the reader read past (bank header lines, ' +
+    'unknown MT940 fields, impossible dates, unusable references) is listed in `notices`. Sent ' +
+    'by an operator (`Authorization: Bearer`) or by the DFSP, signed like a callback ' +
+    '(`X-Signature`). Every line is reconciled with the payment it names; the result is at ' +
+    '`GET /v1/reconciliation/statements/{statementId}` (the Location header names the first). ' +
+    'The same file again answers the same statement ids and records nothing.',
   security: [{ bearerAuth: [] }, { dfspSignature: [] }],
   request: { params: DfspParamsSchema },
   responses: {
     201: {
-      description: 'Imported (or imported before: the same id)',
+      description: 'Imported (or imported before: the same ids)',
       content: { 'application/json': { schema: ImportedSchema } },
     },
     400: problemAnswer('Not a statement of the format: the problem names the line or element'),
@@ -101,20 +132,30 @@ export function registerStatementRoutes(
       correlationId: c.get('correlationId'),
       causationId: null,
     };
-    const { statement, contentSha256 } = read;
-    const { statementId, created } = await deps.commands.importStatement(
-      dfspId,
-      statement,
-      contentSha256,
-      context,
-    );
+    const imported = await deps.commands.importStatements(dfspId, read, context);
     await signature?.accepted();
+    const [first] = imported;
+    if (first === undefined) throw new Error('a statement file read into no statement');
     c.get('log').info(
-      { dfspId, statementId, created, format: statement.format, lines: statement.lines.length },
-      created ? 'statement imported' : 'statement imported before',
+      {
+        dfspId,
+        statementIds: imported.map((statement) => statement.statementId),
+        created: imported.filter((statement) => statement.created).length,
+        format: read.statements[0].format,
+        lines: imported.reduce((sum, statement) => sum + statement.lineCount, 0),
+      },
+      imported.some((statement) => statement.created)
+        ? 'statements imported'
+        : 'statements imported before',
     );
-    return c.json({ statementId }, 201, {
-      location: `/v1/reconciliation/statements/${statementId}`,
+    const statements = imported.map(({ statementId, statementRef, lineCount, notices }) => ({
+      statementId,
+      statementRef: statementRef ?? null,
+      lineCount,
+      notices,
+    }));
+    return c.json({ statementId: first.statementId, statements }, 201, {
+      location: `/v1/reconciliation/statements/${first.statementId}`,
     });
   });
 }

@@ -4,6 +4,7 @@ import {
   DISCREPANCY_KINDS,
   DISCREPANCY_SEVERITIES,
 } from '../../application/readModels.js';
+import { STATEMENT_FORMATS, STATEMENT_NOTICE_KINDS } from '../../domain/statement.js';
 import { DfspIdSchema, pageOf, pageQueryShape, UlidSchema } from './common.js';
 
 /** A statement id: 26 Crockford base 32 characters derived from the DFSP and the content. */
@@ -25,7 +26,7 @@ export const StatementViewSchema = z
   .object({
     statementId: StatementIdSchema,
     dfspId: DfspIdSchema,
-    format: z.enum(['csv', 'mt940', 'camt053']),
+    format: z.enum(STATEMENT_FORMATS),
     statementRef: z.string().nullable(),
     accountId: z.string().nullable(),
     currency: z.string().nullable(),
@@ -33,6 +34,16 @@ export const StatementViewSchema = z
     to: z.string().nullable().openapi({ description: 'as the statement gave it' }),
     importedAt: z.string(),
     importedBy: z.string(),
+    notices: z
+      .array(
+        z.object({
+          location: z.string().openapi({ example: 'line 14, field :NS:' }),
+          kind: z.enum(STATEMENT_NOTICE_KINDS),
+          message: z.string(),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'what the statement reader read past rather than refuse' }),
     lines: z.object({
       total: z.number().int(),
       matched: z.number().int(),

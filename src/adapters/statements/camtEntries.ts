@@ -1,46 +1,29 @@
+/**
+ * The parts of a camt.052/053/054 statement as its elements close: the statement's own fields,
+ * its balances, its entries and their transaction details, and the lines an entry comes to.
+ */
+
 import { formatAmount } from '../../domain/money.js';
 import { optional } from '../../domain/optional.js';
-import type {
-  EntryDirection,
-  ParsedStatement,
-  StatementBalance,
-  StatementLine,
-} from '../../domain/statement.js';
-import { assertLineRoom, calendarDate, narrativeText, quoted } from './statementFields.js';
-import {
-  DEFAULT_STATEMENT_LIMITS,
-  StatementFormatError,
-  type StatementLimits,
-  statementAmount,
-} from './statementInput.js';
-import { type XmlClose, type XmlElementEvent, xmlElements } from './xmlElements.js';
+import type { EntryDirection, StatementBalance, StatementLine } from '../../domain/statement.js';
+import { calendarDate, narrativeText, quoted } from './statementFields.js';
+import { StatementFormatError, statementAmount } from './statementInput.js';
+import type { XmlClose } from './xmlElements.js';
 
-/** camt.053 versions 02 to 13 are read alike: their element names for this subset never changed. */
-const CAMT053_NAMESPACE = /^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(0[2-9]|1[0-3])$/;
-/** Longest text of one element: far beyond any camt.053 field (`Ustrd` is 140). */
-const MAX_TEXT_CHARS = 10_000;
-/** Locations start at `Stmt` (`Stmt/Ntry[3]/NtryDtls[1]/TxDtls[2]/Amt`): the root is implied. */
-const STMT_DEPTH = 2;
-const INDEXED = new Set(['Bal', 'Ntry', 'NtryDtls', 'TxDtls']);
-const STMT_PATH = 'Document/BkToCstmrStmt/Stmt';
-const BAL_PATH = `${STMT_PATH}/Bal`;
-const NTRY_PATH = `${STMT_PATH}/Ntry`;
-const TX_DTLS_PATH = `${NTRY_PATH}/NtryDtls/TxDtls`;
-
-interface Amount {
+export interface Amount {
   readonly amountMinor: bigint;
   readonly currency: string;
   readonly location: string;
 }
 
-interface Balance {
+export interface Balance {
   code?: string;
   amount?: Amount;
   direction?: EntryDirection;
   on?: string;
 }
 
-interface TxDetails {
+export interface TxDetails {
   readonly location: string;
   reference: string | null;
   amount?: Amount;
@@ -49,7 +32,7 @@ interface TxDetails {
   remittance: string[];
 }
 
-interface Entry {
+export interface Entry {
   readonly location: string;
   amount?: Amount;
   direction?: EntryDirection;
@@ -59,116 +42,17 @@ interface Entry {
   readonly details: TxDetails[];
 }
 
-interface Statement {
-  seen: boolean;
+export interface Statement {
   statementRef?: string;
   accountId?: string;
   currency?: string;
   from?: string;
   to?: string;
   balances: Map<string, StatementBalance>;
+  lines: StatementLine[];
 }
 
-/**
- * Reads an ISO 20022 camt.053 bank-to-customer statement (`camt.053.001.02` to `.13`) as its
- * bytes arrive: strict UTF-8 XML, no DOCTYPE (so no entity is ever expanded or fetched), depth,
- * size, text and entry count bounded by `limits`. One `Stmt` per document; each `TxDtls` of an
- * entry is a line of its own (a batched entry's parts must sum to the entry), an entry without
- * any is one line. Throws a `StatementFormatError` naming where (`Stmt/Ntry[3]/Amt`).
- *
- * @example
- * const statement = await parseCamt053Statement(Readable.from(file));
- * statement.lines[0]; // { lineNumber: 1, reference: 'PAY-01', amountMinor: 150000n, ... }
- */
-export async function parseCamt053Statement(
-  input: AsyncIterable<Uint8Array>,
-  limits: StatementLimits = DEFAULT_STATEMENT_LIMITS,
-): Promise<ParsedStatement> {
-  const statement: Statement = { seen: false, balances: new Map() };
-  const lines: StatementLine[] = [];
-  const names: string[] = [];
-  let balance: Balance | undefined;
-  let entry: Entry | undefined;
-  let details: TxDetails | undefined;
-  let inStmt = false;
-  const events = xmlElements(input, {
-    maxBytes: limits.maxBytes,
-    maxDepth: limits.maxDepth,
-    maxTextChars: MAX_TEXT_CHARS,
-    indexed: INDEXED,
-    locationFromDepth: STMT_DEPTH,
-  });
-  const read = (event: XmlElementEvent): void => {
-    const { location, depth } = event;
-    if (event.kind === 'open') {
-      names.push(event.name);
-      if (depth === 0) assertCamt053Root(event.name, event.uri, location);
-      if (depth === 1 && event.name !== 'BkToCstmrStmt') {
-        throw new StatementFormatError(location, 'not a bank-to-customer statement');
-      }
-      // Only Stmt (depth 2), Bal and Ntry (3) and TxDtls (5) open a context.
-      const path = depth === 2 || depth === 3 || depth === 5 ? names.join('/') : '';
-      if (path === STMT_PATH) {
-        if (statement.seen) {
-          throw new StatementFormatError(location, 'several Stmt in one document: one a file');
-        }
-        statement.seen = true;
-        inStmt = true;
-      } else if (path === BAL_PATH) {
-        balance = {};
-      } else if (path === NTRY_PATH) {
-        assertLineRoom(lines.length, limits, location);
-        entry = { location, reversal: false, details: [] };
-      } else if (path === TX_DTLS_PATH && entry !== undefined) {
-        assertLineRoom(lines.length + entry.details.length, limits, location);
-        details = { location, reference: null, remittance: [] };
-      }
-      return;
-    }
-    // Depths: Document 0, BkToCstmrStmt 1, Stmt 2, Bal and Ntry 3, NtryDtls 4, TxDtls 5.
-    const inside = (start: number) => names.slice(start).join('/');
-    if (details !== undefined && depth > 5) {
-      readTxDetails(details, inside(6), event);
-    } else if (details !== undefined && depth === 5) {
-      entry?.details.push(details);
-      details = undefined;
-    } else if (entry !== undefined && depth > 3) {
-      readEntry(entry, inside(4), event, statement.currency);
-    } else if (entry !== undefined && depth === 3) {
-      for (const line of entryLines(entry, lines.length)) lines.push(line);
-      entry = undefined;
-    } else if (balance !== undefined && depth > 3) {
-      readBalance(balance, inside(4), event);
-    } else if (balance !== undefined && depth === 3) {
-      keepBalance(statement, balance, location);
-      balance = undefined;
-    } else if (inStmt && depth > 2) {
-      readStatement(statement, inside(3), event);
-    } else if (inStmt && depth === 2) {
-      inStmt = false;
-    }
-    names.pop();
-  };
-  for await (const batch of events) {
-    for (const event of batch) read(event);
-  }
-  if (!statement.seen) throw new StatementFormatError('Document/BkToCstmrStmt', 'no Stmt');
-  const { statementRef, accountId, from, to, balances } = statement;
-  const opening = balances.get('OPBD') ?? balances.get('PRCD');
-  const closing = balances.get('CLBD');
-  return {
-    format: 'camt053',
-    ...optional('statementRef', statementRef),
-    ...optional('accountId', accountId),
-    ...optional('from', from),
-    ...optional('to', to),
-    ...optional('opening', opening),
-    ...optional('closing', closing),
-    lines,
-  };
-}
-
-function readStatement(statement: Statement, path: string, event: XmlClose): void {
+export function readStatement(statement: Statement, path: string, event: XmlClose): void {
   const text = event.text.trim();
   switch (path) {
     case 'Id':
@@ -181,16 +65,17 @@ function readStatement(statement: Statement, path: string, event: XmlClose): voi
     case 'Acct/Ccy':
       statement.currency = currencyCode(text, event.location);
       break;
+    // Kept to the instant: two statements of one day (intraday) each cover only their own hours.
     case 'FrToDt/FrDtTm':
-      statement.from = isoDate(text, event.location);
+      statement.from = isoDateOrInstant(text, event.location);
       break;
     case 'FrToDt/ToDtTm':
-      statement.to = isoDate(text, event.location);
+      statement.to = isoDateOrInstant(text, event.location);
       break;
   }
 }
 
-function readBalance(balance: Balance, path: string, event: XmlClose): void {
+export function readBalance(balance: Balance, path: string, event: XmlClose): void {
   const text = event.text.trim();
   switch (path) {
     case 'Tp/CdOrPrtry/Cd':
@@ -210,7 +95,7 @@ function readBalance(balance: Balance, path: string, event: XmlClose): void {
 }
 
 /** Keeps the opening (`OPBD`, else `PRCD`) and closing (`CLBD`) balances; others are not read. */
-function keepBalance(statement: Statement, balance: Balance, location: string): void {
+export function keepBalance(statement: Statement, balance: Balance, location: string): void {
   const { code, amount, direction, on } = balance;
   if (code !== 'OPBD' && code !== 'PRCD' && code !== 'CLBD') return;
   if (statement.balances.has(code)) throw new StatementFormatError(location, `a second ${code}`);
@@ -226,7 +111,7 @@ function keepBalance(statement: Statement, balance: Balance, location: string): 
   });
 }
 
-function readEntry(entry: Entry, path: string, event: XmlClose, currency?: string): void {
+export function readEntry(entry: Entry, path: string, event: XmlClose, currency?: string): void {
   const text = event.text.trim();
   switch (path) {
     case 'Amt':
@@ -251,7 +136,7 @@ function readEntry(entry: Entry, path: string, event: XmlClose, currency?: strin
   }
 }
 
-function readTxDetails(details: TxDetails, path: string, event: XmlClose): void {
+export function readTxDetails(details: TxDetails, path: string, event: XmlClose): void {
   const text = event.text.trim();
   switch (path) {
     case 'Refs/EndToEndId':
@@ -277,7 +162,7 @@ function readTxDetails(details: TxDetails, path: string, event: XmlClose): void 
  * entry, signed by direction, must sum to it; a part without an amount takes the entry's only
  * when it is the entry's only part.
  */
-function entryLines(entry: Entry, linesBefore: number): StatementLine[] {
+export function entryLines(entry: Entry, linesBefore: number): StatementLine[] {
   const { location, amount, direction } = entry;
   if (amount === undefined) throw new StatementFormatError(location, 'entry without Amt');
   if (direction === undefined) throw new StatementFormatError(location, 'entry without CdtDbtInd');
@@ -322,16 +207,6 @@ function entryLines(entry: Entry, linesBefore: number): StatementLine[] {
   return lines;
 }
 
-function assertCamt053Root(name: string, uri: string, location: string): void {
-  if (name !== 'Document') {
-    throw new StatementFormatError(location, `root element ${quoted(name)}, not camt.053 Document`);
-  }
-  if (!CAMT053_NAMESPACE.test(uri)) {
-    const message = /[a-z]{4}\.\d{3}\.\d{3}\.\d{2}$/.exec(uri)?.[0] ?? 'another namespace';
-    throw new StatementFormatError(location, `${message}, not camt.053.001.02 to .13`);
-  }
-}
-
 function amountOf(event: XmlClose): Amount {
   const currency = currencyCode(event.attributes.get('Ccy') ?? '', `${event.location}@Ccy`);
   const amountMinor = statementAmount(event.text, currency, event.location);
@@ -364,6 +239,17 @@ function booleanOf(text: string, location: string): boolean {
   if (text === 'true' || text === '1') return true;
   if (text === 'false' || text === '0') return false;
   throw new StatementFormatError(location, `not true or false (${quoted(text)})`);
+}
+
+/**
+ * A date-time with its offset as the UTC instant it names (`2026-03-02T09:00:00.000Z`); one
+ * without an offset, or a date, as the date (a local time says nothing exact).
+ */
+function isoDateOrInstant(text: string, location: string): string {
+  const date = isoDate(text, location);
+  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+  const instant = zoned.test(text) ? new Date(text) : undefined;
+  return instant === undefined || Number.isNaN(instant.getTime()) ? date : instant.toISOString();
 }
 
 /** The date part of an `xs:date` or `xs:dateTime` (`2026-11-28T09:30:00+03:00`). */
