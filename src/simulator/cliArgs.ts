@@ -3,14 +3,16 @@ import { z } from 'zod';
 import { type SimulatorOptions, simulatorOptionsSchema } from './options.js';
 
 /** Usage text, printed by `--help` and with a flag error. */
-export const usage = `usage: npm run simulator -- [--protocol g2p-connect|mpesa-b2c|mojaloop-sdk]
+export const usage = `usage: npm run simulator -- [--protocol g2p-connect|mpesa-b2c|mojaloop-sdk|iso20022-files]
   --dfsp-id ID [--callback-url URL --secret SECRET]
   [--consumer-key KEY --consumer-secret SECRET --token-lifetime-seconds 3599]
   [--port 4001] [--host 127.0.0.1] [--latency-ms 50-200] [--reject-rate 0.05]
   [--duplicate-rate 0.1] [--out-of-order-rate 0.05] [--lost-rate 0.05]
   [--down-from-ms MS --down-for-ms MS --down-mode 503|hang] [--seed 1]
   [--max-disbursements 10000] [--max-pending-callbacks 1000]
-  [--opening-balance 1000000000.00] [--help]
+  [--opening-balance 1000000000.00]
+  [--files-root DIR [--files-state FILE] [--files-poll-ms 200] [--statement-after-ms 2000]
+   [--files-max-bytes 33554432] [--files-report-max-txs 1000]] [--help]
 --protocol (default g2p-connect) is what the DFSP speaks:
   g2p-connect   POST /disburse, /disburse/sync/txn/status; signed callbacks to --callback-url
                 (--callback-url and --secret required; the secret may come from
@@ -22,6 +24,13 @@ export const usage = `usage: npm run simulator -- [--protocol g2p-connect|mpesa-
                 /mpesa/transactionstatus/v1/query; unsigned results to each request's ResultURL.
   mojaloop-sdk  SDK outbound API: POST /transfers (synchronous, auto-accepting party and quote),
                 GET /transfers/{transferId}; no callbacks.
+  iso20022-files  A bank taking payment files, working on --files-root (the directory its SFTP
+                server serves): takes pain.001.001.09 (or .03) files the ledger renames into
+                outbox/ (moved to outbox/taken/), answers in inbox/ with pain.002.001.10 status
+                reports, camt.054.001.08 debit notifications and, after --statement-after-ms of
+                quiet, camt.053.001.08 statements. Its journal (--files-state, by default
+                DIR/../bank-state/<DIR's name>-journal.jsonl) keeps it from paying twice across
+                restarts. HTTP: GET /health, /ledger, /statements.
 Faults: rates draw per payment from --seed. Latency delays each callback (mojaloop-sdk: the
 answer); lost drops a callback (mojaloop-sdk: cuts the connection after paying); duplicate sends
 a callback twice (no effect on mojaloop-sdk); out-of-order holds one back so later ones overtake.
@@ -50,6 +59,12 @@ const flagNames = [
   'max-disbursements',
   'max-pending-callbacks',
   'opening-balance',
+  'files-root',
+  'files-state',
+  'files-poll-ms',
+  'statement-after-ms',
+  'files-max-bytes',
+  'files-report-max-txs',
 ] as const;
 
 const numberText = (flag: string) =>
@@ -122,6 +137,12 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): S
     maxDisbursementsPerRequest: num('max-disbursements'),
     maxPendingCallbacks: num('max-pending-callbacks'),
     openingBalance: text('opening-balance'),
+    filesRoot: text('files-root'),
+    filesStateFile: text('files-state'),
+    filesPollMs: num('files-poll-ms'),
+    statementAfterMs: num('statement-after-ms'),
+    filesMaxBytes: num('files-max-bytes'),
+    filesMaxReportTxs: num('files-report-max-txs'),
   };
   const defined = Object.fromEntries(Object.entries(candidate).filter(([, v]) => v !== undefined));
   return simulatorOptionsSchema.parse(defined);
@@ -153,6 +174,12 @@ function flagOf(path: readonly string[]): string {
     consumerKey: 'consumer-key',
     consumerSecret: 'consumer-secret',
     tokenLifetimeSeconds: 'token-lifetime-seconds',
+    filesRoot: 'files-root',
+    filesStateFile: 'files-state',
+    filesPollMs: 'files-poll-ms',
+    statementAfterMs: 'statement-after-ms',
+    filesMaxBytes: 'files-max-bytes',
+    filesMaxReportTxs: 'files-report-max-txs',
   };
   if (head === 'downtime') {
     return sub === 'mode' ? 'down-mode' : sub === 'forMs' ? 'down-for-ms' : 'down-from-ms';

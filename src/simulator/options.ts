@@ -12,7 +12,12 @@ export const downtimeSchema = z.strictObject({
 });
 
 /** The wire protocols the simulated DFSP can speak. */
-export const simulatorProtocols = ['g2p-connect', 'mpesa-b2c', 'mojaloop-sdk'] as const;
+export const simulatorProtocols = [
+  'g2p-connect',
+  'mpesa-b2c',
+  'mojaloop-sdk',
+  'iso20022-files',
+] as const;
 export type SimulatorProtocol = (typeof simulatorProtocols)[number];
 
 /**
@@ -82,8 +87,38 @@ export const simulatorOptionsSchema = z
       .string()
       .regex(/^\d{1,13}(\.\d{1,3})?$/, 'a decimal string such as 1000000000.00')
       .default('1000000000.00'),
+    /**
+     * iso20022-files: the directory the bank's SFTP server serves; the ledger uploads pain.001
+     * files to `outbox/` and collects the bank's answers from `inbox/`.
+     */
+    filesRoot: z.string().min(1).optional(),
+    /**
+     * iso20022-files: the bank's journal (JSON lines) of files taken and payments made, so a
+     * restart never pays twice; `<files-root>/../bank-state/<basename>-journal.jsonl` when absent.
+     */
+    filesStateFile: z.string().min(1).optional(),
+    /** iso20022-files: how often `outbox/` is read (and due answers written). */
+    filesPollMs: z.number().int().min(10).max(60_000).default(200),
+    /** iso20022-files: quiet time (no file taken or settled) after which a camt.053 is written. */
+    statementAfterMs: nonNegativeMs.default(2_000),
+    /** iso20022-files: a bigger pain.001 is refused unread (FF01). */
+    filesMaxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .default(32 * 1024 * 1024),
+    /** iso20022-files: most transactions one outcome pain.002 lists; more go to further files. */
+    filesMaxReportTxs: z.number().int().min(1).max(100_000).default(1_000),
   })
   .superRefine((options, ctx) => {
+    if (options.protocol === 'iso20022-files' && options.filesRoot === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['filesRoot'],
+        message: 'required for protocol iso20022-files',
+      });
+    }
     if (options.protocol !== 'g2p-connect') return;
     for (const key of ['callbackUrl', 'secret'] as const) {
       if (options[key] === undefined) {

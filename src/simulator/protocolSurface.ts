@@ -1,6 +1,8 @@
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { createSimulatorApp } from './app.js';
 import { createDisburseProcessor } from './disburseProcessor.js';
+import { startFileBank } from './fileBank.js';
+import { createFileBankApp } from './fileBankApp.js';
 import { createMojaloopApp } from './mojaloopApp.js';
 import { createMojaloopProcessor } from './mojaloopProcessor.js';
 import { createMpesaApp } from './mpesaApp.js';
@@ -16,8 +18,11 @@ export interface ProtocolSurface {
   ledger(): readonly LedgerEntry[];
   /** M-Pesa access tokens issued; 0 for the other protocols. */
   tokensIssued(): number;
-  /** Stops the back office: scheduled callbacks dropped, waiting transfers ended. */
-  close(): void;
+  /**
+   * Stops the back office: scheduled callbacks dropped, waiting transfers ended (the file bank:
+   * its poll under way finished, its journal closed).
+   */
+  close(): void | Promise<void>;
 }
 
 /** What every surface is built with. */
@@ -27,10 +32,15 @@ export interface SurfaceDeps {
   stop: AbortSignal;
   /** Told about a callback given up on, by the id of what it reported. */
   onCallbackGivenUp: (id: string, reason: string) => void;
+  /** Told about other trouble (the file bank's failed polls); never given addresses. */
+  warn: (message: string, fields: Record<string, string>) => void;
 }
 
-/** Builds the surface of `config.protocol`. */
-export function createProtocolSurface(config: SimulatorConfig, deps: SurfaceDeps): ProtocolSurface {
+/** Builds the surface of `config.protocol` (the file bank's reloads its journal first). */
+export async function createProtocolSurface(
+  config: SimulatorConfig,
+  deps: SurfaceDeps,
+): Promise<ProtocolSurface> {
   const { now } = deps;
   const hooks = { onCallbackGivenUp: deps.onCallbackGivenUp };
   const shared = { config, now, startedAtMs: deps.startedAtMs, stop: deps.stop };
@@ -71,6 +81,11 @@ export function createProtocolSurface(config: SimulatorConfig, deps: SurfaceDeps
         tokensIssued: () => 0,
         close: processor.close,
       };
+    }
+    case 'iso20022-files': {
+      const bank = await startFileBank(config, { now, warn: deps.warn });
+      const app = createFileBankApp({ config, bank, now, startedAtMs: deps.startedAtMs });
+      return { fetch: app.fetch, ledger: bank.ledger, tokensIssued: () => 0, close: bank.close };
     }
     default: {
       const unknown: never = config.protocol;

@@ -26,9 +26,10 @@ export interface SimulatorRuntime {
 
 /**
  * Starts a DFSP simulator on real HTTP (127.0.0.1, port 0 = any free port by default), speaking
- * `options.protocol`: G2P Connect disburse (the default), M-Pesa Daraja B2C (`mpesa-b2c`) or the
- * Mojaloop SDK scheme adapter's outbound transfers (`mojaloop-sdk`). Options are validated (a bad
- * one throws a zod error naming it).
+ * `options.protocol`: G2P Connect disburse (the default), M-Pesa Daraja B2C (`mpesa-b2c`), the
+ * Mojaloop SDK scheme adapter's outbound transfers (`mojaloop-sdk`), or none at all: a bank
+ * taking ISO 20022 payment files in `filesRoot` (`iso20022-files`, see `startFileBank`). Options
+ * are validated (a bad one throws a zod error naming it).
  *
  * @example
  * const dfsp = await startSimulator({ dfspId: 'bank-a', secret, callbackUrl, rejectRate: 0.05 });
@@ -46,11 +47,12 @@ export async function startSimulator(
   const now = runtime.now ?? (() => new Date());
   const warn = runtime.warn ?? (() => {});
   const stop = new AbortController();
-  const surface = createProtocolSurface(config, {
+  const surface = await createProtocolSurface(config, {
     now,
     startedAtMs: now().getTime(),
     stop: stop.signal,
     onCallbackGivenUp: (id, reason) => warn('callback given up', { transaction_id: id, reason }),
+    warn,
   });
   const server = createServer(
     getRequestListener(surface.fetch, {
@@ -84,8 +86,8 @@ export async function startSimulator(
     close() {
       closing ??= new Promise<void>((resolve) => {
         stop.abort();
-        surface.close();
-        server.close(() => resolve());
+        const backOffice = Promise.resolve(surface.close());
+        server.close(() => void backOffice.then(resolve, resolve));
         server.closeIdleConnections();
         // Held (hang-mode) requests answer once `stop` fires; anything left is cut.
         setTimeout(() => server.closeAllConnections(), 100).unref();

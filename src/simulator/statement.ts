@@ -156,10 +156,15 @@ function lineOf(entry: LedgerEntry, amountMinor: bigint, index: number): Stateme
     bookedAt: entry.paid_at,
     payeeFa: entry.payee_fa,
     narrative: oneLine(`${entry.payee_fa} ${entry.payee_name ?? ''}`).slice(0, MAX_NARRATIVE_CHARS),
-    bankReference: `SIM${String(index + 1).padStart(8, '0')}`,
+    bankReference: bankReferenceOf(index),
   };
   if (entry.payee_name !== undefined) line.payeeName = entry.payee_name;
   return line;
+}
+
+/** The DFSP's own reference of the ledger's `index`th payment (from 0): `SIM00000001`, … */
+export function bankReferenceOf(index: number): string {
+  return `SIM${String(index + 1).padStart(8, '0')}`;
 }
 
 /** Control characters and runs of white space as one space, trimmed. */
@@ -185,6 +190,17 @@ export function decimalToMinor(text: string, decimals: number): bigint | undefin
   const [, integer, fraction = ''] = match ?? [];
   if (integer === undefined || !/^0*$/.test(fraction.slice(decimals))) return undefined;
   return BigInt(integer + fraction.slice(0, decimals).padEnd(decimals, '0'));
+}
+
+/**
+ * A decimal amount as minor units of `currency`, or undefined when the currency is not known or
+ * the amount is not exact in it (see `decimalToMinor`).
+ *
+ * @example amountMinorIn('10.50', 'KES') // 1050n; amountMinorIn('1.005', 'KES') // undefined
+ */
+export function amountMinorIn(amount: string, currency: string): bigint | undefined {
+  const decimals = minorUnitsOf(currency);
+  return decimals === undefined ? undefined : decimalToMinor(amount, decimals);
 }
 
 /** `ST` and 14 hex digits of the content's hash: the same statement gets the same id. */
