@@ -105,6 +105,11 @@ const Config = z
     CIRCUIT_COOLDOWN_MS: ms(100, 3_600_000).default(30_000),
     STATUS_POLL_AFTER_MS: ms(1_000, 86_400_000).default(60_000),
     STATUS_POLL_INTERVAL_MS: ms(100, 3_600_000).default(5_000),
+    /**
+     * Fault tests only: how long the file connector waits between writing a payment file under
+     * its temporary name and renaming it, so a test can kill the service in between.
+     */
+    FILE_RENAME_DELAY_MS: ms(0, 60_000).default(0),
   })
   .superRefine((config, issues) => {
     if (config.STATUS_POLL_AFTER_MS <= config.DFSP_TIMEOUT_MS) {

@@ -8,12 +8,14 @@ import { createDispatcher } from './adapters/dfsp/dispatcher.js';
 import { createDispatchMetrics } from './adapters/dfsp/dispatchMetrics.js';
 import { createG2pConnectConnector } from './adapters/dfsp/g2pConnect.js';
 import type { FetchFunction } from './adapters/dfsp/httpExchange.js';
+import { createBankInbox } from './adapters/dfsp/iso20022/bankInbox.js';
 import { createConnectionCatalogue } from './adapters/dfsp/mapped/catalogue.js';
 import { SHIPPED_PROFILES } from './adapters/dfsp/mapped/shippedProfiles.js';
 import { createTokenCache } from './adapters/dfsp/outboundAuth.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
 import { createOidcVerifier } from './adapters/oidc/jwtVerifier.js';
 import { createDfspSecrets, sealPlaintextSecrets } from './adapters/postgres/dfspSecrets.js';
+import { createFileExchangeJournal } from './adapters/postgres/fileExchangeJournal.js';
 import { createSeenSignatures } from './adapters/postgres/seenSignatures.js';
 import { createSealer, type Sealer } from './adapters/secrets/sealing.js';
 import { createStatementReader } from './adapters/statements/statementReader.js';
@@ -28,6 +30,7 @@ import type { LedgerCommands } from './application/ledgerCommands.js';
 import type { Logger } from './application/logger.js';
 import { paymentAsOf } from './application/paymentHistory.js';
 import type { ReadModelQueries } from './application/readModels.js';
+import { importStatementFile } from './application/statementFiles.js';
 import { type Config, publicUrlOf } from './config.js';
 import { createApp } from './http/app.js';
 import { parseApiTokens } from './http/auth.js';
@@ -72,6 +75,8 @@ export async function startService(
   const queries = createReadModelQueries(stores.sql);
   const secrets = createDfspSecrets(stores.sql, sealer);
   const catalogue = createConnectionCatalogue(SHIPPED_PROFILES);
+  const fileJournal = createFileExchangeJournal(stores.sql);
+  const statements = createStatementReader();
   const connections = createDfspConnections({
     connectionOf: connectionInForce(stores.events, secrets),
     catalogue,
@@ -80,6 +85,8 @@ export async function startService(
     timeoutMs: config.DFSP_TIMEOUT_MS,
     tokens: createTokenCache(),
     transactionIndex: createDfspTransactionIndex(stores.sql),
+    fileJournal,
+    fileRenameDelayMs: config.FILE_RENAME_DELAY_MS,
   });
   const commands = createLedgerCommands({
     store: stores.events,
@@ -111,6 +118,19 @@ export async function startService(
     const processor = batchProcessor(stores.events, queries);
     roles.push(
       superviseFeedConsumers(stores, [processor], { ...background, logger: dispatcherLogger }),
+      createBankInbox({
+        fileDfsps: () => fileDfspIds(queries),
+        connectorOf: async (dfspId) => {
+          const connected = await connections.connectedDfsp(dfspId);
+          return connected?.kind === 'iso20022-files' ? connected.connector : undefined;
+        },
+        journal: fileJournal,
+        applyStatusReports: (dfspId, reports, source, context) =>
+          commands.applyStatusReports(dfspId, reports, source, context),
+        importStatementFile: (dfspId, bytes, context) =>
+          importStatementFile({ statements, commands }, dfspId, bytes, context),
+        logger: dispatcherLogger.child({ loop: 'bank-inbox' }),
+      }).run(shutdown.signal),
       ...startDispatch(
         config,
         { store: stores.events, queries, commands, connector: connections.connector },
@@ -139,7 +159,8 @@ export async function startService(
     statusCallbacks: connectorFor(config),
     callbackIntake: createCallbackIntake(connections, createSeenSignatures(stores.sql)),
     dfspTrial: createDfspTrial(connections, { timeoutMs: config.DFSP_TIMEOUT_MS }),
-    statements: createStatementReader(),
+    statements,
+    fileJournal,
     registry,
   });
   return {
@@ -239,6 +260,23 @@ function startDispatch(
     poller.run(options.signal),
     completer.run(options.signal),
   ];
+}
+
+/** The DFSPs registered with the `iso20022-files` connector (suspended ones too: they still report). */
+async function fileDfspIds(queries: ReadModelQueries): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await queries.listDfsps({
+      limit: 200,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    ids.push(
+      ...page.items.filter((dfsp) => dfsp.connector === 'iso20022-files').map((d) => d.dfspId),
+    );
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return ids;
 }
 
 /** The OpenID provider's token verifier when `OIDC_ISSUER` is set (with `OIDC_AUDIENCE`). */

@@ -8,6 +8,7 @@ import {
 import { lockDataDir } from './adapters/postgres/dataDirLock.js';
 import { dfspSecretsMigrations } from './adapters/postgres/dfspSecrets.js';
 import { eventStoreMigrations } from './adapters/postgres/eventStoreSchema.js';
+import { fileExchangeMigrations } from './adapters/postgres/fileExchangeJournal.js';
 import { migrate } from './adapters/postgres/migrations.js';
 import { createPgliteDatabase } from './adapters/postgres/pgliteDatabase.js';
 import { createPostgresDatabase } from './adapters/postgres/postgresDatabase.js';
@@ -80,7 +81,12 @@ export async function openDatabase(
   const sql = config.DATABASE_URL
     ? createPostgresDatabase(config.DATABASE_URL)
     : await openEmbedded(config.DATA_DIR);
-  const shared = [readModelMigrations, dfspSecretsMigrations, beneficiaryKeysMigrations];
+  const shared = [
+    readModelMigrations,
+    dfspSecretsMigrations,
+    beneficiaryKeysMigrations,
+    fileExchangeMigrations,
+  ];
   const sets: MigrationSet[] = config.EVENTSTORE_URL ? shared : [eventStoreMigrations, ...shared];
   try {
     return { sql, applied: await migrate(sql, sets) };

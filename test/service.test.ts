@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beneficiaryKeysMigrations } from '../src/adapters/postgres/beneficiaryKeys.js';
 import { dfspSecretsMigrations } from '../src/adapters/postgres/dfspSecrets.js';
 import { eventStoreMigrations } from '../src/adapters/postgres/eventStoreSchema.js';
+import { fileExchangeMigrations } from '../src/adapters/postgres/fileExchangeJournal.js';
 import { migrate } from '../src/adapters/postgres/migrations.js';
 import { createPgliteDatabase } from '../src/adapters/postgres/pgliteDatabase.js';
 import { createPostgresEventStore } from '../src/adapters/postgres/postgresEventStore.js';
@@ -26,6 +27,7 @@ describe('the service on the embedded default', () => {
       readModelMigrations,
       dfspSecretsMigrations,
       beneficiaryKeysMigrations,
+      fileExchangeMigrations,
     ]);
     const store = createPostgresEventStore(db);
     for (const stream of ['batch-1', 'payment-1', 'payment-2']) {

@@ -56,6 +56,40 @@ export function dfspCommands(
    * Seals new credentials and describes them; without new ones, those in force stay. The secret
    * is saved before its event (see `registerDfsp`).
    */
+  /**
+   * The parts a connector needs, and only those: a file exchange and SSH credentials for
+   * `iso20022-files` (whose base URL is `sftp://`), neither for the HTTP connectors.
+   */
+  function checkConnectorParts(registration: DfspRegistration): void {
+    const files = registration.connector === 'iso20022-files';
+    const sftp = registration.baseUrl.startsWith('sftp:');
+    const sshAuth = registration.credentials?.auth.kind.startsWith('ssh-') ?? files;
+    const mismatch = (message: string, path: string) =>
+      new DomainError('connector_mismatch', message, [path]);
+    if (files !== sftp) {
+      throw mismatch(
+        files
+          ? 'iso20022-files needs an sftp://host:port base URL'
+          : 'sftp:// is for iso20022-files',
+        'baseUrl',
+      );
+    }
+    if (files !== (registration.files !== undefined)) {
+      throw mismatch(files ? 'iso20022-files needs files' : 'files is for iso20022-files', 'files');
+    }
+    if (files !== sshAuth && registration.credentials?.auth.kind !== 'none') {
+      throw mismatch(
+        files
+          ? 'iso20022-files authenticates with ssh-password or ssh-private-key'
+          : 'ssh credentials are for iso20022-files',
+        'credentials.auth.kind',
+      );
+    }
+    if (files && (registration.mapping !== undefined || registration.profile !== undefined)) {
+      throw mismatch('iso20022-files takes no mapping or profile', 'mapping');
+    }
+  }
+
   async function credentialsOf(
     dfspId: string,
     credentials: OutboundCredentials | undefined,
@@ -85,6 +119,7 @@ export function dfspCommands(
       const { callbackSecret, credentials, profile: _, mapping: __, ...rest } = registration;
       // The connection's own limit on payments per request replaces a larger `maxBatchSize`.
       checkDfspUrl(rest.baseUrl, urlPolicy);
+      checkConnectorParts(registration);
       const connection = connectionOf(registration);
       const fingerprint = secrets.fingerprint(callbackSecret);
       // Secrets first, then their event. Secrets are kept by fingerprint and those in force are

@@ -24,7 +24,7 @@ export interface PreviewedRequest {
 
 /** One step of a live test: what was tried and what came of it. */
 export interface TrialStep {
-  readonly step: 'access_token' | 'status_query';
+  readonly step: 'access_token' | 'status_query' | 'sftp_session';
   readonly ok: boolean;
   readonly detail: string;
 }

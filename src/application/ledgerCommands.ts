@@ -2,6 +2,7 @@ import type { PaymentInstruction } from '../domain/batchDecider.js';
 import type {
   CallbackVerification,
   ConnectorKind,
+  FileExchangeInput,
   MappingDocumentInput,
   OutboundCredentials,
 } from '../domain/dfspConnection.js';
@@ -9,8 +10,9 @@ import type { DfspProfile } from '../domain/dfspEvents.js';
 import type { ReportSource } from '../domain/paymentEvents.js';
 import type { RoutingDecision } from '../domain/routing.js';
 import type { PublishedRule } from '../domain/routingRulesEvents.js';
-import type { ParsedStatement } from '../domain/statement.js';
+import type { StatementNotice } from '../domain/statement.js';
 import type { StatusReport } from '../domain/statusReport.js';
+import type { StatementRead } from './statementReader.js';
 
 /** Who acts, and the ids that tie their request to the events it causes. */
 export interface CommandContext {
@@ -30,6 +32,8 @@ export interface DfspRegistration {
   readonly mapping?: MappingDocumentInput;
   readonly parameters?: Readonly<Record<string, string>>;
   readonly callbackVerification?: CallbackVerification;
+  /** The SFTP exchange with a bank that takes payment files (`iso20022-files`). */
+  readonly files?: FileExchangeInput;
   /**
    * Write-only, sealed outside the event log. Absent: the credentials set before stay;
    * `{ auth: { kind: 'none' } }` removes them.
@@ -147,15 +151,16 @@ export interface LedgerCommands {
     context: CommandContext,
   ): Promise<ErasureOutcome>;
   /**
-   * Reconciles a DFSP's statement against the ledger and records it (see `importStatement`). The
-   * same content again answers the same statement id with `created: false` and appends nothing.
+   * Reconciles every statement of a DFSP's file against the ledger and records each as a
+   * statement of its own (see `importStatements`): the one entry for statements however they
+   * arrive (HTTP, an inbox). Answers one result per statement, in file order; the same file
+   * again answers the same statement ids with `created: false` and appends nothing.
    */
-  importStatement(
+  importStatements(
     dfspId: string,
-    statement: ParsedStatement,
-    contentSha256: string,
+    file: StatementFile,
     context: CommandContext,
-  ): Promise<{ readonly statementId: string; readonly created: boolean }>;
+  ): Promise<readonly StatementImportResult[]>;
 }
 
 /**
@@ -188,3 +193,21 @@ export interface ErasureOutcome {
    */
   readonly cancelledPayments: number;
 }
+
+/** What importing one statement of a file came to. */
+export interface StatementImportResult {
+  readonly statementId: string;
+  /** False when the same statement was imported before: nothing was appended. */
+  readonly created: boolean;
+  /** The statement's own reference (MT940 `:20:`, camt `Stmt/Id`), where given. */
+  readonly statementRef?: string;
+  readonly lineCount: number;
+  /** What the reader read past (unknown tags, impossible dates, charset, skipped lines). */
+  readonly notices: readonly StatementNotice[];
+}
+
+/** A file read into statements, with the hash of its bytes (see `StatementReader`). */
+export type StatementFile = Pick<
+  Extract<StatementRead, { ok: true }>,
+  'statements' | 'contentSha256'
+>;

@@ -8,7 +8,7 @@ import { z } from 'zod';
  */
 
 /** The connectors the ledger ships. */
-export const ConnectorKind = z.enum(['g2p-connect', 'mapped-http']);
+export const ConnectorKind = z.enum(['g2p-connect', 'mapped-http', 'iso20022-files']);
 export type ConnectorKind = z.infer<typeof ConnectorKind>;
 
 /** A JSONata expression, as written (compiled and checked when a registration is recorded). */
@@ -109,6 +109,8 @@ export const OutboundAuthKind = z.enum([
   'basic',
   'api-key',
   'oauth2-client-credentials',
+  'ssh-password',
+  'ssh-private-key',
 ]);
 export type OutboundAuthKind = z.infer<typeof OutboundAuthKind>;
 
@@ -156,6 +158,14 @@ export const OutboundAuth = z.discriminatedUnion('kind', [
     /** `POST` (RFC 6749) by default; Daraja's token endpoint is a `GET`. */
     method: z.enum(['POST', 'GET']).default('POST'),
   }),
+  /** SFTP (`iso20022-files`): the password of the user the file exchange names. */
+  z.strictObject({ kind: z.literal('ssh-password'), password: Secret }),
+  /** SFTP (`iso20022-files`): a private key in OpenSSH or PEM form, and its passphrase if any. */
+  z.strictObject({
+    kind: z.literal('ssh-private-key'),
+    privateKey: Pem,
+    passphrase: Secret.optional(),
+  }),
 ]);
 export type OutboundAuth = z.infer<typeof OutboundAuth>;
 
@@ -177,3 +187,46 @@ export const OutboundCredentials = z.strictObject({
     .optional(),
 });
 export type OutboundCredentials = z.infer<typeof OutboundCredentials>;
+
+/** A folder on the bank's SFTP server: an absolute path, no `..`, no control characters. */
+const RemoteFolder = z
+  .string()
+  .max(500)
+  .regex(/^\/(?:[^/\s]+(?:\/[^/\s]+)*)?$/, 'an absolute path such as /outbox, no trailing /')
+  .refine((folder) => !/\p{Cc}/u.test(folder), 'no control characters')
+  .refine((folder) => !folder.split('/').includes('..'), 'no .. in a folder');
+
+/**
+ * How the ledger exchanges files with a bank that takes no API calls (`iso20022-files`): the
+ * SFTP server of its `sftp://host:port` base URL, reached as `username` and trusted by its pinned
+ * host key; the folders it writes payment files to and reads the bank's files from; and the
+ * programme's funding account as the payment files name it (`Dbtr`). The password or private
+ * key is a credential (`ssh-password`, `ssh-private-key`), sealed like every other.
+ */
+export const FileExchange = z.strictObject({
+  username: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a user name'),
+  /** The server's host key as `ssh-keygen -l` prints it: `SHA256:` and 43 base64 characters. */
+  hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'SHA256:<43 base64 characters>'),
+  /** Where `pain.001` payment files are uploaded (the bank's incoming folder). */
+  outbox: RemoteFolder.default('/outbox'),
+  /** Where the bank leaves `pain.002` status reports and statements. */
+  inbox: RemoteFolder.default('/inbox'),
+  /** Where read files are moved, so none is read twice. */
+  processed: RemoteFolder.default('/inbox/processed'),
+  /** How often the inbox is read, in milliseconds. */
+  pollIntervalMs: z.number().int().min(100).max(3_600_000).default(10_000),
+  debtor: z.strictObject({
+    name: z.string().min(1).max(140),
+    /** The funding account: an IBAN, or the bank's own account number. */
+    account: z.string().regex(/^[A-Za-z0-9]{1,34}$/, 'an IBAN or account number'),
+    /** The bank's BIC, where it has one. */
+    agentBic: z
+      .string()
+      .regex(/^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$/, 'a BIC')
+      .optional(),
+  }),
+  /** The name the files give as initiating party; the debtor's name when absent. */
+  initiatingParty: z.string().min(1).max(140).optional(),
+});
+export type FileExchange = z.infer<typeof FileExchange>;
+export type FileExchangeInput = z.input<typeof FileExchange>;

@@ -4,6 +4,7 @@ import {
   ConnectionParameters,
   ConnectorKind,
   CredentialsDescriptor,
+  FileExchange,
   MappingDocument,
 } from './dfspConnection.js';
 import { CurrencyCode, defineEvent, type EventOf, Principal } from './eventSchemas.js';
@@ -34,7 +35,10 @@ export const DfspProfile = z.strictObject({
   callbackVerification: CallbackVerification.optional(),
   /** Which outbound credentials are set; none when absent. */
   credentials: CredentialsDescriptor.optional(),
-  baseUrl: z.url({ protocol: /^https?$/ }),
+  /** The SFTP exchange (`iso20022-files` only). */
+  files: FileExchange.optional(),
+  /** The DFSP's API root; `sftp://host:port` for `iso20022-files`. */
+  baseUrl: z.url({ protocol: /^(https?|sftp)$/ }),
   payerFa: z.string().min(1).max(160),
   currencies: z.array(CurrencyCode).min(1).max(50),
   faTypes: z.array(z.string().min(1).max(32)).min(1).max(50),

@@ -23,7 +23,7 @@ const SPECIAL_NAMES = new Set([
 ]);
 
 /**
- * Refuses a DFSP base URL the policy does not allow: a scheme other than `https` (or `http` where
+ * Refuses a DFSP base URL the policy does not allow: a scheme other than `https` or `sftp` (or `http` where
  * insecure URLs are allowed), or a loopback, link-local, unspecified or cloud-metadata host
  * (`127.0.0.0/8`, `::1`, `169.254.0.0/16`, `fe80::/10`, `0.0.0.0`, `fd00:ec2::254`, `localhost`,
  * `metadata.google.internal`, …) that the allowlist does not name. Hosts are compared as the
@@ -41,7 +41,9 @@ export function checkDfspUrl(baseUrl: string, policy: DfspUrlPolicy): void {
     throw refused('is not a URL');
   }
   const scheme = url.protocol.slice(0, -1);
-  if (scheme !== 'https' && !(scheme === 'http' && policy.allowInsecure)) {
+  // sftp (the file connector) is encrypted and its host key pinned, like https.
+  const secure = scheme === 'https' || scheme === 'sftp';
+  if (!secure && !(scheme === 'http' && policy.allowInsecure)) {
     throw refused(
       policy.allowInsecure
         ? `must be an http or https URL, got ${scheme}`

@@ -16,7 +16,8 @@ const ReasonCode = z.string().min(1).max(100);
  * Where a DFSP's word on a payment came from: its callback, its answer to a status query, or its
  * answer to the sending itself (an API that pays synchronously).
  */
-export const ReportSource = z.enum(['callback', 'status_query', 'answer']);
+/** How a DFSP's report came: a callback, an answer to a query or a sending, a status file. */
+export const ReportSource = z.enum(['callback', 'status_query', 'answer', 'status_file']);
 export type ReportSource = z.infer<typeof ReportSource>;
 /** Where a final status came from: a DFSP's word, or operators resolving a payment in doubt. */
 const OutcomeSource = z.enum([...ReportSource.options, 'resolution']);

@@ -9,6 +9,7 @@ import type { DfspConnector } from '../application/dfspConnector.js';
 import type { DfspRequestAuthenticator } from '../application/dfspRequestAuthentication.js';
 import type { DfspTrial } from '../application/dfspTrial.js';
 import type { EventStore } from '../application/eventStore.js';
+import type { FileExchangeJournal } from '../application/fileExchangeJournal.js';
 import type { LedgerCommands } from '../application/ledgerCommands.js';
 import type { Logger } from '../application/logger.js';
 import type { ReadModelQueries } from '../application/readModels.js';
@@ -27,6 +28,7 @@ import { requestLog } from './requestLog.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerBeneficiaryRoutes } from './routes/beneficiaries.js';
 import { registerDfspCallbackRoutes } from './routes/dfspCallbacks.js';
+import { registerDfspFileRoutes } from './routes/dfspFiles.js';
 import { registerMappedCallbackRoutes } from './routes/dfspMappedCallbacks.js';
 import { registerDfspRoutes } from './routes/dfsps.js';
 import { registerDfspTrialRoutes } from './routes/dfspTrial.js';
@@ -78,6 +80,8 @@ export interface AppDependencies {
   readonly callbackIntake: DfspCallbackIntake;
   /** Reads, verifies and parses a DFSP statement's body; its `maxBytes` is the body limit. */
   readonly statements: StatementReader;
+  /** What was sent to and read from banks that take files. */
+  readonly fileJournal: Pick<FileExchangeJournal, 'listFiles'>;
 }
 
 /**
@@ -127,6 +131,7 @@ export function createApp(deps: AppDependencies): Hono {
 
   registerDfspRoutes(app, deps);
   registerDfspTrialRoutes(app, deps);
+  registerDfspFileRoutes(app, deps);
   registerRoutingRuleRoutes(app, deps);
   registerBatchRoutes(app, deps);
   registerPaymentRoutes(app, deps);

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
@@ -9,13 +7,12 @@ import {
   DFSP_IDS,
   type DfspId,
   expectBooksAgree,
-  FAST_DISPATCH,
   loadAndApproveBatch,
   registerProgramme,
   secretOf,
   waitUntilFinal,
 } from './disbursement.js';
-import { API_TOKENS, eventually, LOOPBACK_DFSPS, TEST_SECRETS_KEY } from './support.js';
+import { type ServiceProcess, serviceProcess } from './serviceProcess.js';
 
 /**
  * The whole service (every role) in its own process, killed with SIGKILL at three random moments
@@ -26,53 +23,18 @@ import { API_TOKENS, eventually, LOOPBACK_DFSPS, TEST_SECRETS_KEY } from './supp
 describe.skipIf(!databaseUrl)('the service killed with SIGKILL during a run, on Postgres', () => {
   const COUNT = 3_000;
   let scratch: ScratchPostgres;
-  let baseUrl: string;
-  let port: number;
-  let child: ChildProcess | undefined;
+  let service: ServiceProcess;
   let simulators: RunningSimulator[] = [];
-
-  async function startServiceProcess(): Promise<void> {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        ...FAST_DISPATCH,
-        ...LOOPBACK_DFSPS,
-        DATABASE_URL: scratch.url,
-        SECRETS_KEY: TEST_SECRETS_KEY,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        API_TOKENS,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    await eventually(async () => {
-      try {
-        return (await fetch(`${baseUrl}/readyz`)).status === 200;
-      } catch {
-        return false;
-      }
-    }, 'the service ready');
-  }
-
-  async function kill(): Promise<void> {
-    const running = child;
-    if (running === undefined || running.exitCode !== null) return;
-    const exited = once(running, 'exit');
-    running.kill('SIGKILL');
-    await exited;
-  }
 
   beforeAll(async () => {
     scratch = await createScratchPostgres();
-    port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    await startServiceProcess();
+    service = serviceProcess(scratch.url, await freePort());
+    await service.start();
     simulators = await Promise.all(
       DFSP_IDS.map((dfspId, index) =>
         startSimulator({
           dfspId,
-          callbackUrl: callbackUrlOf({ baseUrl }, dfspId),
+          callbackUrl: callbackUrlOf(service, dfspId),
           secret: secretOf(dfspId),
           seed: 21 + index,
           rejectRate: 0.03,
@@ -87,13 +49,12 @@ describe.skipIf(!databaseUrl)('the service killed with SIGKILL during a run, on 
   }, 60_000);
 
   afterAll(async () => {
-    await kill();
+    await service?.kill();
     await Promise.all(simulators.map((simulator) => simulator.close()));
     await scratch?.drop();
   });
 
   it('loses nothing, pays nothing twice, and the books agree', async () => {
-    const service = { baseUrl };
     const urls = Object.fromEntries(DFSP_IDS.map((id, n) => [id, simulators[n]?.url])) as Record<
       DfspId,
       string
@@ -106,8 +67,8 @@ describe.skipIf(!databaseUrl)('the service killed with SIGKILL during a run, on 
     console.log(`SIGKILL after ${delays.join(', ')} ms of running (CRASH_DELAYS_MS to replay)`);
     for (const delayMs of delays) {
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      await kill();
-      await startServiceProcess();
+      await service.kill();
+      await service.start();
     }
     await waitUntilFinal(service, batch, 180_000);
     const { paidCount } = await expectBooksAgree(service, batch, urls);

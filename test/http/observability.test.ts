@@ -38,6 +38,7 @@ const ROUTES = [
   ['get', '/v1/dfsps/{dfspId}'],
   ['post', '/v1/dfsps/{dfspId}/preview'],
   ['post', '/v1/dfsps/{dfspId}/test'],
+  ['get', '/v1/dfsps/{dfspId}/files'],
   ['post', '/v1/dfsps/{dfspId}/on-disburse'],
   ['post', '/v1/dfsps/{dfspId}/callbacks'],
   ['post', '/v1/dfsps/{dfspId}/callbacks/{token}'],

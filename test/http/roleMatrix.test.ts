@@ -58,6 +58,7 @@ const ACCESS: Readonly<Record<string, Access>> = {
   'GET /v1/dfsps/{dfspId}': { bearer: ['admin'] },
   'POST /v1/dfsps/{dfspId}/preview': { bearer: ['admin'] },
   'POST /v1/dfsps/{dfspId}/test': { bearer: ['admin'] },
+  'GET /v1/dfsps/{dfspId}/files': { bearer: ['admin', 'operator', 'auditor'] },
   'POST /v1/dfsps/{dfspId}/on-disburse': { signature: true },
   'POST /v1/dfsps/{dfspId}/callbacks': { verification: true },
   'POST /v1/dfsps/{dfspId}/callbacks/{token}': { verification: true },

@@ -149,9 +149,14 @@ export function recordingCommands() {
       record('applyStatusReports', [dfspId, reports, source], context);
       return reports.map((report) => ({ referenceId: report.referenceId, outcome: 'applied' }));
     },
-    async importStatement(dfspId, statement, contentSha256, context) {
-      record('importStatement', [dfspId, statement, contentSha256], context);
-      return { statementId: '0'.repeat(26), created: true };
+    async importStatements(dfspId, file, context) {
+      record('importStatements', [dfspId, file], context);
+      return file.statements.map((statement) => ({
+        statementId: '0'.repeat(26),
+        created: true,
+        lineCount: statement.lines.length,
+        notices: statement.notices,
+      }));
     },
     async eraseBeneficiary(beneficiaryId, reason, context) {
       record('eraseBeneficiary', [beneficiaryId, reason], context);
@@ -365,6 +370,7 @@ export function testApp(
       },
     },
     statements: createStatementReader(),
+    fileJournal: { listFiles: async () => ({ sent: [], received: [] }) },
     ...deps,
   });
 }

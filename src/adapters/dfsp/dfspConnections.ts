@@ -7,9 +7,12 @@ import {
   type SubmitOutcome,
 } from '../../application/dfspConnector.js';
 import type { DfspConnection } from '../../application/dfspSecrets.js';
+import type { FileExchangeJournal } from '../../application/fileExchangeJournal.js';
 import { canonicalJson } from '../../domain/canonicalJson.js';
+import { optional } from '../../domain/optional.js';
 import { callbackPathToken } from './callbackVerification.js';
 import type { FetchFunction } from './httpExchange.js';
+import { createFilesConnector, type FilesConnector } from './iso20022/filesConnector.js';
 import type { ConnectionCatalogueAdapter } from './mapped/catalogue.js';
 import { compileMapping } from './mapped/expressions.js';
 import { createMappedHttpConnector, type MappedHttpConnector } from './mapped/mappedHttp.js';
@@ -39,6 +42,7 @@ export type ConnectedDfsp = (
       /** The callback URL handed to the DFSP in its requests. */
       readonly callbackUrl: string;
     }
+  | { readonly kind: 'iso20022-files'; readonly connector: FilesConnector }
 ) & {
   readonly connection: DfspConnection;
   /** The OAuth2 access token requests carry (shared, cached); none for other credentials. */
@@ -57,6 +61,10 @@ export interface DfspConnectionsDeps {
   readonly tokens: TokenCache;
   /** The DFSPs' own ids of payments, for mapped reports and status queries that name them. */
   readonly transactionIndex: DfspTransactionIndex;
+  /** What was sent to and read from banks that take files. */
+  readonly fileJournal: FileExchangeJournal;
+  /** Fault tests only: the file connector's pause before renaming a payment file. */
+  readonly fileRenameDelayMs?: number;
   readonly now?: () => number;
 }
 
@@ -77,6 +85,18 @@ export function createDfspConnections(deps: DfspConnectionsDeps) {
 
   function build(dfspId: string, connection: DfspConnection): ConnectedDfsp {
     const { profile, credentials } = connection;
+    if (profile.connector === 'iso20022-files' && profile.files !== undefined) {
+      const connector = createFilesConnector({
+        dfspId,
+        baseUrl: profile.baseUrl,
+        files: profile.files,
+        credentials,
+        journal: deps.fileJournal,
+        timeoutMs: deps.timeoutMs,
+        ...optional('renameDelayMs', deps.fileRenameDelayMs),
+      });
+      return { kind: 'iso20022-files', connection, accessToken: undefined, connector };
+    }
     const cacheKey = `${dfspId}\n${profile.credentials?.fingerprint ?? ''}`;
     const transport = transportFor(credentials);
     const fetchFn = authenticatedFetch(cacheKey, credentials, deps.tokens, transport);

@@ -62,6 +62,10 @@ export function createDfspTrial(
 
     async test(dfspId) {
       const found = await connected(dfspId);
+      if (found.kind === 'iso20022-files') {
+        const probed = await found.connector.probe();
+        return [{ step: 'sftp_session', ...probed }];
+      }
       const steps: TrialStep[] = [];
       if (found.accessToken !== undefined) {
         try {

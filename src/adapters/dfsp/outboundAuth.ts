@@ -173,6 +173,9 @@ export function staticHeader(auth: OutboundAuth): Record<string, string> {
   switch (auth.kind) {
     case 'none':
     case 'oauth2-client-credentials':
+    // SSH credentials are for SFTP (the file connector), never sent in an HTTP header.
+    case 'ssh-password':
+    case 'ssh-private-key':
       return {};
     case 'bearer':
       return { authorization: `Bearer ${auth.token}` };

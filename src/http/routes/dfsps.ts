@@ -147,6 +147,7 @@ export function registerDfspRoutes(
     const answer = {
       ...registrationAnswer(profile),
       mapping: profile.mapping ?? null,
+      files: profile.files ?? null,
       parameters: profile.parameters ?? null,
     };
     return c.json(answer, 200);

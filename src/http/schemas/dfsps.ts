@@ -3,6 +3,7 @@ import {
   CallbackVerification,
   ConnectionParameters,
   ConnectorKind,
+  FileExchange,
   MappingDocument,
   OutboundCredentials,
   ProfileName,
@@ -45,8 +46,13 @@ export const DfspRegistrationSchema = z
         'write-only, sealed: outbound authentication, client certificate, secret parameters. ' +
         'Absent: those set before stay; {"auth":{"kind":"none"}} removes them',
     }),
+    files: FileExchange.optional().openapi({
+      description:
+        'iso20022-files: the SFTP user, pinned host key, folders and funding account ' +
+        '(README, "Banks that take files")',
+    }),
     baseUrl: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .url({ protocol: /^(https?|sftp)$/, error: 'must be an http(s) URL, or sftp:// for files' })
       .max(2_000)
       .openapi({ example: 'http://127.0.0.1:4001' }),
     payerFa: FinancialAddressSchema.openapi({
@@ -92,6 +98,7 @@ export const DfspRegisteredSchema = z
 /** One DFSP's registration in force (GET /v1/dfsps/{dfspId}), with its mapping and parameters. */
 export const DfspRegistrationViewSchema = DfspRegisteredSchema.extend({
   mapping: z.unknown().nullable(),
+  files: z.unknown().nullable(),
   parameters: z.record(z.string(), z.string()).nullable(),
 }).openapi('DfspRegistrationView');
 
@@ -139,7 +146,7 @@ export const TrialStepsSchema = z
   .object({
     steps: z.array(
       z.object({
-        step: z.enum(['access_token', 'status_query']),
+        step: z.enum(['access_token', 'status_query', 'sftp_session']),
         ok: z.boolean(),
         detail: z.string(),
       }),
