@@ -35,6 +35,8 @@ export interface BankInboxDeps {
 
 /** The largest inbox file read; a larger one is moved aside unread. */
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
+/** A newly registered file bank is visited within this long. */
+const DFSP_LIST_MAX_AGE_MS = 5_000;
 /** Reports applied per command, so a 100,000-line status file is applied in bounded steps. */
 const REPORTS_PER_COMMAND = 1_000;
 /** Names a bank writes while a file is incomplete: never read. */
@@ -157,8 +159,17 @@ export function createBankInbox(deps: BankInboxDeps) {
     };
   }
 
+  /** The file DFSPs, read again at most every {@link DFSP_LIST_MAX_AGE_MS}. */
+  let listed: { readonly ids: readonly string[]; readonly atMs: number } | undefined;
+  async function fileDfsps(): Promise<readonly string[]> {
+    if (listed === undefined || now() - listed.atMs >= DFSP_LIST_MAX_AGE_MS) {
+      listed = { ids: await deps.fileDfsps(), atMs: now() };
+    }
+    return listed.ids;
+  }
+
   async function round(): Promise<void> {
-    for (const dfspId of await deps.fileDfsps()) {
+    for (const dfspId of await fileDfsps()) {
       if ((nextVisit.get(dfspId) ?? 0) > now()) continue;
       const connector = await deps.connectorOf(dfspId);
       if (connector === undefined) continue;
