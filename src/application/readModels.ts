@@ -37,6 +37,9 @@ export interface CountAndAmount {
   readonly amount: string;
 }
 
+/** The most payments one bulk status lookup may name. */
+export const MAX_STATUS_LOOKUPS = 1_000;
+
 export interface PaymentView {
   readonly paymentId: string;
   readonly batchId: string;
@@ -243,6 +246,14 @@ export interface PaymentFilter {
 export interface ReadModelQueries extends WorkQueue {
   getPayment(paymentId: string): Promise<PaymentView | undefined>;
   listPayments(filter: PaymentFilter): Promise<Page<PaymentView>>;
+  /**
+   * The payments named by id or by `(batchId, reference)`, in one query; those not found are left
+   * out. At most {@link MAX_STATUS_LOOKUPS} names in all.
+   */
+  findPayments(names: {
+    readonly paymentIds: readonly string[];
+    readonly references: readonly { readonly batchId: string; readonly reference: string }[];
+  }): Promise<readonly PaymentView[]>;
   getBatch(batchId: string): Promise<BatchSummaryView | undefined>;
   listBatches(filter: {
     readonly status?: BatchStatusView;

@@ -1,4 +1,5 @@
 import {
+  MAX_STATUS_LOOKUPS,
   MAX_SUCCEEDED_PAYMENTS,
   type ReadModelQueries,
   type SucceededPaymentRow,
@@ -78,6 +79,31 @@ export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
         params,
       );
       return toPage('payments', rows, size, (row) => row.payment_id, toPaymentView);
+    },
+
+    async findPayments({ paymentIds, references }) {
+      if (paymentIds.length + references.length > MAX_STATUS_LOOKUPS) {
+        throw new DomainError(
+          'too_many_payments',
+          `at most ${MAX_STATUS_LOOKUPS} payments a lookup`,
+        );
+      }
+      const { rows } = await db.query<PaymentRow>(
+        // Two index lookups (payments_pkey, payments_batch_reference) rather than one OR, which
+        // the planner can only answer by scanning every payment.
+        `SELECT ${paymentColumns} FROM payments p WHERE p.payment_id = ANY($1::text[])
+         UNION
+         SELECT ${paymentColumns} FROM payments p
+           JOIN unnest($2::text[], $3::text[]) AS n(batch_id, reference)
+             ON p.batch_id = n.batch_id AND p.reference = n.reference
+         ORDER BY payment_id`,
+        [
+          paymentIds,
+          references.map((name) => name.batchId),
+          references.map((name) => name.reference),
+        ],
+      );
+      return rows.map(toPaymentView);
     },
 
     async getBatch(batchId) {

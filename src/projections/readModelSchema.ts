@@ -238,5 +238,14 @@ ALTER TABLE statements ADD CONSTRAINT statements_format_check
 ALTER TABLE statements ADD COLUMN notices jsonb;
 `,
     },
+    {
+      version: 8,
+      name: 'payments: found by batch and reference',
+      sql: `
+-- Programme systems name a payment by their own reference within a batch
+-- (POST /v1/payments/status): one index lookup per pair, however large the batch.
+CREATE INDEX payments_batch_reference ON payments (batch_id, reference);
+`,
+    },
   ],
 };

@@ -35,6 +35,7 @@ const ROUTES = [
   ['post', '/v1/payments/{paymentId}/resolve'],
   ['get', '/v1/payments/{paymentId}/events'],
   ['get', '/v1/events'],
+  ['post', '/v1/payments/status'],
   ['get', '/v1/dfsps/{dfspId}'],
   ['post', '/v1/dfsps/{dfspId}/preview'],
   ['post', '/v1/dfsps/{dfspId}/test'],

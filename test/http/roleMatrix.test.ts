@@ -55,6 +55,7 @@ const ACCESS: Readonly<Record<string, Access>> = {
   'POST /v1/payments/{paymentId}/resolve': { bearer: ['operator', 'approver'] },
   'GET /v1/payments/{paymentId}/events': { bearer: ['auditor'] },
   'GET /v1/events': { bearer: ['auditor', 'reporter'] },
+  'POST /v1/payments/status': { bearer: ['reporter', 'operator', 'approver', 'auditor'] },
   'GET /v1/dfsps/{dfspId}': { bearer: ['admin'] },
   'POST /v1/dfsps/{dfspId}/preview': { bearer: ['admin'] },
   'POST /v1/dfsps/{dfspId}/test': { bearer: ['admin'] },

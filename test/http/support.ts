@@ -216,6 +216,15 @@ export function fixedQueries(
         filter,
       );
     },
+    async findPayments({ paymentIds, references }) {
+      return payments.filter(
+        (payment) =>
+          paymentIds.includes(payment.paymentId) ||
+          references.some(
+            (name) => name.batchId === payment.batchId && name.reference === payment.reference,
+          ),
+      );
+    },
     async getBatch(batchId) {
       return batches.find((batch) => batch.batchId === batchId);
     },

@@ -16,6 +16,8 @@ import {
   PaymentPageSchema,
   PaymentParamsSchema,
   PaymentQuerySchema,
+  PaymentStatusAnswerSchema,
+  PaymentStatusQuerySchema,
   PaymentViewSchema,
   ResolutionAnswerSchema,
   ResolutionSchema,
@@ -60,6 +62,33 @@ const listPayments = createRoute({
   responses: {
     200: { description: 'A page of payments', content: { [json]: { schema: PaymentPageSchema } } },
     ...problemResponses(400),
+  },
+});
+
+const paymentStatuses = createRoute({
+  method: 'post',
+  path: '/v1/payments/status',
+  tags: [TAG],
+  summary:
+    'Up to 1,000 payments at once, by id or by batch and reference (reporter, operator, approver, auditor)',
+  description:
+    'For programme systems that track many payments: each named by `paymentId`, or by ' +
+    "`batchId` and the programme's `reference`, answered from the read model in one query. " +
+    'Names no payment answers are listed in `notFound`. Personal data masked for a `reporter`.',
+  security: BEARER_SECURITY,
+  middleware: [requireRoles(...PAYMENT_READERS)] as const,
+  request: {
+    body: {
+      required: true,
+      content: { [json]: { schema: PaymentStatusQuerySchema } },
+    },
+  },
+  responses: {
+    200: {
+      description: 'The payments found, in payment id order, and the names not found',
+      content: { [json]: { schema: PaymentStatusAnswerSchema } },
+    },
+    ...problemResponses(400, 413, 415, 422),
   },
 });
 
@@ -163,6 +192,22 @@ export function registerPaymentRoutes(
     const page = await deps.queries.listPayments(withoutUndefined(c.req.valid('query')));
     if (seesPersonalData(c.get('principal'))) return c.json(page, 200);
     return c.json({ ...page, items: page.items.map(maskPayment) }, 200);
+  });
+
+  app.openapi(paymentStatuses, async (c) => {
+    const { payments } = c.req.valid('json');
+    const paymentIds = payments.flatMap((name) => ('paymentId' in name ? [name.paymentId] : []));
+    const references = payments.flatMap((name) => ('reference' in name ? [name] : []));
+    const found = await deps.queries.findPayments({ paymentIds, references });
+    const ids = new Set(found.map((payment) => payment.paymentId));
+    const refs = new Set(found.map((payment) => `${payment.batchId}\n${payment.reference}`));
+    const notFound = payments.filter((name) =>
+      'paymentId' in name
+        ? !ids.has(name.paymentId)
+        : !refs.has(`${name.batchId}\n${name.reference}`),
+    );
+    const items = seesPersonalData(c.get('principal')) ? found : found.map(maskPayment);
+    return c.json({ items: [...items], notFound }, 200);
   });
 
   app.openapi(cancelPayment, async (c) => {

@@ -1,5 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { PAYMENT_STATUSES, RECONCILIATION_STATUSES } from '../../application/readModels.js';
+import {
+  MAX_STATUS_LOOKUPS,
+  PAYMENT_STATUSES,
+  RECONCILIATION_STATUSES,
+} from '../../application/readModels.js';
 import { DfspIdSchema, InstantSchema, pageOf, pageQueryShape, UlidSchema } from './common.js';
 
 /** `{paymentId}` in a path. */
@@ -49,6 +53,29 @@ export const PaymentListQuerySchema = z.strictObject({
     .openapi({ description: 'only payments in doubt (true), or none in doubt (false)' }),
   ...pageQueryShape,
 });
+
+/** A payment named by its id, or by the programme's reference within its batch. */
+const PaymentNameSchema = z.union([
+  z.strictObject({ paymentId: UlidSchema }),
+  z.strictObject({ batchId: UlidSchema, reference: z.string().min(1).max(100) }),
+]);
+
+/** `POST /v1/payments/status`: up to 1,000 payments by id or by `(batchId, reference)`. */
+export const PaymentStatusQuerySchema = z
+  .strictObject({
+    payments: z
+      .array(PaymentNameSchema)
+      .min(1)
+      .max(MAX_STATUS_LOOKUPS, `at most ${MAX_STATUS_LOOKUPS} payments a request`),
+  })
+  .openapi('PaymentStatusQuery');
+
+export const PaymentStatusAnswerSchema = z
+  .object({
+    items: z.array(PaymentViewSchema),
+    notFound: z.array(PaymentNameSchema).openapi({ description: 'the names no payment answers' }),
+  })
+  .openapi('PaymentStatusAnswer');
 
 /** `POST /v1/payments/{paymentId}/resolve`: an outcome proposed, or confirmed. */
 export const ResolutionSchema = z
