@@ -1,6 +1,7 @@
 import {
   MAX_STATUS_LOOKUPS,
   MAX_SUCCEEDED_PAYMENTS,
+  type PaymentView,
   type ReadModelQueries,
   type SucceededPaymentRow,
 } from '../application/readModels.js';
@@ -81,30 +82,7 @@ export function createReadModelQueries(db: SqlExecutor): ReadModelQueries {
       return toPage('payments', rows, size, (row) => row.payment_id, toPaymentView);
     },
 
-    async findPayments({ paymentIds, references }) {
-      if (paymentIds.length + references.length > MAX_STATUS_LOOKUPS) {
-        throw new DomainError(
-          'too_many_payments',
-          `at most ${MAX_STATUS_LOOKUPS} payments a lookup`,
-        );
-      }
-      const { rows } = await db.query<PaymentRow>(
-        // Two index lookups (payments_pkey, payments_batch_reference) rather than one OR, which
-        // the planner can only answer by scanning every payment.
-        `SELECT ${paymentColumns} FROM payments p WHERE p.payment_id = ANY($1::text[])
-         UNION
-         SELECT ${paymentColumns} FROM payments p
-           JOIN unnest($2::text[], $3::text[]) AS n(batch_id, reference)
-             ON p.batch_id = n.batch_id AND p.reference = n.reference
-         ORDER BY payment_id`,
-        [
-          paymentIds,
-          references.map((name) => name.batchId),
-          references.map((name) => name.reference),
-        ],
-      );
-      return rows.map(toPaymentView);
-    },
+    findPayments: (names) => findPayments(db, names),
 
     async getBatch(batchId) {
       const { rows } = await db.query<BatchRow>(
@@ -306,4 +284,26 @@ function toPaymentToSend(row: PaymentToSendRow): PaymentToSend {
     purpose: row.purpose,
     updatedAtMs: Number(row.updated_at_ms),
   };
+}
+
+/** `findPayments`: two index lookups in one statement (see `ReadModelQueries.findPayments`). */
+async function findPayments(
+  db: SqlExecutor,
+  { paymentIds, references }: Parameters<ReadModelQueries['findPayments']>[0],
+): Promise<PaymentView[]> {
+  if (paymentIds.length + references.length > MAX_STATUS_LOOKUPS) {
+    throw new DomainError('too_many_payments', `at most ${MAX_STATUS_LOOKUPS} payments a lookup`);
+  }
+  const { rows } = await db.query<PaymentRow>(
+    // Two index lookups (payments_pkey, payments_batch_reference) rather than one OR, which
+    // the planner can only answer by scanning every payment.
+    `SELECT ${paymentColumns} FROM payments p WHERE p.payment_id = ANY($1::text[])
+       UNION
+       SELECT ${paymentColumns} FROM payments p
+         JOIN unnest($2::text[], $3::text[]) AS n(batch_id, reference)
+           ON p.batch_id = n.batch_id AND p.reference = n.reference
+       ORDER BY payment_id`,
+    [paymentIds, references.map((name) => name.batchId), references.map((name) => name.reference)],
+  );
+  return rows.map(toPaymentView);
 }
