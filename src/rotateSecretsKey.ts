@@ -2,6 +2,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resealBeneficiaryKeys } from './adapters/postgres/beneficiaryKeys.js';
 import { resealSecrets } from './adapters/postgres/dfspSecrets.js';
+import { resealWebhookSecrets } from './adapters/postgres/webhookSubscriptions.js';
 import { readMasterKeyFile } from './adapters/secrets/masterKeyFile.js';
 import { createSealer, parseMasterKey } from './adapters/secrets/sealing.js';
 import { ConfigError, describeMode, loadConfig } from './config.js';
@@ -32,15 +33,17 @@ async function rotate(env: NodeJS.ProcessEnv): Promise<void> {
   const { sql } = await openDatabase(config);
   try {
     process.stdout.write(`rotating the secrets key in ${describeMode(config)}\n`);
-    const { secrets, keys } = await sql.transaction(async (tx) => ({
+    const { secrets, keys, webhooks } = await sql.transaction(async (tx) => ({
       secrets: await resealSecrets(tx, from, to),
       keys: await resealBeneficiaryKeys(tx, from, to),
+      webhooks: await resealWebhookSecrets(tx, from, to),
     }));
     process.stdout.write(
       `re-sealed ${secrets.resealed} DFSP secret(s) from key ${from.keyId} to key ${to.keyId}` +
         ` (${secrets.alreadyNew} already under the new key, ` +
         `${secrets.plaintextSealed} plaintext sealed)\n` +
-        `re-sealed ${keys.resealed} beneficiary key(s) and the beneficiary reference key\n`,
+        `re-sealed ${keys.resealed} beneficiary key(s) and the beneficiary reference key\n` +
+        `re-sealed ${webhooks} webhook secret(s)\n`,
     );
   } finally {
     await sql.close();
