@@ -48,6 +48,8 @@ const Config = z
     OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     OIDC_ROLES_CLAIM: claimPath.default('realm_access.roles'),
     OIDC_PRINCIPAL_CLAIM: claimPath.default('preferred_username'),
+    /** The claim listing the programmes a `programme` principal acts for (G2P Bridge API). */
+    OIDC_PROGRAMS_CLAIM: claimPath.default('program_ids'),
     /**
      * The master key sealing secrets at rest; or SECRETS_KEY_FILE, a file holding it. Unset in
      * embedded mode: made once in DATA_DIR/secrets-key; required with Postgres or EventStoreDB.
@@ -105,6 +107,12 @@ const Config = z
     CIRCUIT_COOLDOWN_MS: ms(100, 3_600_000).default(30_000),
     STATUS_POLL_AFTER_MS: ms(1_000, 86_400_000).default(60_000),
     STATUS_POLL_INTERVAL_MS: ms(100, 3_600_000).default(5_000),
+    /** Outbound webhooks: each request's time limit, the first retry's delay, the ceiling. */
+    WEBHOOK_TIMEOUT_MS: ms(100, 60_000).default(10_000),
+    /** Webhook messages in flight at once per subscription (never two of one payment). */
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+    WEBHOOK_RETRY_BASE_MS: ms(10, 600_000).default(5_000),
+    WEBHOOK_RETRY_MAX_MS: ms(10, 86_400_000).default(21_600_000),
     /**
      * Fault tests only: how long the file connector waits between writing a payment file under
      * its temporary name and renaming it, so a test can kill the service in between.

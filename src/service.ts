@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { createCallbackIntake } from './adapters/dfsp/callbackIntake.js';
@@ -17,8 +19,11 @@ import { createOidcVerifier } from './adapters/oidc/jwtVerifier.js';
 import { createDfspSecrets, sealPlaintextSecrets } from './adapters/postgres/dfspSecrets.js';
 import { createFileExchangeJournal } from './adapters/postgres/fileExchangeJournal.js';
 import { createSeenSignatures } from './adapters/postgres/seenSignatures.js';
+import { createWebhookSubscriptions } from './adapters/postgres/webhookSubscriptions.js';
 import { createSealer, type Sealer } from './adapters/secrets/sealing.js';
 import { createStatementReader } from './adapters/statements/statementReader.js';
+import { createDeliveryState } from './adapters/webhooks/deliveryState.js';
+import { createWebhookDelivery } from './adapters/webhooks/webhookDelivery.js';
 import { createBatchCompleter } from './application/batchCompleter.js';
 import { batchProcessor } from './application/batchProcessor.js';
 import { completeRecordedErasures } from './application/beneficiaryErasure.js';
@@ -29,12 +34,14 @@ import { createLedgerCommands } from './application/ledger.js';
 import type { LedgerCommands } from './application/ledgerCommands.js';
 import type { Logger } from './application/logger.js';
 import { paymentAsOf } from './application/paymentHistory.js';
+import { programmeCommands } from './application/programmeCommands.js';
 import type { ReadModelQueries } from './application/readModels.js';
 import { importStatementFile } from './application/statementFiles.js';
 import { type Config, publicUrlOf } from './config.js';
 import { createApp } from './http/app.js';
 import { parseApiTokens } from './http/auth.js';
 import { createDfspTransactionIndex } from './projections/dfspTransactionIndex.js';
+import { createProgrammeReferences } from './projections/programmeReferences.js';
 import { projections } from './projections/projections.js';
 import { createReadModelQueries } from './projections/readModelQueries.js';
 import { masterKeyFor } from './secretsKey.js';
@@ -131,6 +138,7 @@ export async function startService(
           importStatementFile({ statements, commands }, dfspId, bytes, context),
         logger: dispatcherLogger.child({ loop: 'bank-inbox' }),
       }).run(shutdown.signal),
+      startWebhookDelivery(config, stores, sealer, dispatcherLogger, shutdown.signal),
       ...startDispatch(
         config,
         { store: stores.events, queries, commands, connector: connections.connector },
@@ -162,6 +170,15 @@ export async function startService(
     statements,
     fileJournal,
     registry,
+    webhooks: {
+      subscriptions: createWebhookSubscriptions(stores.sql, sealer),
+      urlPolicy: {
+        allowInsecure: config.ALLOW_INSECURE_DFSP_URLS,
+        hostAllowlist: config.DFSP_HOST_ALLOWLIST,
+      },
+    },
+    programmeReferences: createProgrammeReferences(stores.sql),
+    programmes: programmeCommands(stores.events),
   });
   return {
     app,
@@ -185,6 +202,36 @@ async function sealerFor(config: Config, logger: Logger): Promise<Sealer> {
     'secrets sealed under the master key',
   );
   return sealer;
+}
+
+/**
+ * The dispatcher role's webhook loop: each enabled subscription follows the feed from its own
+ * checkpoint, leased to one process at a time (a lease of 30 s, renewed every round).
+ */
+function startWebhookDelivery(
+  config: Config,
+  stores: Stores,
+  sealer: Sealer,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  const owner = `${hostname()}:${process.pid}:${randomUUID()}`;
+  const leaseMs = 30_000;
+  return createWebhookDelivery({
+    store: stores.events,
+    state: createDeliveryState(stores.sql, sealer, { owner, leaseMs }),
+    logger: logger.child({ loop: 'webhooks' }),
+    settings: {
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      maxInFlight: config.WEBHOOK_CONCURRENCY,
+      retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: config.WEBHOOK_RETRY_MAX_MS,
+      giveUpAfterMs: 3 * 86_400_000,
+      pageSize: 500,
+      idlePollMs: 200,
+      leaseMs,
+    },
+  }).run(signal);
 }
 
 /** How often the dispatcher role looks for batches whose payments are all final. */
@@ -288,6 +335,7 @@ function oidcVerifierFor(config: Config) {
     jwksUrl: config.OIDC_JWKS_URL === undefined ? undefined : new URL(config.OIDC_JWKS_URL),
     rolesClaim: config.OIDC_ROLES_CLAIM,
     principalClaim: config.OIDC_PRINCIPAL_CLAIM,
+    programsClaim: config.OIDC_PROGRAMS_CLAIM,
   });
 }
 

@@ -13,6 +13,7 @@ import { migrate } from './adapters/postgres/migrations.js';
 import { createPgliteDatabase } from './adapters/postgres/pgliteDatabase.js';
 import { createPostgresDatabase } from './adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from './adapters/postgres/postgresEventStore.js';
+import { webhookMigrations } from './adapters/postgres/webhookSubscriptions.js';
 import type { Sealer } from './adapters/secrets/sealing.js';
 import type { EventStore } from './application/eventStore.js';
 import { protectPersonalData } from './application/personalDataProtection.js';
@@ -86,6 +87,7 @@ export async function openDatabase(
     dfspSecretsMigrations,
     beneficiaryKeysMigrations,
     fileExchangeMigrations,
+    webhookMigrations,
   ];
   const sets: MigrationSet[] = config.EVENTSTORE_URL ? shared : [eventStoreMigrations, ...shared];
   try {

@@ -12,6 +12,7 @@ import { fileExchangeMigrations } from '../src/adapters/postgres/fileExchangeJou
 import { migrate } from '../src/adapters/postgres/migrations.js';
 import { createPgliteDatabase } from '../src/adapters/postgres/pgliteDatabase.js';
 import { createPostgresEventStore } from '../src/adapters/postgres/postgresEventStore.js';
+import { webhookMigrations } from '../src/adapters/postgres/webhookSubscriptions.js';
 import { readCheckpoint } from '../src/projections/projectionRunner.js';
 import { readModelMigrations } from '../src/projections/readModelSchema.js';
 import { anEvent } from './support/events.js';
@@ -28,6 +29,7 @@ describe('the service on the embedded default', () => {
       dfspSecretsMigrations,
       beneficiaryKeysMigrations,
       fileExchangeMigrations,
+      webhookMigrations,
     ]);
     const store = createPostgresEventStore(db);
     for (const stream of ['batch-1', 'payment-1', 'payment-2']) {

@@ -7,6 +7,8 @@ export interface AccessTokenClaims {
   readonly issuer: string;
   readonly name: string;
   readonly roles: readonly string[];
+  /** The programmes a `programme` principal acts for (the programmes claim); none if absent. */
+  readonly programIds?: readonly string[];
 }
 
 /** A verification's outcome: the claims, or why the token was refused (for logs, no token). */

@@ -4,6 +4,7 @@ import { beneficiaryEvents } from './beneficiaryEvents.js';
 import { dfspEvents } from './dfspEvents.js';
 import type { EventDefinition } from './eventSchemas.js';
 import { paymentEvents } from './paymentEvents.js';
+import { programmeEvents } from './programmeEvents.js';
 import { routingRulesEvents } from './routingRulesEvents.js';
 import { statementEvents } from './statementEvents.js';
 
@@ -14,6 +15,7 @@ const definitions: readonly EventDefinition<string, z.ZodType>[] = [
   ...routingRulesEvents,
   ...statementEvents,
   ...beneficiaryEvents,
+  ...programmeEvents,
 ];
 
 const byType = new Map(definitions.map((definition) => [definition.type, definition]));

@@ -12,6 +12,8 @@ import type { EventStore } from '../application/eventStore.js';
 import type { FileExchangeJournal } from '../application/fileExchangeJournal.js';
 import type { LedgerCommands } from '../application/ledgerCommands.js';
 import type { Logger } from '../application/logger.js';
+import type { ProgrammeCommands } from '../application/programmeCommands.js';
+import type { ProgrammeReferences } from '../application/programmeReferences.js';
 import type { ReadModelQueries } from '../application/readModels.js';
 import type { StatementReader } from '../application/statementReader.js';
 import { type ApiTokens, authenticate } from './auth.js';
@@ -19,6 +21,7 @@ import { AuthFailureLimiter } from './authFailureLimit.js';
 import { mountBodyLimits } from './bodyLimits.js';
 import { type ClientAddress, socketAddress } from './clientAddress.js';
 import { correlation } from './correlation.js';
+import { registerG2pBridgeRoutes } from './g2pBridge/bridgeRoutes.js';
 import { maskAddresses } from './masking.js';
 import { createHttpMetrics } from './metrics.js';
 import { metricsAuth } from './metricsAuth.js';
@@ -34,9 +37,11 @@ import { registerDfspRoutes } from './routes/dfsps.js';
 import { registerDfspTrialRoutes } from './routes/dfspTrial.js';
 import { registerEventRoutes } from './routes/events.js';
 import { type PaymentReplay, registerPaymentRoutes } from './routes/payments.js';
+import { registerProgrammeRoutes } from './routes/programmes.js';
 import { registerReconciliationRoutes } from './routes/reconciliation.js';
 import { registerRoutingRuleRoutes } from './routes/routingRules.js';
 import { registerStatementRoutes } from './routes/statements.js';
+import { registerWebhookRoutes, type WebhookRouteDependencies } from './routes/webhooks.js';
 
 const VALIDATED_PART = {
   json: 'request body',
@@ -82,6 +87,12 @@ export interface AppDependencies {
   readonly statements: StatementReader;
   /** What was sent to and read from banks that take files. */
   readonly fileJournal: Pick<FileExchangeJournal, 'listFiles'>;
+  /** Outbound webhook subscriptions; without it `/v1/webhooks` lists none and makes none. */
+  readonly webhooks?: WebhookRouteDependencies | undefined;
+  /** Finds payments by a programme's own references (the G2P Bridge-compatible API). */
+  readonly programmeReferences?: ProgrammeReferences;
+  /** Programme registrations (how their batches are approved). */
+  readonly programmes?: ProgrammeCommands;
 }
 
 /**
@@ -141,6 +152,14 @@ export function createApp(deps: AppDependencies): Hono {
   registerEventRoutes(app, deps);
   registerReconciliationRoutes(app, deps);
   registerBeneficiaryRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
+  const programmes = deps.programmes ?? noProgrammes;
+  registerProgrammeRoutes(app, { programmes });
+  registerG2pBridgeRoutes(app, {
+    ...deps,
+    programmes,
+    programmeReferences: deps.programmeReferences ?? noProgrammeReferences,
+  });
   registerDocs(app);
 
   app.notFound((c) =>
@@ -149,6 +168,17 @@ export function createApp(deps: AppDependencies): Hono {
   app.onError((error, c) => answerError(error, c));
   return app;
 }
+
+async function noProgrammeReferences(): Promise<never> {
+  throw new Error('the app was built without programmeReferences');
+}
+
+const noProgrammes: ProgrammeCommands = {
+  registerProgramme: async () => {
+    throw new Error('the app was built without programmes');
+  },
+  approvalOf: async () => 'four-eyes',
+};
 
 function answerError(error: Error, c: Context): Response {
   const known = problemFromError(error);

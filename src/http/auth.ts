@@ -6,14 +6,19 @@ import type { AuthFailureLimiter } from './authFailureLimit.js';
 import { problem, respondProblem } from './problems.js';
 import { routePattern, UNMATCHED } from './routePattern.js';
 
-/** The roles of HTTP API v1 (DESIGN.md): who may call which endpoint. */
-export const ROLES = ['admin', 'operator', 'approver', 'auditor', 'reporter'] as const;
+/**
+ * The roles of HTTP API v1 (DESIGN.md): who may call which endpoint. `programme` is a programme
+ * system (OpenG2P) calling the G2P Bridge-compatible API for its own `programIds` only.
+ */
+export const ROLES = ['admin', 'operator', 'approver', 'auditor', 'reporter', 'programme'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who a bearer token speaks for. */
 export interface ApiPrincipal {
   readonly name: string;
   readonly roles: readonly Role[];
+  /** The programmes a `programme` principal acts for; none: it acts for no programme. */
+  readonly programIds?: readonly string[];
 }
 
 /** Configured bearer tokens, token → principal. */
@@ -47,6 +52,7 @@ const MAX_TOKEN_LENGTH = 500;
 // RFC 6750 b64token: the characters a bearer token may hold.
 const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const NAME = /^[A-Za-z0-9._@-]{1,100}$/;
+const PROGRAM_ID = /^[A-Za-z0-9._-]{1,100}$/;
 const BEARER = /^Bearer +(\S+) *$/i;
 // Room for an identity provider's JWT carrying many roles; API tokens are shorter.
 const MAX_AUTHORIZATION_LENGTH = 8_192;
@@ -54,15 +60,17 @@ const MAX_AUTHORIZATION_LENGTH = 8_192;
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
- * Parses the `API_TOKENS` setting: comma-separated `token=name:role|role` entries. Throws an
+ * Parses the `API_TOKENS` setting: comma-separated `token=name:role|role` entries; the
+ * `programme` role names the programmes it acts for, `programme@CT-OVC+CT-EL`. Throws an
  * Error naming the entry (by position, never by its token) and what is wrong with it: a missing
- * `=` or `:`, a token or name with characters outside the allowed sets, an unknown role, a token
- * given twice.
+ * `=` or `:`, a token or name with characters outside the allowed sets, an unknown role, a
+ * programme role without programmes (or programmes on another role), a token given twice.
  *
  * @example
- * parseApiTokens('tok1=alice:admin|operator,tok2=bob:approver');
+ * parseApiTokens('tok1=alice:admin|operator,tok2=bob:approver,tok3=ministry:programme@CT-OVC');
  * // Map { 'tok1' => { name: 'alice', roles: ['admin', 'operator'] },
- * //       'tok2' => { name: 'bob', roles: ['approver'] } }
+ * //       'tok2' => { name: 'bob', roles: ['approver'] },
+ * //       'tok3' => { name: 'ministry', roles: ['programme'], programIds: ['CT-OVC'] } }
  */
 export function parseApiTokens(text: string): ApiTokens {
   const entries = text
@@ -96,7 +104,20 @@ export function parseApiTokens(text: string): ApiTokens {
       throw new Error(`${where}: the name must be 1 to 100 letters, digits or "._@-"`);
     }
     const roles = new Set<Role>();
-    for (const role of roleList.split('|').map((text) => text.trim())) {
+    let programIds: string[] | undefined;
+    for (const entryRole of roleList.split('|').map((text) => text.trim())) {
+      const [role = '', programmes] = entryRole.split('@', 2);
+      if ((role === 'programme') !== (programmes !== undefined)) {
+        throw new Error(
+          `${where}: the programme role, and only it, names programmes: "programme@A+B"`,
+        );
+      }
+      if (programmes !== undefined) {
+        programIds = programmes.split('+').map((id) => id.trim());
+        if (programIds.some((id) => !PROGRAM_ID.test(id))) {
+          throw new Error(`${where}: programme ids are 1 to 100 letters, digits or "._-"`);
+        }
+      }
       if (!isRole(role)) {
         throw new Error(
           `${where}: unknown role "${role.slice(0, 50)}"; roles are ${ROLES.join(', ')}`,
@@ -107,7 +128,11 @@ export function parseApiTokens(text: string): ApiTokens {
     if (tokens.has(token)) {
       throw new Error(`${where} repeats the token of an earlier entry`);
     }
-    tokens.set(token, { name, roles: [...roles] });
+    tokens.set(token, {
+      name,
+      roles: [...roles],
+      ...(programIds === undefined ? {} : { programIds }),
+    });
   });
   return tokens;
 }
@@ -158,10 +183,13 @@ export function authenticate({ tokens, accessTokens, limiter }: Authentication):
     if (accessTokens !== undefined && JWT.test(presented)) {
       const verified = await accessTokens.verify(presented);
       if (verified.valid) {
-        const { name } = verified.claims;
+        const { name, programIds } = verified.claims;
+        const roles = ledgerRoles(verified.claims.roles);
         c.set('principal', {
           name,
-          roles: ledgerRoles(verified.claims.roles),
+          roles,
+          // Only a programme principal acts for programmes (the programmes claim).
+          ...(roles.includes('programme') && programIds !== undefined ? { programIds } : {}),
           actor: `oidc:${name}`,
         });
         return next();

@@ -20,6 +20,10 @@ export const TOKENS = {
   reporter: 'reporter-token-00000000000000',
   /** One person who may both submit and approve: only the four-eyes rule stops them. */
   operatorApprover: 'both-roles-token-000000000000',
+  /** A programme system (OpenG2P) acting for CT-OVC through the G2P Bridge-compatible API. */
+  programme: 'programme-token-0000000000000',
+  /** Another programme system, acting for CT-EL only. */
+  otherProgramme: 'other-programme-token-0000000',
 } as const;
 
 export const API_TOKENS = [
@@ -29,6 +33,8 @@ export const API_TOKENS = [
   `${TOKENS.auditor}=audrey:auditor`,
   `${TOKENS.reporter}=rita:reporter`,
   `${TOKENS.operatorApprover}=olga:operator|approver`,
+  `${TOKENS.programme}=ministry:programme@CT-OVC`,
+  `${TOKENS.otherProgramme}=elders:programme@CT-EL`,
 ].join(',');
 
 /**

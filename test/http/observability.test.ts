@@ -46,6 +46,19 @@ const ROUTES = [
   ['post', '/v1/dfsps/{dfspId}/statements'],
   ['get', '/v1/reconciliation/statements/{statementId}'],
   ['get', '/v1/reconciliation/discrepancies'],
+  ['put', '/v1/webhooks/{subscriptionId}'],
+  ['get', '/v1/webhooks/{subscriptionId}'],
+  ['get', '/v1/webhooks'],
+  ['get', '/v1/webhooks/{subscriptionId}/deliveries'],
+  ['post', '/v1/webhooks/{subscriptionId}/replay'],
+  ['put', '/v1/programmes/{programId}'],
+  ['post', '/g2p-bridge/create_disbursement_envelope'],
+  ['post', '/g2p-bridge/cancel_disbursement_envelope'],
+  ['post', '/g2p-bridge/get_disbursement_envelope_status'],
+  ['post', '/g2p-bridge/create_disbursements'],
+  ['post', '/g2p-bridge/cancel_disbursements'],
+  ['post', '/g2p-bridge/get_disbursement_status'],
+  ['post', '/g2p-bridge/upload_mt940'],
 ] as const;
 
 /** How each route is secured: a bearer token unless listed (a DFSP's `X-Signature`, or either). */

@@ -69,6 +69,19 @@ const ACCESS: Readonly<Record<string, Access>> = {
   },
   'GET /v1/reconciliation/discrepancies': { bearer: ['reporter', 'operator', 'auditor'] },
   'POST /v1/beneficiaries/{beneficiaryId}/erase': { bearer: ['admin'] },
+  'PUT /v1/webhooks/{subscriptionId}': { bearer: ['admin'] },
+  'GET /v1/webhooks/{subscriptionId}': { bearer: ['admin'] },
+  'GET /v1/webhooks': { bearer: ['admin'] },
+  'GET /v1/webhooks/{subscriptionId}/deliveries': { bearer: ['admin'] },
+  'POST /v1/webhooks/{subscriptionId}/replay': { bearer: ['admin'] },
+  'POST /g2p-bridge/create_disbursement_envelope': { bearer: ['programme'] },
+  'POST /g2p-bridge/cancel_disbursement_envelope': { bearer: ['programme'] },
+  'POST /g2p-bridge/get_disbursement_envelope_status': { bearer: ['programme'] },
+  'POST /g2p-bridge/create_disbursements': { bearer: ['programme'] },
+  'POST /g2p-bridge/cancel_disbursements': { bearer: ['programme'] },
+  'POST /g2p-bridge/get_disbursement_status': { bearer: ['programme'] },
+  'POST /g2p-bridge/upload_mt940': { bearer: ['operator'] },
+  'PUT /v1/programmes/{programId}': { bearer: ['admin'] },
 };
 
 /** A value for each path parameter: well-formed, so a request gets past validation of the path. */
@@ -79,6 +92,8 @@ const PARAMETERS: Readonly<Record<string, string>> = {
   beneficiaryId: 'NID-0042',
   token: 'not-the-token-of-any-dfsp',
   statementId: '7Q2M0W5K3Z9X8C1V4B6N2R7T5Y',
+  programId: 'CT-OVC',
+  subscriptionId: 'erp-payments',
 };
 
 /** Who calls: nobody, a token nobody was given, an expired JWT with every role, each role. */

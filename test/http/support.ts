@@ -39,6 +39,7 @@ export const TOKENS = {
   auditor: 'auditor-token-0001',
   reporter: 'reporter-token-0001',
   operatorApprover: 'both-token-0001',
+  programme: 'programme-token-0001',
 } as const;
 
 export const API_TOKENS = [
@@ -48,6 +49,7 @@ export const API_TOKENS = [
   `${TOKENS.auditor}=audrey:auditor`,
   `${TOKENS.reporter}=rita:reporter`,
   `${TOKENS.operatorApprover}=otto:operator|approver`,
+  `${TOKENS.programme}=ministry:programme@CT-OVC`,
 ].join(',');
 
 /** Headers of a JSON request with `token`. */

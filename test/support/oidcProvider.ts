@@ -59,6 +59,8 @@ export interface TokenSpec {
   readonly roles?: readonly string[];
   readonly expiresAt?: number;
   readonly notBefore?: number;
+  /** More claims for the payload (a programmes claim, say). */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 /** A JWT signed by `key`, shaped as Keycloak issues access tokens. */
@@ -68,6 +70,7 @@ export function signToken(key: ProviderKey, spec: TokenSpec): Promise<string> {
     preferred_username: spec.username ?? 'olga',
     realm_access: { roles: spec.roles ?? ['operator', 'offline_access', 'uma_authorization'] },
     typ: 'Bearer',
+    ...spec.claims,
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
     .setIssuer(spec.issuer)

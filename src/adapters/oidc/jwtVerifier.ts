@@ -31,6 +31,11 @@ export interface OidcSettings {
   readonly rolesClaim: string;
   /** The claim naming the principal (`OIDC_PRINCIPAL_CLAIM`), e.g. `preferred_username`. */
   readonly principalClaim: string;
+  /**
+   * Dotted path of the claim listing the programmes a `programme` principal acts for
+   * (`OIDC_PROGRAMS_CLAIM`); without it, no JWT principal acts for a programme.
+   */
+  readonly programsClaim?: string;
   /** See {@link DEFAULT_JWKS_COOLDOWN_MS}; shorter only in tests. */
   readonly jwksCooldownMs?: number;
 }
@@ -99,7 +104,17 @@ function claimsOf(payload: JWTPayload, settings: OidcSettings): AccessTokenVerif
     };
   }
   const roles = rolesAt(payload, settings.rolesClaim);
-  return { valid: true, claims: { issuer: settings.issuer, name, roles } };
+  const programIds =
+    settings.programsClaim === undefined ? [] : rolesAt(payload, settings.programsClaim);
+  return {
+    valid: true,
+    claims: {
+      issuer: settings.issuer,
+      name,
+      roles,
+      ...(programIds.length === 0 ? {} : { programIds }),
+    },
+  };
 }
 
 /** The strings at a dotted path of the payload: an array of them, or one space-separated. */
