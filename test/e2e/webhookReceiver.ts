@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { expect } from 'vitest';
 import type { EventStore } from '../../src/application/eventStore.js';
 import { paymentDecider } from '../../src/domain/paymentDecider.js';
 import type { PaymentEvent } from '../../src/domain/paymentEvents.js';
 import type { PaymentState } from '../../src/domain/paymentState.js';
+import { eventually } from './support.js';
 
 /** What the receiver does with a request: take it, answer 503, or not listen at all. */
 export type ReceiverMode = 'ok' | '503' | 'down';
@@ -118,4 +120,30 @@ export function receivedPerPayment(receiver: WebhookReceiver): Map<string, bigin
     ]);
   }
   return perPayment;
+}
+
+/**
+ * Waits until every status change of `expected` has been received, then checks each payment's
+ * messages were first received in feed order, exactly the feed's changes, every signature valid.
+ */
+export async function expectEveryStatusChangeReceived(
+  receiver: WebhookReceiver,
+  expected: ReadonlyMap<string, readonly bigint[]>,
+  timeoutMs: number,
+): Promise<void> {
+  await eventually(
+    async () => {
+      const received = receivedPerPayment(receiver);
+      return [...expected].every(
+        ([id, positions]) => received.get(id)?.length === positions.length,
+      );
+    },
+    'every status change received',
+    timeoutMs,
+  );
+  const received = receivedPerPayment(receiver);
+  for (const [paymentId, positions] of expected) {
+    expect(received.get(paymentId), paymentId).toEqual(positions);
+  }
+  expect(receiver.refusals).toEqual([]);
 }

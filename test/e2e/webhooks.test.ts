@@ -14,8 +14,8 @@ import {
 } from './disbursement.js';
 import { eventually, expectCall, startSuiteService, type TestService } from './support.js';
 import {
+  expectEveryStatusChangeReceived,
   expectedStatusChanges,
-  receivedPerPayment,
   startWebhookReceiver,
   type WebhookReceiver,
 } from './webhookReceiver.js';
@@ -100,22 +100,8 @@ describe('webhooks to a subscriber that is down for a while', () => {
 
     const expected = await expectedStatusChanges(service.stores.events);
     expect(expected.size).toBe(PAYMENTS);
-    await eventually(
-      async () => {
-        const received = receivedPerPayment(receiver);
-        return [...expected].every(
-          ([id, positions]) => received.get(id)?.length === positions.length,
-        );
-      },
-      'every status change received',
-      60_000,
-    );
-    const received = receivedPerPayment(receiver);
     // Exactly the feed's status changes of each payment, first received in feed order.
-    for (const [paymentId, positions] of expected) {
-      expect(received.get(paymentId), paymentId).toEqual(positions);
-    }
-    expect(receiver.refusals).toEqual([]);
+    await expectEveryStatusChangeReceived(receiver, expected, 60_000);
     // Retries carried the same webhook-id and the same body.
     const bodies = new Map<string, string>();
     for (const message of receiver.received) {

@@ -17,8 +17,8 @@ import {
 import { type ServiceProcess, serviceProcess } from './serviceProcess.js';
 import { eventually, expectCall } from './support.js';
 import {
+  expectEveryStatusChangeReceived,
   expectedStatusChanges,
-  receivedPerPayment,
   startWebhookReceiver,
   type WebhookReceiver,
 } from './webhookReceiver.js';
@@ -104,21 +104,7 @@ describe.skipIf(!databaseUrl)('webhooks across a SIGKILL of the service, on Post
       const expected = await expectedStatusChanges(createPostgresEventStore(db));
       expect(expected.size).toBe(COUNT);
       const total = [...expected.values()].reduce((sum, positions) => sum + positions.length, 0);
-      await eventually(
-        async () => {
-          const received = receivedPerPayment(receiver);
-          return [...expected].every(
-            ([id, positions]) => received.get(id)?.length === positions.length,
-          );
-        },
-        'every status change received',
-        180_000,
-      );
-      const received = receivedPerPayment(receiver);
-      for (const [paymentId, positions] of expected) {
-        expect(received.get(paymentId), paymentId).toEqual(positions);
-      }
-      expect(receiver.refusals).toEqual([]);
+      await expectEveryStatusChangeReceived(receiver, expected, 180_000);
       console.log(
         `${COUNT} payments, ${total} status changes, ${receiver.received.length} requests taken ` +
           `(${receiver.received.length - total} again), ${beforeKill} before the SIGKILL, ` +
