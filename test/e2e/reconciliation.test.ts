@@ -18,6 +18,7 @@ import {
   call,
   eventually,
   expectCall,
+  feedHead,
   startSuiteService,
   type TestService,
   TOKENS,
@@ -138,21 +139,6 @@ describe('reconciling DFSP statements after a run', () => {
     return page.items.filter((item) => item.statementId === statementId);
   }
 
-  async function feedHead(): Promise<string> {
-    let after = '0';
-    for (;;) {
-      const page = await expectCall<{ events: unknown[]; next: string }>(
-        service,
-        'auditor',
-        'GET',
-        `/v1/events?after=${after}&limit=1000`,
-        200,
-      );
-      if (page.events.length === 0) return after;
-      after = page.next;
-    }
-  }
-
   for (const format of FORMATS) {
     it(`matches every line of a clean ${format} statement`, async () => {
       const { body } = await statementOf('bank-b', format);
@@ -250,11 +236,11 @@ describe('reconciling DFSP statements after a run', () => {
       const first = await importAs('bank-a', 'mt940', body);
       expect(first.status).toBe(201);
       await reconciled((first.body as { statementId: string }).statementId);
-      const head = await feedHead();
+      const head = await feedHead(service);
       const second = await importAs('bank-a', 'mt940', body);
       expect(second.status).toBe(201);
       expect(second.body).toEqual(first.body);
-      expect(await feedHead()).toBe(head);
+      expect(await feedHead(service)).toBe(head);
     },
   );
 
@@ -264,7 +250,7 @@ describe('reconciling DFSP statements after a run', () => {
       const { body } = await statementOf('bank-a', 'camt053');
       const path = '/v1/dfsps/bank-a/statements';
       const now = Math.floor(Date.now() / 1000);
-      const head = await feedHead();
+      const head = await feedHead(service);
       const forged = await call(service, undefined, 'POST', path, body, {
         'content-type': 'application/xml',
         'x-signature': signCallback('not-the-secret-of-bank-a', body, now),
@@ -274,19 +260,19 @@ describe('reconciling DFSP statements after a run', () => {
         'content-type': 'application/xml',
       });
       expect(unsigned.status).toBe(401);
-      expect(await feedHead()).toBe(head);
+      expect(await feedHead(service)).toBe(head);
       const signed = await call(service, undefined, 'POST', path, body, {
         'content-type': 'application/xml',
         'x-signature': signCallback(secretOf('bank-a'), body, now),
       });
       expect(signed.status, JSON.stringify(signed.body)).toBe(201);
-      const headAfter = await feedHead();
+      const headAfter = await feedHead(service);
       const replayed = await call(service, undefined, 'POST', path, body, {
         'content-type': 'application/xml',
         'x-signature': signCallback(secretOf('bank-a'), body, now),
       });
       expect(replayed.status).toBe(401);
-      expect(await feedHead()).toBe(headAfter);
+      expect(await feedHead(service)).toBe(headAfter);
       const refused = await call(service, 'reporter', 'POST', path, body, {
         'content-type': 'application/xml',
       });
@@ -318,7 +304,7 @@ describe('reconciling DFSP statements after a run', () => {
   });
 
   it('refuses a statement of more lines than the limit with 413, and records nothing', async () => {
-    const head = await feedHead();
+    const head = await feedHead(service);
     const rows = Array.from({ length: 200_001 }, (_, n) => `R${n},1.00,KES`).join('\n');
     const answer = await call(
       service,
@@ -329,11 +315,11 @@ describe('reconciling DFSP statements after a run', () => {
       { 'content-type': 'text/csv' },
     );
     expect(answer.status).toBe(413);
-    expect(await feedHead()).toBe(head);
+    expect(await feedHead(service)).toBe(head);
   });
 
   it('refuses hostile files with a 4xx and records nothing', async () => {
-    const head = await feedHead();
+    const head = await feedHead(service);
     const { body: xml } = await statementOf('bank-b', 'camt053');
     const lol2 = `<!ENTITY lol2 "${'&lol;'.repeat(10)}">`;
     const lol3 = `<!ENTITY lol3 "${'&lol2;'.repeat(10)}">`;
@@ -356,11 +342,11 @@ describe('reconciling DFSP statements after a run', () => {
       expect(response.status, what).toBeGreaterThanOrEqual(400);
       expect(response.status, what).toBeLessThan(500);
     }
-    expect(await feedHead()).toBe(head);
+    expect(await feedHead(service)).toBe(head);
   });
 
   it('stops reading a 100 MB body at the limit and keeps memory bounded', async () => {
-    const head = await feedHead();
+    const head = await feedHead(service);
     // 1 MiB of well-formed CSV rows (no reference, so nothing matches), the header first: the
     // reader parses as the bytes arrive and must stop at its byte limit, not at a bad line.
     const rows = Buffer.from(`,1.00,KES,${'x'.repeat(989)}\n`.repeat(1_024));
@@ -376,11 +362,11 @@ describe('reconciling DFSP statements after a run', () => {
     expect([413, 'closed']).toContain(status);
     expect(sentMiB).toBeLessThan(100);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
-    expect(await feedHead()).toBe(head);
+    expect(await feedHead(service)).toBe(head);
   });
 
   it('refuses 20 concurrent 49 MiB statements with a forged signature, parsing none', async () => {
-    const head = await feedHead();
+    const head = await feedHead(service);
     const chunk = Buffer.from(`${'0'.repeat(1_000)}\n`.repeat(1_024)); // 1 MiB of one-line rows
     const now = Math.floor(Date.now() / 1000);
     // A well-formed, fresh signature under the wrong secret: only the whole body can tell.
@@ -404,7 +390,7 @@ describe('reconciling DFSP statements after a run', () => {
     // Client and service together (one process): -374 to +27 MB in runs here. Before, Hono's body
     // limit held each chunked body whole (706 MB seen), then unread bodies queued (276 MB).
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
-    expect(await feedHead()).toBe(head);
+    expect(await feedHead(service)).toBe(head);
   }, 120_000);
 });
 

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, eventually, expectCall, startSuiteService, type TestService } from './support.js';
+import {
+  call,
+  eventually,
+  expectCall,
+  feedHead,
+  startSuiteService,
+  type TestService,
+} from './support.js';
 
 /**
  * Statement files as banks send them, through POST /v1/dfsps/{dfspId}/statements on the whole
@@ -36,21 +43,6 @@ describe('importing a file of several statements', () => {
   afterAll(async () => {
     await cleanup();
   });
-
-  async function feedHead(): Promise<string> {
-    let after = '0';
-    for (;;) {
-      const page = await expectCall<{ events: unknown[]; next: string }>(
-        service,
-        'auditor',
-        'GET',
-        `/v1/events?after=${after}&limit=1000`,
-        200,
-      );
-      if (page.events.length === 0) return after;
-      after = page.next;
-    }
-  }
 
   const postFile = (body: string) =>
     call(service, 'operator', 'POST', '/v1/dfsps/bank-a/statements', body, {
@@ -91,12 +83,12 @@ describe('importing a file of several statements', () => {
       }, `statement ${statementId} projected`);
     }
 
-    const head = await feedHead();
+    const head = await feedHead(service);
     const again = await postFile(file);
 
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
-    expect(await feedHead()).toBe(head);
+    expect(await feedHead(service)).toBe(head);
   });
 
   it('shows what the reader read past in the answer and the statement view', async () => {
@@ -123,13 +115,13 @@ describe('importing a file of several statements', () => {
   });
 
   it('refuses a broken file with a 400 naming the line, and records nothing', async () => {
-    const head = await feedHead();
+    const head = await feedHead(service);
     const file = readFileSync(path.join(CORPUS, 'broken-mt940-garbage-amount.sta'), 'utf8');
 
     const answer = await postFile(file);
 
     expect(answer.status).toBe(400);
     expect(JSON.stringify(answer.body)).toContain('line 6, field :61:');
-    expect(await feedHead()).toBe(head);
+    expect(await feedHead(service)).toBe(head);
   });
 });

@@ -183,3 +183,19 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** The position after the last event of the global feed: unchanged means nothing was appended. */
+export async function feedHead(service: Reachable): Promise<string> {
+  let after = '0';
+  for (;;) {
+    const page = await expectCall<{ events: unknown[]; next: string }>(
+      service,
+      'auditor',
+      'GET',
+      `/v1/events?after=${after}&limit=1000`,
+      200,
+    );
+    if (page.events.length === 0) return after;
+    after = page.next;
+  }
+}
