@@ -15,6 +15,7 @@ import { createConnectionCatalogue } from './adapters/dfsp/mapped/catalogue.js';
 import { SHIPPED_PROFILES } from './adapters/dfsp/mapped/shippedProfiles.js';
 import { createTokenCache } from './adapters/dfsp/outboundAuth.js';
 import { createStatusPoller } from './adapters/dfsp/statusPoller.js';
+import { createG2pConnectIdMapper } from './adapters/idMapper/g2pConnectIdMapper.js';
 import { createOidcVerifier } from './adapters/oidc/jwtVerifier.js';
 import { createDfspSecrets, sealPlaintextSecrets } from './adapters/postgres/dfspSecrets.js';
 import { createFileExchangeJournal } from './adapters/postgres/fileExchangeJournal.js';
@@ -38,6 +39,7 @@ import { programmeCommands } from './application/programmeCommands.js';
 import type { ReadModelQueries } from './application/readModels.js';
 import { importStatementFile } from './application/statementFiles.js';
 import { type Config, publicUrlOf } from './config.js';
+import type { DfspUrlPolicy } from './domain/dfspUrlPolicy.js';
 import { createApp } from './http/app.js';
 import { parseApiTokens } from './http/auth.js';
 import { createDfspTransactionIndex } from './projections/dfspTransactionIndex.js';
@@ -103,11 +105,9 @@ export async function startService(
     unsentPaymentsOf: (beneficiaryKey) => queries.listUnsentPaymentIdsOf(beneficiaryKey),
     maxAttemptsPerRoute: config.DISPATCH_MAX_ATTEMPTS,
     succeededPayments: (query) => queries.listSucceededPayments(query),
-    dfspUrlPolicy: {
-      allowInsecure: config.ALLOW_INSECURE_DFSP_URLS,
-      hostAllowlist: config.DFSP_HOST_ALLOWLIST,
-    },
+    dfspUrlPolicy: urlPolicyOf(config),
   });
+  const programmes = programmeCommands(stores.events, secrets, urlPolicyOf(config));
   const registry = new Registry();
   const shutdown = new AbortController();
   const roles: Promise<unknown>[] = [];
@@ -122,7 +122,12 @@ export async function startService(
   }
   if (config.ROLES.includes('dispatcher')) {
     const dispatcherLogger = logger.child({ role: 'dispatcher' });
-    const processor = batchProcessor(stores.events, queries);
+    const idMapper = createG2pConnectIdMapper({
+      mapperOf: (programId) => programmes.idMapperOf(programId),
+      timeoutMs: config.DFSP_TIMEOUT_MS,
+      senderId: config.SENDER_ID,
+    });
+    const processor = batchProcessor(stores.events, queries, idMapper);
     roles.push(
       superviseFeedConsumers(stores, [processor], { ...background, logger: dispatcherLogger }),
       createBankInbox({
@@ -172,13 +177,10 @@ export async function startService(
     registry,
     webhooks: {
       subscriptions: createWebhookSubscriptions(stores.sql, sealer),
-      urlPolicy: {
-        allowInsecure: config.ALLOW_INSECURE_DFSP_URLS,
-        hostAllowlist: config.DFSP_HOST_ALLOWLIST,
-      },
+      urlPolicy: urlPolicyOf(config),
     },
     programmeReferences: createProgrammeReferences(stores.sql),
-    programmes: programmeCommands(stores.events),
+    programmes,
   });
   return {
     app,
@@ -189,6 +191,14 @@ export async function startService(
       await Promise.allSettled(roles);
       await stores.close();
     },
+  };
+}
+
+/** Where the ledger may send requests: DFSPs, ID mappers and webhook subscribers. */
+function urlPolicyOf(config: Config): DfspUrlPolicy {
+  return {
+    allowInsecure: config.ALLOW_INSECURE_DFSP_URLS,
+    hostAllowlist: config.DFSP_HOST_ALLOWLIST,
   };
 }
 

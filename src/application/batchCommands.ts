@@ -11,7 +11,7 @@ export function batchCommands(
   newId: () => string,
 ): Pick<
   LedgerCommands,
-  'openBatch' | 'addPayments' | 'submitBatch' | 'approveBatch' | 'cancelBatch'
+  'openBatch' | 'addPayments' | 'amendBatch' | 'submitBatch' | 'approveBatch' | 'cancelBatch'
 > {
   return {
     async openBatch(input, context) {
@@ -43,6 +43,14 @@ export function batchCommands(
           return { reference: payment.reference, paymentId: line.paymentId };
         }),
       };
+    },
+
+    async amendBatch(batchId, input, context) {
+      await streams.batches(
+        batchId,
+        { type: 'AmendControlTotals', by: context.actor, ...input },
+        context,
+      );
     },
 
     async submitBatch(batchId, context) {

@@ -8,6 +8,7 @@ import { isErased } from '../domain/personalData.js';
 import { deterministicEventId, toNewEvents } from './commandHandler.js';
 import type { EventStore, RecordedEvent } from './eventStore.js';
 import type { Reactor } from './feedConsumer.js';
+import { type IdMapper, type IdResolution, MAX_IDS_PER_RESOLUTION } from './idMapper.js';
 import { mapInChunks } from './inChunks.js';
 import type { CommandContext } from './ledgerCommands.js';
 import { type LedgerStreams, ledgerStreams } from './ledgerStreams.js';
@@ -25,7 +26,11 @@ const REROUTE_PAGE = 1_000;
  * effects are appends, idempotent by deterministic event ids or by the deciders, so a crash
  * between an append and the checkpoint redoes the work without duplicating it.
  */
-export function batchProcessor(store: EventStore, queries: ReadModelQueries): Reactor {
+export function batchProcessor(
+  store: EventStore,
+  queries: ReadModelQueries,
+  idMapper: IdMapper,
+): Reactor {
   const streams = ledgerStreams(store);
   return {
     name: 'batch-processor',
@@ -44,7 +49,7 @@ export function batchProcessor(store: EventStore, queries: ReadModelQueries): Re
       for (const event of events) {
         const context = contextOf(event);
         if (event.type === 'BatchApproved')
-          await fanOut(store, streams, batchIdOf(event), context, signal);
+          await fanOut({ store, streams, idMapper }, batchIdOf(event), context, signal);
         else if (event.type === 'BatchCancelled')
           await cancelUnsent(streams, batchIdOf(event), context, signal);
         else await rerouteUnroutable(streams, queries, context, signal);
@@ -53,39 +58,73 @@ export function batchProcessor(store: EventStore, queries: ReadModelQueries): Re
   };
 }
 
+interface FanOutDependencies {
+  readonly store: EventStore;
+  readonly streams: LedgerStreams;
+  readonly idMapper: IdMapper;
+}
+
+/**
+ * Instructs and routes every payment of an approved batch. Lines whose beneficiary id is not an
+ * address are resolved through the programme's ID mapper first, a page at a time; a mapper that
+ * cannot be asked stops the fan-out (`IdMapperUnavailable`), to be redone from that page on by
+ * the next run: nothing is routed on a guess.
+ */
 async function fanOut(
-  store: EventStore,
-  streams: LedgerStreams,
+  deps: FanOutDependencies,
   batchId: string,
   context: CommandContext,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const { state } = await streams.batches.load(batchId);
-  if (state.status !== 'approved' || state.opened === undefined) return;
-  const routing = await loadRoutingContext(streams);
-  await inChunks(
-    state.chunks.flat(),
-    (line) => instructAndRoute(store, state, line, routing, context),
-    signal,
-  );
+  const { state } = await deps.streams.batches.load(batchId);
+  const opened = state.opened;
+  if (state.status !== 'approved' || opened === undefined) return;
+  const routing = await loadRoutingContext(deps.streams);
+  const lines = state.chunks.flat();
+  const instruct = (line: PaymentLine, payee?: IdResolution) =>
+    instructAndRoute(deps.store, state, { line, payee }, routing, context);
+  if (lines.every((line) => line.payeeFa !== undefined || isErased(line))) {
+    await inChunks(lines, (line) => instruct(line), signal);
+    return;
+  }
+  for (let start = 0; start < lines.length; start += MAX_IDS_PER_RESOLUTION) {
+    const page = lines.slice(start, start + MAX_IDS_PER_RESOLUTION);
+    const toResolve = page.filter((line) => line.payeeFa === undefined && !isErased(line));
+    const payees = await deps.idMapper.resolve(
+      opened.programId,
+      toResolve.map((line) => line.beneficiaryId),
+    );
+    await inChunks(page, (line) => instruct(line, payees.get(line.beneficiaryId)), signal);
+  }
+}
+
+/** A payment line, and what the ID mapper said of its beneficiary id when it was asked. */
+interface LineToInstruct {
+  readonly line: PaymentLine;
+  readonly payee: IdResolution | undefined;
 }
 
 /** The payment's first append: instructed and routed together, under ids derived from its id. */
 async function instructAndRoute(
   store: EventStore,
   batch: BatchState,
-  line: PaymentLine,
+  { line, payee }: LineToInstruct,
   routing: RoutingContext,
   context: CommandContext,
 ): Promise<void> {
   const opened = batch.opened;
   if (opened === undefined) return;
   const { paymentId, amountMinor, ...rest } = line;
+  const resolved =
+    payee?.kind === 'resolved'
+      ? { payeeFa: payee.payeeFa, payeeResolvedBy: 'id-mapper' as const }
+      : {};
   const instructed = paymentDecider.decide(
     {
       type: 'InstructPayment',
       data: {
         ...rest,
+        ...resolved,
         paymentId,
         amountMinor,
         batchId: opened.batchId,
@@ -96,7 +135,22 @@ async function instructAndRoute(
     paymentDecider.initialState(),
   );
   const state = instructed.reduce(paymentDecider.evolve, paymentDecider.initialState());
-  const events = [...instructed, ...routeOrCancel(line, state, opened, routing, context)];
+  const events = [
+    ...instructed,
+    ...(payee?.kind === 'unresolved'
+      ? paymentDecider.decide(
+          {
+            type: 'RoutePayment',
+            decision: {
+              outcome: 'unroutable',
+              reason: payee.reason,
+              rulesVersion: routing.version,
+            },
+          },
+          state,
+        )
+      : routeOrCancel(state, opened, routing, context)),
+  ];
   // A redo appends the same ids to a stream that has them: the store answers the first result.
   await store.append(
     paymentStream(paymentId),
@@ -112,12 +166,13 @@ async function instructAndRoute(
  * approved: nobody can read its payee any more, so it goes nowhere.
  */
 function routeOrCancel(
-  line: PaymentLine,
   state: PaymentState,
   opened: { readonly currency: string; readonly programId: string },
   routing: RoutingContext,
   context: CommandContext,
 ): PaymentEvent[] {
+  const line = state.instructed;
+  if (line === undefined) return [];
   if (isErased(line)) {
     const reason = 'beneficiary erased';
     return paymentDecider.decide({ type: 'CancelPayment', by: context.actor, reason }, state);
@@ -176,8 +231,10 @@ async function rerouteUnroutable(
       async (paymentId) => {
         const { state } = await streams.payments.load(paymentId);
         const payment = state.instructed;
-        // An erased beneficiary's payment is cancelled by the erasure, never routed again.
+        // An erased beneficiary's payment is cancelled by the erasure, never routed again; one
+        // whose beneficiary id the mapper did not resolve has no address to route by.
         if (state.status !== 'unroutable' || payment === undefined || isErased(payment)) return;
+        if (payment.payeeFa === undefined) return;
         const decision = routing.route({ ...payment, amountMinor: BigInt(payment.amountMinor) });
         await streams.payments(paymentId, { type: 'RoutePayment', decision }, context);
       },

@@ -60,6 +60,13 @@ export interface OpenBatchInput {
   readonly description?: string;
 }
 
+/** New control totals for an open batch; the schedule is kept when not given. */
+export interface AmendBatchInput {
+  readonly declaredCount: number;
+  readonly declaredTotal: string;
+  readonly scheduledFor?: string;
+}
+
 /** A payment to route, as a dry run receives it. */
 export interface DryRunPayment {
   readonly paymentId?: string;
@@ -107,6 +114,11 @@ export interface LedgerCommands {
     payments: readonly PaymentInstruction[],
     context: CommandContext,
   ): Promise<{ readonly payments: readonly { reference: string; paymentId: string }[] }>;
+  /**
+   * Amends an open batch's control totals: refused once it is submitted
+   * (`batch_not_open`) or below what it has received (`declared_below_received`).
+   */
+  amendBatch(batchId: string, input: AmendBatchInput, context: CommandContext): Promise<void>;
   submitBatch(batchId: string, context: CommandContext): Promise<void>;
   approveBatch(batchId: string, context: CommandContext): Promise<void>;
   cancelBatch(batchId: string, reason: string | undefined, context: CommandContext): Promise<void>;

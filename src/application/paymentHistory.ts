@@ -39,7 +39,7 @@ export async function paymentAsOf(
     batchId: payment.batchId,
     reference: payment.reference,
     beneficiaryId: payment.beneficiaryId,
-    payeeFa: payment.payeeFa,
+    payeeFa: payment.payeeFa ?? null,
     payeeName: payment.payeeName ?? null,
     amount: formatAmount(BigInt(payment.amountMinor), payment.currency),
     currency: payment.currency,

@@ -45,7 +45,8 @@ export interface PaymentView {
   readonly batchId: string;
   readonly reference: string;
   readonly beneficiaryId: string;
-  readonly payeeFa: string;
+  /** Null while the beneficiary id waits for (or was not resolved by) the ID mapper. */
+  readonly payeeFa: string | null;
   readonly payeeName: string | null;
   readonly amount: string;
   readonly currency: string;

@@ -21,7 +21,8 @@ export interface RoutablePayment {
   readonly paymentId: string;
   readonly amountMinor: bigint;
   readonly currency: string;
-  readonly payeeFa: string;
+  /** Absent when the beneficiary id was never resolved to an address: unroutable. */
+  readonly payeeFa?: string | undefined;
   readonly region?: string | undefined;
   readonly programId: string;
   readonly attributes?: Readonly<Record<string, string>> | undefined;
@@ -66,6 +67,10 @@ export async function loadRoutingContext(
     version: rules.version,
     rules: rules.rules,
     route(payment) {
+      if (payment.payeeFa === undefined) {
+        const reason = `beneficiary id not resolved to a financial address`;
+        return { outcome: 'unroutable', reason, rulesVersion: rules.version };
+      }
       const fa = parseFinancialAddress(payment.payeeFa);
       const routable: PaymentForRouting = {
         paymentId: payment.paymentId,

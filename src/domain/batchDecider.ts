@@ -13,7 +13,12 @@ import { optional } from './optional.js';
 export interface PaymentInstruction {
   readonly reference: string;
   readonly beneficiaryId: string;
-  readonly payeeFa: string;
+  /**
+   * The payee's financial address; absent only where the programme has an ID mapper to resolve
+   * `beneficiaryId` through (the caller checks that: the batch does not know the programme's
+   * registration).
+   */
+  readonly payeeFa?: string;
   readonly payeeName?: string;
   readonly amount: unknown;
   readonly region?: string;
@@ -41,6 +46,13 @@ export type BatchCommand =
       /** One new payment id per instruction, drawn by the caller; used for new references only. */
       readonly newPaymentIds: readonly string[];
     }
+  | {
+      readonly type: 'AmendControlTotals';
+      readonly by: string;
+      readonly declaredCount: number;
+      readonly declaredTotal: unknown;
+      readonly scheduledFor?: string;
+    }
   | { readonly type: 'SubmitBatch'; readonly by: string }
   | { readonly type: 'ApproveBatch'; readonly by: string }
   | { readonly type: 'CancelBatch'; readonly by: string; readonly reason?: string }
@@ -61,8 +73,13 @@ export type BatchStatus =
 
 export interface BatchState {
   readonly status: BatchStatus;
-  /** What the batch was opened with, without who opened it (see {@link openedBy}). */
+  /**
+   * What the batch was opened with, without who opened it (see {@link openedBy}), its control
+   * totals and schedule as amended since.
+   */
   readonly opened?: Omit<Extract<BatchEvent, { type: 'BatchOpened' }>['data'], 'by'>;
+  /** What the batch was opened with, unamended: opening it again with this is no change. */
+  readonly openedAs?: NonNullable<BatchState['opened']>;
   /** Who opened the batch, when its BatchOpened records it. */
   readonly openedBy?: string;
   /** Everyone recorded as adding payments to the batch, each once. */
@@ -98,7 +115,13 @@ export const batchDecider = {
     switch (event.type) {
       case 'BatchOpened': {
         const { by, ...opened } = event.data;
-        return { ...state, status: 'open', opened, ...optional('openedBy', by) };
+        return { ...state, status: 'open', opened, openedAs: opened, ...optional('openedBy', by) };
+      }
+      case 'BatchControlTotalsAmended': {
+        if (state.opened === undefined) return state;
+        const { by: _by, batchId: _batchId, ...amended } = event.data;
+        const { scheduledFor: _scheduledFor, ...rest } = state.opened;
+        return { ...state, opened: { ...rest, ...amended } };
       }
       case 'PaymentsAdded': {
         let total = state.receivedTotalMinor;
@@ -132,6 +155,8 @@ export const batchDecider = {
         return open(command, state);
       case 'AddPayments':
         return addPayments(command, state);
+      case 'AmendControlTotals':
+        return amend(command, state);
       case 'SubmitBatch':
         return submit(command.by, state);
       case 'ApproveBatch':
@@ -168,7 +193,7 @@ function open(command: Extract<BatchCommand, { type: 'OpenBatch' }>, state: Batc
   if (state.status === 'none') {
     return [{ type: 'BatchOpened' as const, data: { ...data, by: command.by } }];
   }
-  if (sameJson(state.opened, data)) return [];
+  if (sameJson(state.openedAs, data)) return [];
   throw new DomainError('batch_exists', `batch ${command.batchId} exists with other details`, [
     'batchId',
   ]);
@@ -240,20 +265,81 @@ function toLine(
   const amountMinor = withPath(['payments', index, 'amount'], () =>
     parseAmount(payment.amount, currency),
   );
-  const payeeFa = withPath(['payments', index, 'payeeFa'], () =>
-    parseFinancialAddress(payment.payeeFa),
-  );
+  const payeeFa =
+    payment.payeeFa === undefined
+      ? undefined
+      : withPath(['payments', index, 'payeeFa'], () => parseFinancialAddress(payment.payeeFa))
+          .normalized;
   return {
     paymentId,
     reference: payment.reference,
     beneficiaryId: payment.beneficiaryId,
-    payeeFa: payeeFa.normalized,
+    ...optional('payeeFa', payeeFa),
     amountMinor: String(amountMinor),
     ...optional('payeeName', payment.payeeName),
     ...optional('region', payment.region),
     ...optional('purpose', payment.purpose),
     ...(payment.attributes === undefined ? {} : { attributes: { ...payment.attributes } }),
   };
+}
+
+/**
+ * New control totals (and schedule, kept when not given) for an open batch: never below what it
+ * has received, and the same again records nothing. Once submitted, the totals are what the
+ * approver approves.
+ */
+function amend(
+  command: Extract<BatchCommand, { type: 'AmendControlTotals' }>,
+  state: BatchState,
+): BatchEvent[] {
+  const opened = requireOpened(state);
+  const declaredTotalMinor = withPath(['declaredTotal'], () =>
+    parseAmount(command.declaredTotal, opened.currency),
+  );
+  if (!Number.isInteger(command.declaredCount) || command.declaredCount < 1) {
+    throw new DomainError('invalid_count', 'declaredCount must be a positive integer', [
+      'declaredCount',
+    ]);
+  }
+  const amended = {
+    declaredCount: command.declaredCount,
+    declaredTotalMinor: String(declaredTotalMinor),
+    ...optional('scheduledFor', command.scheduledFor ?? opened.scheduledFor),
+  };
+  const inForce = {
+    declaredCount: opened.declaredCount,
+    declaredTotalMinor: opened.declaredTotalMinor,
+    ...optional('scheduledFor', opened.scheduledFor),
+  };
+  if (sameJson(inForce, amended)) return [];
+  if (state.status !== 'open') {
+    throw new DomainError(
+      'batch_not_open',
+      `batch is ${state.status}: its control totals can no longer be amended`,
+    );
+  }
+  if (command.declaredCount < state.receivedCount) {
+    throw new DomainError(
+      'declared_below_received',
+      `the batch has received ${state.receivedCount} payments; it cannot declare ` +
+        `${command.declaredCount}`,
+      ['declaredCount'],
+    );
+  }
+  if (declaredTotalMinor < state.receivedTotalMinor) {
+    const received = formatAmount(state.receivedTotalMinor, opened.currency);
+    throw new DomainError(
+      'declared_below_received',
+      `the batch has received ${received} ${opened.currency}; it cannot declare less`,
+      ['declaredTotal'],
+    );
+  }
+  return [
+    {
+      type: 'BatchControlTotalsAmended',
+      data: { batchId: opened.batchId, ...amended, by: command.by },
+    },
+  ];
 }
 
 function submit(by: string, state: BatchState): BatchEvent[] {

@@ -14,7 +14,11 @@ export const PaymentLine = z.strictObject({
   paymentId: Ulid,
   reference: z.string().min(1).max(100),
   beneficiaryId: z.string().min(1).max(100),
-  payeeFa: z.string().min(1).max(160),
+  /**
+   * The payee's financial address; absent when the beneficiary id is to be resolved through the
+   * programme's ID mapper before routing.
+   */
+  payeeFa: z.string().min(1).max(160).optional(),
   payeeName: z.string().max(200).optional(),
   /** The key its personal fields are sealed under in the log (see personalData.ts). */
   beneficiaryKey: Ulid.optional(),
@@ -51,6 +55,21 @@ export const PaymentsAdded = defineEvent(
   }),
 );
 
+/**
+ * The programme changed what the batch declares while it was still open (the G2P Bridge's
+ * `amend_disbursement_envelope`): control totals and schedule as they now stand.
+ */
+export const BatchControlTotalsAmended = defineEvent(
+  'BatchControlTotalsAmended',
+  z.strictObject({
+    batchId: Ulid,
+    declaredCount: z.number().int().positive(),
+    declaredTotalMinor: MinorUnits,
+    scheduledFor: Instant.optional(),
+    by: Principal,
+  }),
+);
+
 export const BatchSubmitted = defineEvent(
   'BatchSubmitted',
   z.strictObject({ batchId: Ulid, by: Principal, count: z.number().int(), totalMinor: MinorUnits }),
@@ -76,6 +95,7 @@ export const BatchCompleted = defineEvent('BatchCompleted', z.strictObject({ bat
 export const batchEvents = [
   BatchOpened,
   PaymentsAdded,
+  BatchControlTotalsAmended,
   BatchSubmitted,
   BatchApproved,
   BatchRejected,

@@ -30,7 +30,13 @@ export const PaymentInstructed = defineEvent(
     programId: z.string().min(1).max(100),
     reference: z.string().min(1).max(100),
     beneficiaryId: z.string().min(1).max(100),
-    payeeFa: z.string().min(1).max(160),
+    /**
+     * The payee's financial address as sent, or as the programme's ID mapper resolved it;
+     * absent when the mapper named none (the payment is then unroutable with its reason).
+     */
+    payeeFa: z.string().min(1).max(160).optional(),
+    /** Who gave `payeeFa` when the programme did not: its ID mapper. */
+    payeeResolvedBy: z.literal('id-mapper').optional(),
     payeeName: z.string().max(200).optional(),
     /** The key its personal fields are sealed under in the log (see personalData.ts). */
     beneficiaryKey: Ulid.optional(),

@@ -20,10 +20,13 @@ export const ERASED = '[erased]';
 /** Who cancels an erased beneficiary's payment that a sending finds still unsent. */
 export const ERASURE_ACTOR = 'process:erasure';
 
-/** A record's personal fields in clear; the optional ones are absent once erased. */
+/**
+ * A record's personal fields in clear; the optional ones are absent once erased, and `payeeFa`
+ * also while the beneficiary id waits for the programme's ID mapper.
+ */
 export interface PersonalFields {
   readonly beneficiaryId: string;
-  readonly payeeFa: string;
+  readonly payeeFa?: string;
   readonly payeeName?: string;
   readonly purpose?: string;
 }
@@ -95,12 +98,12 @@ export function splitPersonal(record: PersonalRecord): {
   readonly rest: Readonly<Record<string, unknown>>;
 } {
   const { beneficiaryId, payeeFa, payeeName, purpose, ...rest } = record;
-  if (typeof beneficiaryId !== 'string' || typeof payeeFa !== 'string') {
-    throw new Error(`payment ${record.paymentId}: a personal record without beneficiary or payee`);
+  if (typeof beneficiaryId !== 'string' || (payeeFa !== undefined && typeof payeeFa !== 'string')) {
+    throw new Error(`payment ${record.paymentId}: a personal record without a beneficiary id`);
   }
   const personal: PersonalFields = {
     beneficiaryId,
-    payeeFa,
+    ...(payeeFa === undefined ? {} : { payeeFa }),
     ...(payeeName === undefined ? {} : { payeeName }),
     ...(purpose === undefined ? {} : { purpose }),
   };

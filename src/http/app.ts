@@ -177,7 +177,9 @@ const noProgrammes: ProgrammeCommands = {
   registerProgramme: async () => {
     throw new Error('the app was built without programmes');
   },
+  registrationOf: async () => ({ registered: false, approval: 'four-eyes' }),
   approvalOf: async () => 'four-eyes',
+  idMapperOf: async () => undefined,
 };
 
 function answerError(error: Error, c: Context): Response {

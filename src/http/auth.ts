@@ -31,6 +31,8 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
   '/metrics',
   '/openapi.json',
   '/docs',
+  // The G2P Bridge's health check (BRIDGE_BASE_PATH/ping), public there too.
+  '/g2p-bridge/ping',
 ]);
 
 /**

@@ -43,7 +43,7 @@ export function maskPayment(payment: PaymentView): PaymentView {
   return {
     ...payment,
     beneficiaryId: maskIdentifier(payment.beneficiaryId),
-    payeeFa: maskPayeeFa(payment.payeeFa),
+    payeeFa: payment.payeeFa === null ? null : maskPayeeFa(payment.payeeFa),
     payeeName: payment.payeeName === null ? null : maskName(payment.payeeName),
   };
 }

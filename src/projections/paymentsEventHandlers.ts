@@ -4,6 +4,7 @@ import {
   BatchApproved,
   BatchCancelled,
   BatchCompleted,
+  BatchControlTotalsAmended,
   BatchOpened,
   BatchRejected,
   BatchSubmitted,
@@ -123,6 +124,19 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
       rows.changeBatch(data.batchId, received, occurredAt);
     },
   }),
+  on(BatchControlTotalsAmended, {
+    batchIds: batchId,
+    fold: (rows, data, at) =>
+      rows.changeBatch(
+        data.batchId,
+        {
+          declaredCount: data.declaredCount,
+          declaredTotalMinor: BigInt(data.declaredTotalMinor),
+          scheduledFor: data.scheduledFor ?? null,
+        },
+        at,
+      ),
+  }),
   on(BatchSubmitted, {
     batchIds: batchId,
     fold: (rows, data, at) =>
@@ -158,6 +172,8 @@ export const paymentEventHandlers: ReadonlyMap<string, Handler> = new Map([
     fold(rows, data, occurredAt) {
       if (rows.findPayment(data.paymentId) === undefined) {
         rows.addPayment(pendingPayment(data, data.batchId, data.currency, occurredAt));
+      } else if (data.payeeResolvedBy !== undefined && data.payeeFa !== undefined) {
+        rows.resolvePayee(data.paymentId, data.payeeFa);
       }
       if (rows.findBatch(data.batchId)?.status === 'approved') {
         rows.changeBatch(data.batchId, { status: 'processing' }, occurredAt);
@@ -316,7 +332,7 @@ function pendingPayment(
     batchId,
     reference: line.reference,
     beneficiaryId: line.beneficiaryId,
-    payeeFa: line.payeeFa,
+    payeeFa: line.payeeFa ?? null,
     payeeName: line.payeeName ?? null,
     beneficiaryKey: line.beneficiaryKey ?? null,
     amountMinor: BigInt(line.amountMinor),

@@ -77,15 +77,19 @@ async function loadBatches(tx: SqlExecutor, batchIds: readonly string[]): Promis
     batch_id: string;
     currency: string;
     status: BatchStatusView;
+    declared_count: number;
+    declared_total_minor: string;
+    scheduled_for: string | null;
     received_count: number;
     received_total_minor: string;
     submitted_by: string | null;
     approved_by: string | null;
     updated_at: string;
   }>(
-    `SELECT batch_id, currency, status, received_count,
-       received_total_minor::text AS received_total_minor, submitted_by, approved_by,
-       updated_at::text AS updated_at
+    `SELECT batch_id, currency, status, declared_count,
+       declared_total_minor::text AS declared_total_minor, scheduled_for::text AS scheduled_for,
+       received_count, received_total_minor::text AS received_total_minor, submitted_by,
+       approved_by, updated_at::text AS updated_at
      FROM batches WHERE batch_id = ANY($1::text[])`,
     [batchIds],
   );
@@ -93,6 +97,9 @@ async function loadBatches(tx: SqlExecutor, batchIds: readonly string[]): Promis
     batchId: row.batch_id,
     currency: row.currency,
     status: row.status,
+    declaredCount: row.declared_count,
+    declaredTotalMinor: BigInt(row.declared_total_minor),
+    scheduledFor: row.scheduled_for,
     receivedCount: row.received_count,
     receivedTotalMinor: BigInt(row.received_total_minor),
     submittedBy: row.submitted_by,
@@ -126,10 +133,12 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
   );
   await inChunks(changes.changedBatches, async (rows) => {
     const updated = await tx.query(
-      `UPDATE batches b SET status = r.status, received_count = r.received_count,
-         received_total_minor = r.received_total_minor, submitted_by = r.submitted_by,
-         approved_by = r.approved_by, updated_at = r.updated_at
-       FROM json_to_recordset($1::json) AS r(batch_id text, status text, received_count integer,
+      `UPDATE batches b SET status = r.status, declared_count = r.declared_count,
+         declared_total_minor = r.declared_total_minor, scheduled_for = r.scheduled_for,
+         received_count = r.received_count, received_total_minor = r.received_total_minor,
+         submitted_by = r.submitted_by, approved_by = r.approved_by, updated_at = r.updated_at
+       FROM json_to_recordset($1::json) AS r(batch_id text, status text, declared_count integer,
+         declared_total_minor numeric, scheduled_for timestamptz, received_count integer,
          received_total_minor numeric, submitted_by text, approved_by text,
          updated_at timestamptz)
        WHERE b.batch_id = r.batch_id`,
@@ -170,6 +179,15 @@ export async function writeWorkingSet(tx: SqlExecutor, set: PaymentsWorkingSet):
          dfsp_transaction_id text, updated_at timestamptz)
        WHERE p.payment_id = r.payment_id`,
       [JSON.stringify(rows.map(changedPaymentColumns))],
+    );
+    assertAll(updated.rowCount, rows.length, 'payments');
+  });
+  await inChunks(changes.resolvedPayees, async (rows) => {
+    const updated = await tx.query(
+      `UPDATE payments p SET payee_fa = r.payee_fa
+       FROM json_to_recordset($1::json) AS r(payment_id text, payee_fa text)
+       WHERE p.payment_id = r.payment_id`,
+      [JSON.stringify(rows.map((row) => ({ payment_id: row.paymentId, payee_fa: row.payeeFa })))],
     );
     assertAll(updated.rowCount, rows.length, 'payments');
   });
@@ -302,6 +320,9 @@ function changedBatchColumns(batch: BatchState) {
   return {
     batch_id: batch.batchId,
     status: batch.status,
+    declared_count: batch.declaredCount,
+    declared_total_minor: String(batch.declaredTotalMinor),
+    scheduled_for: batch.scheduledFor,
     received_count: batch.receivedCount,
     received_total_minor: String(batch.receivedTotalMinor),
     submitted_by: batch.submittedBy,

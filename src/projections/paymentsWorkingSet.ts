@@ -30,7 +30,8 @@ export interface PaymentState {
 export interface NewPayment extends PaymentState {
   readonly reference: string;
   readonly beneficiaryId: string;
-  readonly payeeFa: string;
+  /** Null until the programme's ID mapper resolves the beneficiary id (see resolvePayee). */
+  payeeFa: string | null;
   readonly payeeName: string | null;
   /** The key the payment's personal data is sealed under in the log; null before sealing. */
   readonly beneficiaryKey: string | null;
@@ -60,6 +61,10 @@ export interface BatchState {
   readonly batchId: string;
   readonly currency: string;
   status: BatchStatusView;
+  /** What the batch declares (amended while it is open). */
+  declaredCount: number;
+  declaredTotalMinor: bigint;
+  scheduledFor: string | null;
   receivedCount: number;
   receivedTotalMinor: bigint;
   submittedBy: string | null;
@@ -71,15 +76,10 @@ export interface NewBatch extends BatchState {
   readonly programId: string;
   readonly cycleId: string;
   readonly description: string | null;
-  readonly scheduledFor: string | null;
-  readonly declaredCount: number;
-  readonly declaredTotalMinor: bigint;
   readonly createdAt: string;
 }
 
-export type BatchChange = Partial<
-  Pick<BatchState, 'status' | 'receivedCount' | 'receivedTotalMinor' | 'submittedBy' | 'approvedBy'>
->;
+export type BatchChange = Partial<Omit<BatchState, 'batchId' | 'currency' | 'updatedAt'>>;
 
 /** A change to one row of `batch_payment_totals`. */
 export interface TotalsDelta {
@@ -109,6 +109,8 @@ export interface PaymentsWorkingSet {
   payment(paymentId: string): PaymentState;
   addPayment(payment: NewPayment): void;
   changePayment(paymentId: string, change: PaymentChange, occurredAt: string): void;
+  /** The payee address the programme's ID mapper gave a payment added without one. */
+  resolvePayee(paymentId: string, payeeFa: string): void;
   /** The rows to insert and to update, and the non-zero totals deltas. */
   changes(): WorkingSetChanges;
 }
@@ -116,6 +118,8 @@ export interface PaymentsWorkingSet {
 export interface WorkingSetChanges {
   readonly newPayments: readonly NewPayment[];
   readonly changedPayments: readonly PaymentState[];
+  /** Payee addresses resolved for payments already written (rare: one column, set apart). */
+  readonly resolvedPayees: readonly { readonly paymentId: string; readonly payeeFa: string }[];
   readonly newBatches: readonly NewBatch[];
   readonly changedBatches: readonly BatchState[];
   readonly totals: readonly TotalsDelta[];
@@ -130,6 +134,7 @@ export function createPaymentsWorkingSet(
   const batches = new Map(loadedBatches.map((batch) => [batch.batchId, batch]));
   const newPayments = new Map<string, NewPayment>();
   const changedPayments = new Set<string>();
+  const resolvedPayees = new Map<string, string>();
   const newBatches = new Map<string, NewBatch>();
   const changedBatches = new Set<string>();
   const deltas = new Map<string, TotalsDelta>();
@@ -186,11 +191,17 @@ export function createPaymentsWorkingSet(
       moveTotals(payment, 1);
       changedPayments.add(paymentId);
     },
+    resolvePayee(paymentId, payeeFa) {
+      const added = newPayments.get(paymentId);
+      if (added === undefined) resolvedPayees.set(paymentId, payeeFa);
+      else added.payeeFa = payeeFa;
+    },
     changes: () => ({
       newPayments: [...newPayments.values()],
       changedPayments: [...changedPayments]
         .filter((id) => !newPayments.has(id))
         .map((id) => set.payment(id)),
+      resolvedPayees: [...resolvedPayees].map(([paymentId, payeeFa]) => ({ paymentId, payeeFa })),
       newBatches: [...newBatches.values()],
       changedBatches: [...changedBatches]
         .filter((id) => !newBatches.has(id))

@@ -247,5 +247,14 @@ ALTER TABLE statements ADD COLUMN notices jsonb;
 CREATE INDEX payments_batch_reference ON payments (batch_id, reference);
 `,
     },
+    {
+      version: 9,
+      name: 'payments: a payee address may wait for the ID mapper',
+      sql: `
+-- A beneficiary id that is not a financial address is resolved through the programme's ID
+-- mapper at fan-out: until then (and for good when the mapper names none) there is no address.
+ALTER TABLE payments ALTER COLUMN payee_fa DROP NOT NULL;
+`,
+    },
   ],
 };

@@ -19,7 +19,7 @@ export interface PaymentRow {
   readonly batch_id: string;
   readonly reference: string;
   readonly beneficiary_id: string;
-  readonly payee_fa: string;
+  readonly payee_fa: string | null;
   readonly payee_name: string | null;
   readonly amount_minor: string;
   readonly currency: string;

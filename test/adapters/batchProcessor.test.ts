@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectionCatalogue } from '../../src/adapters/dfsp/mapped/catalogue.js';
+import { createG2pConnectIdMapper } from '../../src/adapters/idMapper/g2pConnectIdMapper.js';
 import {
   createDfspSecrets,
   dfspSecretsMigrations,
@@ -15,6 +16,10 @@ import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
 import { catchUpProjection, runProjection } from '../../src/projections/projectionRunner.js';
 import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
 import { readModelMigrations } from '../../src/projections/readModelSchema.js';
+import {
+  type RunningIdMapperSimulator,
+  startIdMapperSimulator,
+} from '../../src/simulator/idMapperSimulator.js';
 import { createMigratedPglite, protectedEventStore } from '../support/databases.js';
 
 const context = (actor: string) => ({ actor, correlationId: 'test', causationId: null });
@@ -38,8 +43,25 @@ describe('batch processor', () => {
   let commands: LedgerCommands;
   let vault: PersonalDataVault;
   let queries: ReadModelQueries;
+  let mapper: RunningIdMapperSimulator;
+  /** The batch processor on `on`, resolving CT-MAP's beneficiaries through the simulated mapper. */
+  const processor = (on: EventStore = store) =>
+    batchProcessor(
+      on,
+      queries,
+      createG2pConnectIdMapper({
+        mapperOf: async (programId) => (programId === 'CT-MAP' ? { url: mapper.url } : undefined),
+        timeoutMs: 5_000,
+        senderId: 'g2p-ledger-test',
+      }),
+    );
 
   beforeAll(async () => {
+    mapper = await startIdMapperSimulator({
+      accounts: new Map(
+        Array.from({ length: 700 }, (_, n) => [`NID-${n}`, `account:${5000 + n}@bank-a`]),
+      ),
+    });
     db = await createMigratedPglite();
     await migrate(db, [readModelMigrations, dfspSecretsMigrations]);
     const sealed = await protectedEventStore(db);
@@ -74,6 +96,7 @@ describe('batch processor', () => {
     );
   });
   afterAll(async () => {
+    await mapper?.close();
     await vault?.close();
     await db?.close();
   });
@@ -81,10 +104,15 @@ describe('batch processor', () => {
   async function approvedBatch(
     count: number,
     beforeApproval: () => Promise<void> = async () => {},
+    programId = 'CT-OVC',
+    payeeOf: (n: number) => { beneficiaryId: string; payeeFa?: string } = (n) => ({
+      beneficiaryId: `b-${n}`,
+      payeeFa: `account:${1000 + n}@bank-a`,
+    }),
   ): Promise<{ batchId: string; paymentIds: string[] }> {
     const { batchId } = await commands.openBatch(
       {
-        programId: 'CT-OVC',
+        programId,
         cycleId: '2026-11',
         currency: 'KES',
         declaredCount: count,
@@ -96,8 +124,7 @@ describe('batch processor', () => {
       batchId,
       Array.from({ length: count }, (_, n) => ({
         reference: `r-${n}`,
-        beneficiaryId: `b-${n}`,
-        payeeFa: `account:${1000 + n}@bank-a`,
+        ...payeeOf(n),
         amount: '1.00',
       })),
       context('user:olive'),
@@ -115,18 +142,14 @@ describe('batch processor', () => {
   it('resumes a fan-out that crashed half way without writing any payment twice', async () => {
     const { paymentIds } = await approvedBatch(600);
     await expect(
-      catchUpProjection(
-        crashingAfter(store, 300),
-        db,
-        batchProcessor(crashingAfter(store, 300), queries),
-      ),
+      catchUpProjection(crashingAfter(store, 300), db, processor(crashingAfter(store, 300))),
     ).rejects.toThrow('simulated crash');
     const written = await Promise.all(paymentIds.map(eventTypes));
     expect(written.filter((types) => types.length === 2).length).toBe(300);
     expect(written.filter((types) => types.length === 0).length).toBe(300);
 
     const head = await store.headPosition();
-    await catchUpProjection(store, db, batchProcessor(store, queries));
+    await catchUpProjection(store, db, processor());
     for (const paymentId of paymentIds) {
       expect(await eventTypes(paymentId)).toEqual(['PaymentInstructed', 'PaymentRouted']);
     }
@@ -148,7 +171,7 @@ describe('batch processor', () => {
         },
       };
       // Resolves (a stop is not a failure) without saving the checkpoint past the approval.
-      await runProjection(store, db, batchProcessor(stoppingAfter300, queries), {
+      await runProjection(store, db, processor(stoppingAfter300), {
         signal: stopping.signal,
       });
       const written = await Promise.all(paymentIds.map(eventTypes));
@@ -156,7 +179,7 @@ describe('batch processor', () => {
       expect(done).toBeGreaterThanOrEqual(300);
       expect(done).toBeLessThan(600);
 
-      await catchUpProjection(store, db, batchProcessor(store, queries));
+      await catchUpProjection(store, db, processor());
       for (const paymentId of paymentIds) {
         expect(await eventTypes(paymentId)).toEqual(['PaymentInstructed', 'PaymentRouted']);
       }
@@ -165,10 +188,10 @@ describe('batch processor', () => {
 
   it('redoes a whole fan-out (a lost checkpoint) without appending anything', async () => {
     const { paymentIds } = await approvedBatch(20);
-    await catchUpProjection(store, db, batchProcessor(store, queries));
+    await catchUpProjection(store, db, processor());
     const head = await store.headPosition();
     await db.query(`DELETE FROM projection_checkpoints WHERE projection = 'batch-processor'`);
-    await catchUpProjection(store, db, batchProcessor(store, queries));
+    await catchUpProjection(store, db, processor());
     expect(await store.headPosition()).toBe(head);
     for (const paymentId of paymentIds) {
       expect(await eventTypes(paymentId)).toEqual(['PaymentInstructed', 'PaymentRouted']);
@@ -177,9 +200,9 @@ describe('batch processor', () => {
 
   it('cancels every payment not yet sent when an approved batch is cancelled', async () => {
     const { batchId, paymentIds } = await approvedBatch(10);
-    await catchUpProjection(store, db, batchProcessor(store, queries));
+    await catchUpProjection(store, db, processor());
     await commands.cancelBatch(batchId, 'wrong cycle', context('user:olive'));
-    await catchUpProjection(store, db, batchProcessor(store, queries));
+    await catchUpProjection(store, db, processor());
     for (const paymentId of paymentIds) {
       expect(await eventTypes(paymentId)).toEqual([
         'PaymentInstructed',
@@ -198,7 +221,7 @@ describe('batch processor', () => {
       );
       expect(erased).toMatchObject({ cancelledPayments: 0 });
     });
-    await catchUpProjection(store, db, batchProcessor(store, queries));
+    await catchUpProjection(store, db, processor());
     expect(await eventTypes(paymentIds[0] ?? '')).toEqual(['PaymentInstructed', 'PaymentRouted']);
     expect(await eventTypes(paymentIds[1] ?? '')).toEqual([
       'PaymentInstructed',
@@ -209,5 +232,72 @@ describe('batch processor', () => {
     expect((instructed?.data as { payeeName?: string } | undefined)?.payeeName).toBeUndefined();
     await expect(vault.keyOf('b-1')).resolves.toBeUndefined();
     await expect(vault.keyOf('b-0')).resolves.toBeDefined();
+  });
+
+  it('resolves beneficiary ids through the programme ID mapper before routing, and waits while it is down', async () => {
+    // 700 payments, two pages: ids the mapper knows, five it does not, five sent as addresses.
+    const payeeOf = (n: number) =>
+      n % 140 === 7
+        ? { beneficiaryId: `NID-UNKNOWN-${n}` }
+        : n % 140 === 9
+          ? { beneficiaryId: `b-${n}`, payeeFa: `account:${9000 + n}@bank-a` }
+          : { beneficiaryId: `NID-${n}` };
+    const { paymentIds } = await approvedBatch(700, async () => {}, 'CT-MAP', payeeOf);
+    const head = await store.headPosition();
+    mapper.setDown(true);
+    await expect(catchUpProjection(store, db, processor())).rejects.toThrow(/HTTP 503/);
+    expect(await store.headPosition()).toBe(head);
+
+    mapper.setDown(false);
+    await catchUpProjection(store, db, processor());
+    const streams = await Promise.all(
+      paymentIds.map((paymentId) => store.readStream(`payment-${paymentId}`)),
+    );
+    streams.forEach((events, n) => {
+      const [instructed, routed] = events;
+      const data = instructed?.data as { payeeFa?: string; payeeResolvedBy?: string };
+      if (n % 140 === 7) {
+        expect(data.payeeFa).toBeUndefined();
+        expect(routed).toMatchObject({ type: 'PaymentUnroutable' });
+        expect(routed?.data).toMatchObject({
+          reason: expect.stringContaining('succ.id.not_found'),
+        });
+      } else if (n % 140 === 9) {
+        expect(data).toMatchObject({ payeeFa: `account:${9000 + n}@bank-a` });
+        expect(data.payeeResolvedBy).toBeUndefined();
+        expect(routed?.type).toBe('PaymentRouted');
+      } else {
+        expect(data).toMatchObject({
+          payeeFa: `account:${5000 + n}@bank-a`,
+          payeeResolvedBy: 'id-mapper',
+        });
+        expect(routed?.type).toBe('PaymentRouted');
+      }
+    });
+    // Ids sent as addresses are never asked; each id the mapper knows was answered once, in
+    // two requests (one a page) after the one refused while it was down.
+    expect(mapper.resolvedIds().filter((id) => id.startsWith('b-'))).toEqual([]);
+    expect(mapper.resolvedIds()).toHaveLength(690);
+    expect(new Set(mapper.resolvedIds()).size).toBe(690);
+    expect(mapper.requests()).toBe(3);
+  });
+
+  it('leaves unroutable, saying why, a payee without an address in a programme without a mapper', async () => {
+    const { paymentIds } = await approvedBatch(
+      2,
+      async () => {},
+      'CT-OVC',
+      (n) =>
+        n === 0
+          ? { beneficiaryId: 'NID-0' }
+          : { beneficiaryId: 'b-1', payeeFa: 'account:1@bank-a' },
+    );
+    await catchUpProjection(store, db, processor());
+    const [, unroutable] = await store.readStream(`payment-${paymentIds[0]}`);
+    expect(unroutable).toMatchObject({
+      type: 'PaymentUnroutable',
+      data: { reason: 'programme CT-OVC has no ID mapper registered' },
+    });
+    expect(await eventTypes(paymentIds[1] ?? '')).toEqual(['PaymentInstructed', 'PaymentRouted']);
   });
 });

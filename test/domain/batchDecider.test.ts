@@ -182,6 +182,109 @@ describe('adding payments', () => {
   });
 });
 
+describe('amending the control totals of an open batch', () => {
+  const amend = (
+    declaredCount: number,
+    declaredTotal: string,
+  ): Extract<BatchCommand, { type: 'AmendControlTotals' }> => ({
+    type: 'AmendControlTotals',
+    by: 'user:olive',
+    declaredCount,
+    declaredTotal,
+  });
+  const amended = (declaredCount: number, declaredTotalMinor: string): BatchEvent => ({
+    type: 'BatchControlTotalsAmended',
+    data: { batchId, declaredCount, declaredTotalMinor, by: 'user:olive' },
+  });
+  const partlyFilled = [opened, added(line('r1', '100000'))];
+
+  it('records the new totals, in minor units', () => {
+    given(partlyFilled)
+      .when(amend(3, '4500.00'))
+      .then([amended(3, '450000')]);
+  });
+
+  it('keeps the schedule when the amendment names none, and changes it when it does', () => {
+    const scheduled: BatchEvent = {
+      type: 'BatchOpened',
+      data: { ...(opened.data as object), scheduledFor: '2026-12-10T00:00:00.000Z' },
+    } as BatchEvent;
+    given([scheduled])
+      .when(amend(3, '4500.00'))
+      .thenMatches([
+        {
+          type: 'BatchControlTotalsAmended',
+          data: { declaredCount: 3, scheduledFor: '2026-12-10T00:00:00.000Z' },
+        },
+      ]);
+    given([scheduled])
+      .when({ ...amend(2, '3000.00'), scheduledFor: '2026-12-12T00:00:00.000Z' })
+      .thenMatches([
+        {
+          type: 'BatchControlTotalsAmended',
+          data: { declaredCount: 2, scheduledFor: '2026-12-12T00:00:00.000Z' },
+        },
+      ]);
+  });
+
+  it('changes nothing when the totals are already those', () => {
+    given(partlyFilled).when(amend(2, '3000.00')).thenNothingHappened();
+    given([...partlyFilled, amended(3, '450000')])
+      .when(amend(3, '4500'))
+      .thenNothingHappened();
+  });
+
+  it('lets the batch be submitted once what it received meets the amended totals', () => {
+    given([...partlyFilled, amended(1, '100000')])
+      .when(submit)
+      .thenMatches([{ type: 'BatchSubmitted', data: { count: 1, totalMinor: '100000' } }]);
+  });
+
+  it('refuses totals below what the batch has received, naming the field', () => {
+    given(full)
+      .when(amend(1, '3000.00'))
+      .thenThrows('declared_below_received', {
+        path: ['declaredCount'],
+      });
+    given(full)
+      .when(amend(2, '2999.99'))
+      .thenThrows('declared_below_received', {
+        path: ['declaredTotal'],
+      });
+  });
+
+  it('refuses an amendment once the batch is submitted, or cancelled', () => {
+    given(awaitingApproval).when(amend(3, '4000.00')).thenThrows('batch_not_open');
+    given([opened, { type: 'BatchCancelled', data: { batchId, by: 'user:alice' } }])
+      .when(amend(3, '4000.00'))
+      .thenThrows('batch_not_open');
+  });
+
+  it('refuses a total more precise than the currency allows, and a batch that does not exist', () => {
+    given([opened])
+      .when(amend(2, '3000.001'))
+      .thenThrows('amount_too_precise', {
+        path: ['declaredTotal'],
+      });
+    given([]).when(amend(2, '3000.00')).thenThrows('batch_not_found');
+  });
+
+  it('still opens the batch again unchanged with what it was first opened with', () => {
+    given([...partlyFilled, amended(3, '450000')])
+      .when({
+        type: 'OpenBatch',
+        by: OPENER,
+        batchId,
+        programId: 'CT-OVC',
+        cycleId: '2026-11',
+        currency: 'KES',
+        declaredCount: 2,
+        declaredTotal: '3000.00',
+      })
+      .thenNothingHappened();
+  });
+});
+
 describe('submitting a batch', () => {
   it('refuses a batch with fewer payments than declared, saying what it declared and received', () => {
     given([opened, added(line('r1', '100000'))])

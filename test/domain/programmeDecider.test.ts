@@ -36,4 +36,31 @@ describe('registering a programme', () => {
       .when(register('upstream'))
       .thenNothingHappened();
   });
+
+  it('records nothing when the mapper in force comes again with its credentials set anew', () => {
+    const idMapper = (setAt: string) => ({
+      url: 'https://spar.example.gov/spar/v1',
+      credentials: {
+        auth: 'bearer' as const,
+        clientTls: false,
+        fingerprint: '0123456789abcdef',
+        setAt,
+      },
+    });
+    const withMapper: ProgrammeEvent = {
+      type: 'ProgrammeRegistered',
+      data: {
+        programId: 'CT-OVC',
+        approval: 'four-eyes',
+        idMapper: idMapper('2026-12-01T00:00:00.000Z'),
+        by: 'user:ada',
+      },
+    };
+    given([withMapper])
+      .when({ ...register('four-eyes'), idMapper: idMapper('2026-12-07T00:00:00.000Z') })
+      .thenNothingHappened();
+    given([withMapper])
+      .when(register('four-eyes'))
+      .thenMatches([{ type: 'ProgrammeRegistered', data: { approval: 'four-eyes' } }]);
+  });
 });

@@ -240,6 +240,7 @@ export async function waitUntilCompleted(service: Reachable, batch: LoadedBatch)
 
 export interface LedgerEntry {
   readonly reference_id: string;
+  readonly payee_fa: string;
   readonly amount: string;
   readonly currency: string;
 }

@@ -24,6 +24,8 @@ export const TOKENS = {
   programme: 'programme-token-0000000000000',
   /** Another programme system, acting for CT-EL only. */
   otherProgramme: 'other-programme-token-0000000',
+  /** A programme system whose beneficiaries are resolved through an ID mapper (CT-MAP). */
+  mappedProgramme: 'mapped-programme-token-000000',
 } as const;
 
 export const API_TOKENS = [
@@ -35,6 +37,7 @@ export const API_TOKENS = [
   `${TOKENS.operatorApprover}=olga:operator|approver`,
   `${TOKENS.programme}=ministry:programme@CT-OVC`,
   `${TOKENS.otherProgramme}=elders:programme@CT-EL`,
+  `${TOKENS.mappedProgramme}=registry:programme@CT-MAP`,
 ].join(',');
 
 /**

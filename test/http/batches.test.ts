@@ -132,6 +132,23 @@ describe('batch routes', () => {
     expect(recording.calls[0]?.args).toEqual([BATCH_ID, 'duplicate upload']);
   });
 
+  it('passes an amendment of the control totals, without a schedule when none is sent', async () => {
+    const recording = recordingCommands();
+    const response = await testApp({ events, commands: recording.commands }).request(
+      `/v1/batches/${BATCH_ID}`,
+      {
+        method: 'PATCH',
+        headers: as(TOKENS.operator),
+        body: '{"declaredCount":3,"declaredTotal":"450.00"}',
+      },
+    );
+    expect(response.status).toBe(204);
+    expect(recording.calls[0]).toMatchObject({
+      method: 'amendBatch',
+      args: [BATCH_ID, { declaredCount: 3, declaredTotal: '450.00' }],
+    });
+  });
+
   it('keeps approval to approvers', async () => {
     const response = await testApp({ events }).request(`/v1/batches/${BATCH_ID}/approve`, {
       method: 'POST',

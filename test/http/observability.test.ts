@@ -23,6 +23,7 @@ const ROUTES = [
   ['post', '/v1/batches'],
   ['post', '/v1/batches/{batchId}/payments'],
   ['post', '/v1/batches/{batchId}/submit'],
+  ['patch', '/v1/batches/{batchId}'],
   ['post', '/v1/beneficiaries/{beneficiaryId}/erase'],
   ['post', '/v1/batches/{batchId}/approve'],
   ['post', '/v1/batches/{batchId}/cancel'],
@@ -52,13 +53,16 @@ const ROUTES = [
   ['get', '/v1/webhooks/{subscriptionId}/deliveries'],
   ['post', '/v1/webhooks/{subscriptionId}/replay'],
   ['put', '/v1/programmes/{programId}'],
+  ['get', '/v1/programmes/{programId}'],
   ['post', '/g2p-bridge/create_disbursement_envelope'],
+  ['post', '/g2p-bridge/amend_disbursement_envelope'],
   ['post', '/g2p-bridge/cancel_disbursement_envelope'],
   ['post', '/g2p-bridge/get_disbursement_envelope_status'],
   ['post', '/g2p-bridge/create_disbursements'],
   ['post', '/g2p-bridge/cancel_disbursements'],
   ['post', '/g2p-bridge/get_disbursement_status'],
   ['post', '/g2p-bridge/upload_mt940'],
+  ['get', '/g2p-bridge/ping'],
 ] as const;
 
 /** How each route is secured: a bearer token unless listed (a DFSP's `X-Signature`, or either). */
@@ -67,6 +71,7 @@ const SECURITY: ReadonlyMap<string, unknown> = new Map<string, unknown>([
   ['post /v1/dfsps/{dfspId}/callbacks', [{ dfspCallbackVerification: [] }]],
   ['post /v1/dfsps/{dfspId}/callbacks/{token}', [{ dfspCallbackVerification: [] }]],
   ['post /v1/dfsps/{dfspId}/statements', [{ bearerAuth: [] }, { dfspSignature: [] }]],
+  ['get /g2p-bridge/ping', []],
 ]);
 
 interface Operation {

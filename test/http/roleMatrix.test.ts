@@ -1,6 +1,7 @@
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcVerifier } from '../../src/adapters/oidc/jwtVerifier.js';
+import type { ProgrammeCommands } from '../../src/application/programmeCommands.js';
 import { ROLES, type Role } from '../../src/http/auth.js';
 import {
   aProviderKey,
@@ -8,7 +9,7 @@ import {
   signToken,
   startOidcProvider,
 } from '../support/oidcProvider.js';
-import { pgliteEventStore, TOKENS, testApp } from './support.js';
+import { pgliteEventStore, realProgrammes, TOKENS, testApp } from './support.js';
 
 // Who may call what (DESIGN.md, "HTTP API v1"): ONE decision per operation, keyed by
 // `METHOD path` as /openapi.json writes it. Every operation of the document must have one, and
@@ -45,6 +46,7 @@ const ACCESS: Readonly<Record<string, Access>> = {
   'GET /v1/batches': { bearer: READERS },
   'POST /v1/batches/{batchId}/payments': { bearer: ['operator'] },
   'POST /v1/batches/{batchId}/submit': { bearer: ['operator'] },
+  'PATCH /v1/batches/{batchId}': { bearer: ['operator'] },
   'POST /v1/batches/{batchId}/approve': { bearer: ['approver'] },
   'POST /v1/batches/{batchId}/cancel': { bearer: ['operator'] },
   'GET /v1/batches/{batchId}': { bearer: READERS },
@@ -75,13 +77,16 @@ const ACCESS: Readonly<Record<string, Access>> = {
   'GET /v1/webhooks/{subscriptionId}/deliveries': { bearer: ['admin'] },
   'POST /v1/webhooks/{subscriptionId}/replay': { bearer: ['admin'] },
   'POST /g2p-bridge/create_disbursement_envelope': { bearer: ['programme'] },
+  'POST /g2p-bridge/amend_disbursement_envelope': { bearer: ['programme'] },
   'POST /g2p-bridge/cancel_disbursement_envelope': { bearer: ['programme'] },
+  'GET /g2p-bridge/ping': { public: true },
   'POST /g2p-bridge/get_disbursement_envelope_status': { bearer: ['programme'] },
   'POST /g2p-bridge/create_disbursements': { bearer: ['programme'] },
   'POST /g2p-bridge/cancel_disbursements': { bearer: ['programme'] },
   'POST /g2p-bridge/get_disbursement_status': { bearer: ['programme'] },
   'POST /g2p-bridge/upload_mt940': { bearer: ['operator'] },
   'PUT /v1/programmes/{programId}': { bearer: ['admin'] },
+  'GET /v1/programmes/{programId}': { bearer: ['admin'] },
 };
 
 /** A value for each path parameter: well-formed, so a request gets past validation of the path. */
@@ -150,6 +155,7 @@ describe('the role matrix', () => {
   let expiredJwt: string;
   let validJwt: string;
   let store: Awaited<ReturnType<typeof pgliteEventStore>>;
+  let programmes: ProgrammeCommands;
 
   beforeAll(async () => {
     provider = await startOidcProvider();
@@ -160,6 +166,7 @@ describe('the role matrix', () => {
     expiredJwt = await signToken(key, { ...claims, expiresAt: now - 3_600 });
     validJwt = await signToken(key, claims);
     store = await pgliteEventStore();
+    programmes = await realProgrammes(store);
   });
   afterAll(async () => {
     await provider?.close();
@@ -171,6 +178,7 @@ describe('the role matrix', () => {
   const app = () =>
     testApp({
       events: store.events,
+      programmes,
       accessTokens: createOidcVerifier({
         issuer: provider.issuer,
         audience: 'g2p-ledger',

@@ -1,14 +1,25 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ulid } from 'ulid';
 import { createSignatureAuthenticator } from '../../src/adapters/dfsp/callbackSignature.js';
 import { onDisburseSchema, parseOnDisburse } from '../../src/adapters/dfsp/g2pConnectMessages.js';
+import {
+  createDfspSecrets,
+  dfspSecretsMigrations,
+} from '../../src/adapters/postgres/dfspSecrets.js';
+import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
+import { createSealer } from '../../src/adapters/secrets/sealing.js';
 import { createStatementReader } from '../../src/adapters/statements/statementReader.js';
 import type { EventStore } from '../../src/application/eventStore.js';
 import type { CommandContext, LedgerCommands } from '../../src/application/ledgerCommands.js';
 import type { Logger } from '../../src/application/logger.js';
+import {
+  type ProgrammeCommands,
+  programmeCommands,
+} from '../../src/application/programmeCommands.js';
 import {
   type BatchSummaryView,
   type DfspView,
@@ -127,6 +138,9 @@ export function recordingCommands() {
     async addPayments(batchId, payments, context) {
       record('addPayments', [batchId, payments], context);
       return { payments: payments.map((p) => ({ reference: p.reference, paymentId: ulid() })) };
+    },
+    async amendBatch(batchId, input, context) {
+      record('amendBatch', [batchId, input], context);
     },
     async submitBatch(batchId, context) {
       record('submitBatch', [batchId], context);
@@ -348,6 +362,22 @@ export function capturingLogger(): { logger: Logger; lines: () => Record<string,
 export async function pgliteEventStore(): Promise<{ events: EventStore; db: SqlDatabase }> {
   const db = await createMigratedPglite();
   return { events: createPostgresEventStore(db), db };
+}
+
+/**
+ * Programme registrations on `store`, their mapper credentials sealed in its database under a
+ * throw-away master key; mapper URLs on loopback allowed (for simulators).
+ */
+export async function realProgrammes(store: {
+  events: EventStore;
+  db: SqlDatabase;
+}): Promise<ProgrammeCommands> {
+  await migrate(store.db, [dfspSecretsMigrations]);
+  const secrets = createDfspSecrets(store.db, createSealer(randomBytes(32)));
+  return programmeCommands(store.events, secrets, {
+    allowInsecure: true,
+    hostAllowlist: ['127.0.0.1'],
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import type { EventStore, JsonValue, NewEvent } from '../../src/application/even
 import {
   BatchApproved,
   BatchCancelled,
+  BatchControlTotalsAmended,
   BatchOpened,
   BatchRejected,
   BatchSubmitted,
@@ -202,19 +203,27 @@ export async function writeScenario(store: EventStore, startMs: number): Promise
       programId: 'CT-OVC',
       cycleId: '2026-11',
       currency,
-      declaredCount: count,
-      declaredTotalMinor: String(total),
+      // Opened declaring five payments too many, amended once filled: the summary must show
+      // the amended totals.
+      declaredCount: count + 5,
+      declaredTotalMinor: String(total + 500n),
       description: `${currency} test batch`,
     });
     const chunks = [lines.slice(0, 20), lines.slice(20)].filter((chunk) => chunk.length > 0);
     const added = chunks.map((payments) => eventOf(PaymentsAdded, { batchId, payments }));
+    const amended = eventOf(BatchControlTotalsAmended, {
+      batchId,
+      declaredCount: count,
+      declaredTotalMinor: String(total),
+      by: 'user:olive',
+    });
     const submitted = eventOf(BatchSubmitted, {
       batchId,
       by: 'user:alice',
       count,
       totalMinor: String(total),
     });
-    await append(batchStream(batchId), opened, ...added, submitted);
+    await append(batchStream(batchId), opened, ...added, amended, submitted);
     const addedAt = lines.map((_, i) => at(added[i < 20 ? 0 : 1] ?? opened));
     const lastChangedAt = new Map(paymentIds.map((id, i) => [id, addedAt[i] ?? '']));
     const decide = (approved: boolean) =>

@@ -18,6 +18,7 @@ import {
 } from './bridgeWire.js';
 import { createDisbursements } from './disbursementOperations.js';
 import { cancelDisbursements, disbursementStatus } from './disbursementStatus.js';
+import { amendEnvelope } from './envelopeAmendment.js';
 import {
   type BridgeAnswer,
   type BridgeCall,
@@ -52,6 +53,7 @@ export function registerG2pBridgeRoutes(app: OpenAPIHono, deps: BridgeDependenci
   const lookup = deps.programmeReferences;
   const operations: Readonly<Record<string, [z.ZodType, Operation]>> = {
     create_disbursement_envelope: [EnvelopeRequestSchema, createEnvelope],
+    amend_disbursement_envelope: [EnvelopeRequestSchema, amendEnvelope],
     cancel_disbursement_envelope: [EnvelopeRequestSchema, cancelEnvelope],
     get_disbursement_envelope_status: [EnvelopeStatusRequestSchema, envelopeStatus],
     create_disbursements: [
@@ -114,6 +116,22 @@ export function registerG2pBridgeRoutes(app: OpenAPIHono, deps: BridgeDependenci
     });
   }
   registerStatementUploadRoute(app, deps);
+  registerPing(app);
+}
+
+/** `GET /ping`: the bridge's health check, answered `"pong"` without authentication. */
+function registerPing(app: OpenAPIHono): void {
+  const route = createRoute({
+    method: 'get',
+    path: `${BRIDGE_BASE_PATH}/ping`,
+    tags: ['G2P Bridge'],
+    summary: 'G2P Bridge ping (public)',
+    description: 'Answers the JSON string "pong", as the bridge does.',
+    security: [],
+    responses: { 200: { description: '"pong"' } },
+  });
+  app.openAPIRegistry.registerPath(route);
+  app.get(route.getRoutingPath(), (c) => c.json('pong', 200));
 }
 
 const NOT_JSON = Symbol('not JSON');

@@ -31,6 +31,14 @@ export const BRIDGE_ERRORS = {
   INVALID_DISBURSEMENT_ID: 'INVALID_DISBURSEMENT_ID',
   DISBURSEMENT_ALREADY_CANCELED: 'DISBURSEMENT_ALREADY_CANCELED',
   DISBURSEMENT_ENVELOPE_SCHEDULE_DATE_REACHED: 'DISBURSEMENT_ENVELOPE_SCHEDULE_DATE_REACHED',
+  /** amend_disbursement_envelope's, missing from the stale openapi.json (SOURCE.md defect 1). */
+  DISBURSEMENT_ENVELOPE_DATE_PASSED: 'DISBURSEMENT_ENVELOPE_DATE_PASSED',
+  /**
+   * Ours, beyond the bridge's codes: the envelope holds every declared disbursement and was
+   * submitted for approval, so what it declares is what the approver approves. The bridge has
+   * no such state (it ships an envelope on its date), hence no code.
+   */
+  DISBURSEMENT_ENVELOPE_ALREADY_SUBMITTED: 'DISBURSEMENT_ENVELOPE_ALREADY_SUBMITTED',
   STATEMENT_UPLOAD_ERROR: 'STATEMENT_UPLOAD_ERROR',
 } as const;
 export type BridgeError = (typeof BRIDGE_ERRORS)[keyof typeof BRIDGE_ERRORS];

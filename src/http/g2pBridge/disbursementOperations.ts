@@ -34,11 +34,15 @@ function referenceOf(payload: DisbursementPayload): string {
   return payload.disbursement_id ?? payload.mis_reference_number ?? ulid();
 }
 
-/** The bridge's per-item checks of 3.4, and ours: the beneficiary id is a financial address. */
+/**
+ * The bridge's per-item checks of 3.4, and ours: the beneficiary id is a financial address,
+ * unless the programme has an ID mapper to resolve it through.
+ */
 function itemErrors(
   payload: DisbursementPayload,
   reference: string,
   currency: string | undefined,
+  mapperResolves: boolean,
 ): BridgeError[] {
   const errors: BridgeError[] = [];
   if ((payload.disbursement_envelope_id ?? '') === '') {
@@ -50,8 +54,11 @@ function itemErrors(
   if (!PLAIN_AMOUNT.test(amount) || !/[1-9]/.test(amount) || !exact) {
     errors.push(BRIDGE_ERRORS.INVALID_DISBURSEMENT_AMOUNT);
   }
-  if (!isFinancialAddress(payload.beneficiary_id))
+  const beneficiaryId = payload.beneficiary_id ?? '';
+  const resolvable = mapperResolves && beneficiaryId !== '' && beneficiaryId.length <= 100;
+  if (!isFinancialAddress(beneficiaryId) && !resolvable) {
     errors.push(BRIDGE_ERRORS.INVALID_BENEFICIARY_ID);
+  }
   const name = payload.beneficiary_name ?? '';
   if (name === '' || name.length > 200) errors.push(BRIDGE_ERRORS.INVALID_BENEFICIARY_NAME);
   const narrative = payload.narrative ?? '';
@@ -93,8 +100,9 @@ export async function createDisbursements(
   const [envelopeId = ''] = envelopeIds;
   // The read model may lag an envelope just created: the batch itself then judges the amounts.
   const batch = envelopeId === '' ? undefined : await findEnvelope(call, envelopeId);
+  const mapperResolves = await programmesResolve(call, batch?.programId);
   const codes = payloads.map((payload, index) =>
-    itemErrors(payload, references[index] ?? '', batch?.currency),
+    itemErrors(payload, references[index] ?? '', batch?.currency, mapperResolves),
   );
   if (codes.some((errors) => errors.length > 0)) {
     return reject(BRIDGE_ERRORS.INVALID_DISBURSEMENT_PAYLOAD, codes);
@@ -110,7 +118,10 @@ export async function createDisbursements(
   const instructions: PaymentInstruction[] = payloads.map((payload, index) => ({
     reference: references[index] ?? '',
     beneficiaryId: payload.beneficiary_id ?? '',
-    payeeFa: payload.beneficiary_id ?? '',
+    // An id that is not an address is resolved through the programme's mapper at fan-out.
+    ...(isFinancialAddress(payload.beneficiary_id)
+      ? { payeeFa: payload.beneficiary_id ?? '' }
+      : {}),
     payeeName: payload.beneficiary_name ?? '',
     amount: payload.disbursement_amount ?? '',
     purpose: payload.narrative ?? '',
@@ -134,6 +145,19 @@ export async function createDisbursements(
     };
   }
   return reject(BRIDGE_ERRORS.DISBURSEMENT_ENVELOPE_NOT_FOUND);
+}
+
+/**
+ * Whether the envelope's programme has an ID mapper: asked of its own programme, or, while the
+ * read model has not yet shown the envelope, of any programme of the caller (a line without an
+ * address in a programme without a mapper is then unroutable at fan-out, saying so).
+ */
+async function programmesResolve(call: BridgeCall, programId: string | undefined) {
+  const programIds = programId === undefined ? call.programIds : [programId];
+  const registrations = await Promise.all(
+    programIds.map((id) => call.programmes.registrationOf(id)),
+  );
+  return registrations.some((registration) => registration.idMapper !== undefined);
 }
 
 function exactIn(amount: string, currency: string): boolean {
@@ -208,7 +232,7 @@ function parseAmountOrZero(text: string, currency: string): bigint {
  * programme registered as approving upstream has it approved at once, recorded as approved by
  * `upstream:<the request header's sender_id>`: four eyes, the second pair the programme's own.
  */
-async function submitWhenFull(call: BridgeCall, batchId: string, programId: string) {
+export async function submitWhenFull(call: BridgeCall, batchId: string, programId: string) {
   try {
     await call.commands.submitBatch(batchId, call.context);
   } catch (error) {

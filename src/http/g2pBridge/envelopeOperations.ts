@@ -25,8 +25,8 @@ export interface BridgeCall {
   readonly queries: ReadModelQueries;
   /** The programmes the calling principal acts for. */
   readonly programIds: readonly string[];
-  /** How each programme's batches are approved. */
-  readonly programmes: Pick<ProgrammeCommands, 'approvalOf'>;
+  /** How each programme's batches are approved, and whether it has an ID mapper. */
+  readonly programmes: Pick<ProgrammeCommands, 'approvalOf' | 'registrationOf'>;
   /** The request header's `sender_id`: who upstream approved, where the programme does. */
   readonly senderId: string;
   readonly context: CommandContext;
@@ -102,7 +102,6 @@ function checkEnvelope(
   const currency = payload.disbursement_currency_code ?? '';
   const total = payload.total_disbursement_amount ?? '';
   const date = payload.disbursement_schedule_date ?? '';
-  const today = call.now.toISOString().slice(0, 10);
   const reject = (rejection: BridgeError) => ({ rejection });
   if (programId === '' || programId.length > 100)
     return reject(BRIDGE_ERRORS.INVALID_PROGRAM_MNEMONIC);
@@ -111,19 +110,38 @@ function checkEnvelope(
   }
   if (cycleId === '' || cycleId.length > 100)
     return reject(BRIDGE_ERRORS.INVALID_CYCLE_CODE_MNEMONIC);
-  if (!POSITIVE_INTEGER.test(payload.number_of_beneficiaries ?? '')) {
-    return reject(BRIDGE_ERRORS.INVALID_NO_OF_BENEFICIARIES);
-  }
-  if (!POSITIVE_INTEGER.test(count)) return reject(BRIDGE_ERRORS.INVALID_NO_OF_DISBURSEMENTS);
-  if (!isKnownCurrency(currency)) return reject(BRIDGE_ERRORS.INVALID_DISBURSEMENT_CURRENCY_CODE);
-  if (!isExactAmount(total, currency))
-    return reject(BRIDGE_ERRORS.INVALID_TOTAL_DISBURSEMENT_AMOUNT);
-  if (!DATE.test(date) || Number.isNaN(Date.parse(date)) || date < today) {
-    return reject(BRIDGE_ERRORS.INVALID_DISBURSEMENT_SCHEDULE_DATE);
-  }
+  const totalsRejection = controlTotalsRejection(payload, currency, call.now);
+  if (totalsRejection !== undefined) return reject(totalsRejection);
   // A programme this principal does not act for is, to it, a programme not configured.
   if (!call.programIds.includes(programId)) return reject(BRIDGE_ERRORS.INVALID_PROGRAM_MNEMONIC);
   return { programId, cycleId, currency, count: Number(count), total, date };
+}
+
+/**
+ * The checks of an envelope's counts, total and date, in the bridge's order, as creating and
+ * amending an envelope make them; the total must be exact in `currency`.
+ */
+export function controlTotalsRejection(
+  payload: EnvelopePayload,
+  currency: string,
+  now: Date,
+): BridgeError | undefined {
+  const date = payload.disbursement_schedule_date ?? '';
+  if (!POSITIVE_INTEGER.test(payload.number_of_beneficiaries ?? '')) {
+    return BRIDGE_ERRORS.INVALID_NO_OF_BENEFICIARIES;
+  }
+  if (!POSITIVE_INTEGER.test(payload.number_of_disbursements ?? '')) {
+    return BRIDGE_ERRORS.INVALID_NO_OF_DISBURSEMENTS;
+  }
+  if (!isKnownCurrency(currency)) return BRIDGE_ERRORS.INVALID_DISBURSEMENT_CURRENCY_CODE;
+  if (!isExactAmount(payload.total_disbursement_amount ?? '', currency)) {
+    return BRIDGE_ERRORS.INVALID_TOTAL_DISBURSEMENT_AMOUNT;
+  }
+  const today = now.toISOString().slice(0, 10);
+  if (!DATE.test(date) || Number.isNaN(Date.parse(date)) || date < today) {
+    return BRIDGE_ERRORS.INVALID_DISBURSEMENT_SCHEDULE_DATE;
+  }
+  return undefined;
 }
 
 /** Whether `text` is a positive amount of `currency` with no more decimals than it allows. */
@@ -138,7 +156,7 @@ export function isExactAmount(text: string, currency: string): boolean {
 }
 
 /** The envelope payload as the bridge answers it: its numbers as JSON numbers, exactly. */
-function echoEnvelope(payload: EnvelopePayload): unknown {
+export function echoEnvelope(payload: EnvelopePayload): unknown {
   const frequency = payload.disbursement_frequency;
   return {
     ...payload,
@@ -242,7 +260,8 @@ export async function envelopeStatus(call: BridgeCall, envelopeId: string): Prom
       funds_blocked_latest_error_code: null,
       funds_blocked_attempts: 0,
       funds_blocked_reference_number: null,
-      id_mapper_resolution_required: false,
+      id_mapper_resolution_required:
+        (await call.programmes.registrationOf(batch.programId)).idMapper !== undefined,
       number_of_disbursements_shipped: SHIPPED.reduce(
         (sum, status) => sum + batch.byStatus[status].count,
         0,

@@ -7,6 +7,7 @@ import { commandContext } from '../requestContext.js';
 import {
   AddedPaymentsSchema,
   AddPaymentsBodySchema,
+  AmendBatchBodySchema,
   BatchListQuerySchema,
   BatchOpenedSchema,
   BatchPageSchema,
@@ -61,6 +62,26 @@ const addPayments = createRoute({
       content: { [json]: { schema: AddedPaymentsSchema } },
     },
     ...problemResponses(400, 404, 409, 413, 415, 422),
+  },
+});
+
+const amendBatch = createRoute({
+  method: 'patch',
+  path: '/v1/batches/{batchId}',
+  tags: [TAG],
+  summary: "Amend an open batch's control totals (operator)",
+  description:
+    'Only while the batch is open, and never below what it has received. The schedule is kept ' +
+    'when not given. Repeating the request records nothing.',
+  security: BEARER_SECURITY,
+  middleware: [requireRoles('operator')] as const,
+  request: {
+    params: BatchParamsSchema,
+    body: { required: true, content: { [json]: { schema: AmendBatchBodySchema } } },
+  },
+  responses: {
+    204: { description: 'Amended (or amended so already)' },
+    ...problemResponses(400, 404, 409, 415),
   },
 });
 
@@ -164,6 +185,13 @@ export function registerBatchRoutes(
     } catch (error) {
       throw relativeToBody(error);
     }
+  });
+
+  app.openapi(amendBatch, async (c) => {
+    const { batchId } = c.req.valid('param');
+    const input = withoutUndefined(c.req.valid('json'));
+    await deps.commands.amendBatch(batchId, input, commandContext(c));
+    return c.body(null, 204);
   });
 
   app.openapi(submitBatch, async (c) => {

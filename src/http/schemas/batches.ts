@@ -42,6 +42,13 @@ export const OpenBatchBodySchema = z
   })
   .openapi('OpenBatch');
 
+/** New control totals for an open batch (`PATCH /v1/batches/{batchId}`). */
+export const AmendBatchBodySchema = OpenBatchBodySchema.pick({
+  declaredCount: true,
+  declaredTotal: true,
+  scheduledFor: true,
+}).openapi('AmendBatch');
+
 /** One payment instruction as the programme sends it. */
 export const PaymentInstructionSchema = z
   .strictObject({

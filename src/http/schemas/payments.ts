@@ -19,7 +19,10 @@ export const PaymentViewSchema = z
     batchId: UlidSchema,
     reference: z.string(),
     beneficiaryId: z.string(),
-    payeeFa: z.string(),
+    payeeFa: z.string().nullable().openapi({
+      description:
+        'null while the beneficiary id waits for the programme ID mapper, or when it named none',
+    }),
     payeeName: z.string().nullable(),
     amount: z.string().openapi({ example: '1250.50' }),
     currency: z.string(),
