@@ -171,15 +171,24 @@ export const batchDecider = {
   },
 };
 
-function open(command: Extract<BatchCommand, { type: 'OpenBatch' }>, state: BatchState) {
+/** A batch's declared total in minor units, once it and the count are checked (positive, exact). */
+function checkedDeclaredTotal(
+  command: { readonly declaredCount: number; readonly declaredTotal: unknown },
+  currency: string,
+): bigint {
   const declaredTotalMinor = withPath(['declaredTotal'], () =>
-    parseAmount(command.declaredTotal, command.currency),
+    parseAmount(command.declaredTotal, currency),
   );
   if (!Number.isInteger(command.declaredCount) || command.declaredCount < 1) {
     throw new DomainError('invalid_count', 'declaredCount must be a positive integer', [
       'declaredCount',
     ]);
   }
+  return declaredTotalMinor;
+}
+
+function open(command: Extract<BatchCommand, { type: 'OpenBatch' }>, state: BatchState) {
+  const declaredTotalMinor = checkedDeclaredTotal(command, command.currency);
   const data = {
     batchId: command.batchId,
     programId: command.programId,
@@ -293,14 +302,7 @@ function amend(
   state: BatchState,
 ): BatchEvent[] {
   const opened = requireOpened(state);
-  const declaredTotalMinor = withPath(['declaredTotal'], () =>
-    parseAmount(command.declaredTotal, opened.currency),
-  );
-  if (!Number.isInteger(command.declaredCount) || command.declaredCount < 1) {
-    throw new DomainError('invalid_count', 'declaredCount must be a positive integer', [
-      'declaredCount',
-    ]);
-  }
+  const declaredTotalMinor = checkedDeclaredTotal(command, opened.currency);
   const amended = {
     declaredCount: command.declaredCount,
     declaredTotalMinor: String(declaredTotalMinor),

@@ -86,18 +86,19 @@ const approveBy = (by: string): BatchCommand => ({ type: 'ApproveBatch', by });
 const cancel: BatchCommand = { type: 'CancelBatch', by: 'user:alice' };
 const complete = (finalCount: number): BatchCommand => ({ type: 'CompleteBatch', finalCount });
 
-describe('opening a batch', () => {
-  const open: BatchCommand = {
-    type: 'OpenBatch',
-    by: OPENER,
-    batchId,
-    programId: 'CT-OVC',
-    cycleId: '2026-11',
-    currency: 'KES',
-    declaredCount: 2,
-    declaredTotal: '3000.00',
-  };
+/** Opening the batch as `opened` records it. */
+const open: BatchCommand = {
+  type: 'OpenBatch',
+  by: OPENER,
+  batchId,
+  programId: 'CT-OVC',
+  cycleId: '2026-11',
+  currency: 'KES',
+  declaredCount: 2,
+  declaredTotal: '3000.00',
+};
 
+describe('opening a batch', () => {
   it('opens a new batch with its declared total in minor units', () => {
     given([]).when(open).then([opened]);
   });
@@ -271,16 +272,7 @@ describe('amending the control totals of an open batch', () => {
 
   it('still opens the batch again unchanged with what it was first opened with', () => {
     given([...partlyFilled, amended(3, '450000')])
-      .when({
-        type: 'OpenBatch',
-        by: OPENER,
-        batchId,
-        programId: 'CT-OVC',
-        cycleId: '2026-11',
-        currency: 'KES',
-        declaredCount: 2,
-        declaredTotal: '3000.00',
-      })
+      .when(open)
       .thenNothingHappened();
   });
 });

@@ -134,6 +134,29 @@ async function createEnvelope(service: TestService, payload: Json): Promise<Brid
   );
 }
 
+/** Creates the envelope `payload` as `role` and adds `items` to it, each call answered `succ`. */
+async function envelopeWith(
+  service: TestService,
+  role: BridgeRole,
+  payload: Json,
+  items: readonly Json[],
+): Promise<void> {
+  const created = await bridge(
+    service,
+    role,
+    'create_disbursement_envelope',
+    request('create_disbursement_envelope', payload),
+  );
+  expect(created.header.status).toBe('succ');
+  const added = await bridge(
+    service,
+    role,
+    'create_disbursements',
+    request('create_disbursements', items, items.length),
+  );
+  expect(added.header.status).toBe('succ');
+}
+
 async function envelopeStatus(
   service: TestService,
   envelopeId: string,
@@ -424,24 +447,17 @@ describe('the G2P Bridge-compatible API, played by OpenG2P', () => {
           }),
         ),
       );
-    const opened = await createEnvelope(
+    await envelopeWith(
       service,
+      'programme',
       envelope({
         disbursement_envelope_id: envelopeId,
         number_of_disbursements: 3,
         total_disbursement_amount: 300,
         disbursement_schedule_date: tomorrow,
       }),
+      [disbursement(envelopeId, 1, 100), disbursement(envelopeId, 2, 100.5)],
     );
-    expect(opened.header.status).toBe('succ');
-    const items = [disbursement(envelopeId, 1, 100), disbursement(envelopeId, 2, 100.5)];
-    const added = await bridge(
-      service,
-      'programme',
-      'create_disbursements',
-      request('create_disbursements', items),
-    );
-    expect(added.header.status).toBe('succ');
     await envelopeReceived(service, envelopeId, 2, 'open');
     const rejections = [
       [{ number_of_disbursements: 1 }, 'INVALID_NO_OF_DISBURSEMENTS'],
@@ -687,29 +703,18 @@ describe('the G2P Bridge-compatible API, played by OpenG2P', () => {
             n < 45 ? `NID-${n}` : n < 48 ? `NID-UNKNOWN-${n}` : `account:${8000000000 + n}@bank-a`,
         }),
       );
-      const opened = await bridge(
+      await envelopeWith(
         service,
         'mappedProgramme',
-        'create_disbursement_envelope',
-        request(
-          'create_disbursement_envelope',
-          envelope({
-            benefit_program_mnemonic: 'CT-MAP',
-            disbursement_envelope_id: envelopeId,
-            number_of_beneficiaries: 50,
-            number_of_disbursements: 50,
-            total_disbursement_amount: 5000,
-          }),
-        ),
+        envelope({
+          benefit_program_mnemonic: 'CT-MAP',
+          disbursement_envelope_id: envelopeId,
+          number_of_beneficiaries: 50,
+          number_of_disbursements: 50,
+          total_disbursement_amount: 5000,
+        }),
+        items,
       );
-      expect(opened.header.status).toBe('succ');
-      const added = await bridge(
-        service,
-        'mappedProgramme',
-        'create_disbursements',
-        request('create_disbursements', items, items.length),
-      );
-      expect(added.header.status).toBe('succ');
       const ids = items.map((item) => item.mis_reference_number as string);
       let statuses: Json[] = [];
       await eventually(async () => {
@@ -779,28 +784,17 @@ describe('the G2P Bridge-compatible API, played by OpenG2P', () => {
       approval: 'upstream',
     });
     const envelopeId = 'ENV-UPSTREAM-1';
-    const created = await bridge(
+    await envelopeWith(
       service,
       'otherProgramme',
-      'create_disbursement_envelope',
-      request(
-        'create_disbursement_envelope',
-        envelope({
-          benefit_program_mnemonic: 'CT-EL',
-          disbursement_envelope_id: envelopeId,
-          number_of_disbursements: 1,
-          total_disbursement_amount: 75,
-        }),
-      ),
+      envelope({
+        benefit_program_mnemonic: 'CT-EL',
+        disbursement_envelope_id: envelopeId,
+        number_of_disbursements: 1,
+        total_disbursement_amount: 75,
+      }),
+      [disbursement(envelopeId, 1, 75)],
     );
-    expect(created.header.status).toBe('succ');
-    const added = await bridge(
-      service,
-      'otherProgramme',
-      'create_disbursements',
-      request('create_disbursements', [disbursement(envelopeId, 1, 75)]),
-    );
-    expect(added.header.status).toBe('succ');
     let status: Json = {};
     await eventually(async () => {
       status = ((await envelopeStatus(service, envelopeId, 'otherProgramme')).message ??

@@ -10,6 +10,7 @@ import { BRIDGE_ERRORS, type BridgeError, type DisbursementPayload } from './bri
 import {
   type BridgeAnswer,
   type BridgeCall,
+  closedEnvelopeRefusal,
   envelopeBatches,
   exactOrNull,
   findEnvelope,
@@ -178,13 +179,12 @@ async function addRefusal(
   switch (code) {
     case 'declared_count_exceeded':
       return BRIDGE_ERRORS.NO_OF_DISBURSEMENTS_EXCEEDS_DECLARED;
-    case 'batch_not_open': {
-      // Cancelled, or submitted: it holds every declared disbursement already.
-      const batch = await call.queries.getBatch(batchId);
-      return batch?.status === 'cancelled'
-        ? BRIDGE_ERRORS.DISBURSEMENT_ENVELOPE_ALREADY_CANCELED
-        : BRIDGE_ERRORS.NO_OF_DISBURSEMENTS_EXCEEDS_DECLARED;
-    }
+    case 'batch_not_open':
+      return closedEnvelopeRefusal(
+        call,
+        batchId,
+        BRIDGE_ERRORS.NO_OF_DISBURSEMENTS_EXCEEDS_DECLARED,
+      );
     case 'reference_conflict':
     case 'duplicate_reference':
       return BRIDGE_ERRORS.INVALID_DISBURSEMENT_PAYLOAD;

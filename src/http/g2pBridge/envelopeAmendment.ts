@@ -4,6 +4,7 @@ import { submitWhenFull } from './disbursementOperations.js';
 import {
   type BridgeAnswer,
   type BridgeCall,
+  closedEnvelopeRefusal,
   controlTotalsRejection,
   echoEnvelope,
   envelopeBatches,
@@ -67,13 +68,12 @@ async function amendmentRefusal(
   error: DomainError,
 ): Promise<BridgeError | undefined> {
   switch (error.code) {
-    case 'batch_not_open': {
-      // Cancelled, or submitted: it holds every declared disbursement already.
-      const batch = await call.queries.getBatch(batchId);
-      return batch?.status === 'cancelled'
-        ? BRIDGE_ERRORS.DISBURSEMENT_ENVELOPE_ALREADY_CANCELED
-        : BRIDGE_ERRORS.DISBURSEMENT_ENVELOPE_ALREADY_SUBMITTED;
-    }
+    case 'batch_not_open':
+      return closedEnvelopeRefusal(
+        call,
+        batchId,
+        BRIDGE_ERRORS.DISBURSEMENT_ENVELOPE_ALREADY_SUBMITTED,
+      );
     case 'declared_below_received':
       return error.path[0] === 'declaredCount'
         ? BRIDGE_ERRORS.INVALID_NO_OF_DISBURSEMENTS

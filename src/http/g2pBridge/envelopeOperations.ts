@@ -203,6 +203,22 @@ export async function findEnvelope(
   return undefined;
 }
 
+/**
+ * How the bridge refuses a change to an envelope whose batch takes none (`batch_not_open`):
+ * already cancelled, or else submitted (it holds every declared disbursement), answered
+ * `whenSubmitted`.
+ */
+export async function closedEnvelopeRefusal(
+  call: BridgeCall,
+  batchId: string,
+  whenSubmitted: BridgeError,
+): Promise<BridgeError> {
+  const batch = await call.queries.getBatch(batchId);
+  return batch?.status === 'cancelled'
+    ? BRIDGE_ERRORS.DISBURSEMENT_ENVELOPE_ALREADY_CANCELED
+    : whenSubmitted;
+}
+
 /** `cancel_disbursement_envelope`: cancels the batch; nothing of it not yet sent is paid. */
 export async function cancelEnvelope(
   call: BridgeCall,
