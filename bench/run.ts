@@ -3,6 +3,7 @@
  * other (never side by side: they would measure each other), each printing its own table and
  * writing its JSON result under bench/results; then every headline figure against its target.
  */
+import os from 'node:os';
 import { b1EndToEnd, b1Mpesa, b5Embedded } from './b1EndToEnd.js';
 import { b2EventStore } from './b2EventStore.js';
 import { b3Replay } from './b3Replay.js';
@@ -31,11 +32,13 @@ const chosen = asked.length > 0 ? asked : Object.keys(SCENARIOS);
 const started = performance.now();
 const results: ScenarioResult[] = [];
 const failed: string[] = [];
+const machine: string[][] = [];
 for (const name of chosen) {
   const scenario = SCENARIOS[name];
   if (scenario === undefined) continue;
   process.stdout.write(`\n== ${name}\n`);
   const scenarioStarted = performance.now();
+  const loadBefore = os.loadavg();
   try {
     results.push(await scenario());
   } catch (error) {
@@ -44,8 +47,10 @@ for (const name of chosen) {
       `${name} failed: ${error instanceof Error ? error.stack : String(error)}\n`,
     );
   }
+  const load = machineLoad(loadBefore, os.loadavg());
+  machine.push([name, ...load.row]);
   process.stdout.write(
-    `(${name}: ${((performance.now() - scenarioStarted) / 1000).toFixed(0)} s)\n`,
+    `(${name}: ${((performance.now() - scenarioStarted) / 1000).toFixed(0)} s; ${load.said})\n`,
   );
 }
 
@@ -62,8 +67,31 @@ printTable([
     ]),
   ),
 ]);
+process.stdout.write(`\n== the machine (${os.cpus().length} cores)\n`);
+printTable([
+  ['scenario', 'load before (1/5/15 min)', 'load after (1/5/15 min)', 'busy'],
+  ...machine,
+]);
 for (const result of results) process.stdout.write(`${result.scenario}: ${result.resultFile}\n`);
 if (failed.length > 0) {
   process.stderr.write(`scenarios that failed: ${failed.join(', ')}\n`);
   process.exit(1);
+}
+
+/**
+ * The load averages before and after a scenario, and whether the machine was busy with work not
+ * the scenario's own: a 1-minute load of half the cores or more *before* it started (during it,
+ * the scenario loads the machine itself). A busy machine's figures are low by an unknown amount:
+ * compare within one run, quote ratios.
+ */
+function machineLoad(
+  before: readonly number[],
+  after: readonly number[],
+): { row: string[]; said: string } {
+  const format = (load: readonly number[]) => load.map((value) => value.toFixed(2)).join(' / ');
+  const busy = (before[0] ?? 0) >= os.cpus().length / 2;
+  const said =
+    `load ${format(before)} before, ${format(after)} after` +
+    (busy ? ': the machine was BUSY before it started, figures are low' : '');
+  return { row: [format(before), format(after), busy ? 'BUSY' : 'no'], said };
 }
