@@ -19,6 +19,14 @@ export interface EventStore {
     events: readonly NewEvent[],
   ): Promise<AppendResult>;
 
+  /**
+   * Appends to many streams in one call, each at its own expected revision and each with its
+   * own outcome, answered in the order given: one refused append never holds back the others.
+   * On Postgres they are written together by the group commit (one statement per group); on
+   * EventStoreDB they are in flight at once. A stream may appear once per call.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendOutcome[]>;
+
   /** Reads one stream forwards or backwards; a stream that does not exist reads as empty. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
 
@@ -80,6 +88,60 @@ export interface RecordedEvent extends NewEvent {
   readonly stream: string;
   readonly revision: bigint;
   readonly position: bigint;
+}
+
+/** One stream's part of an {@link EventStore.appendMany}. */
+export interface StreamAppend {
+  readonly stream: string;
+  readonly expected: ExpectedRevision;
+  readonly events: readonly NewEvent[];
+}
+
+/**
+ * What became of one stream's append: its result, or why nothing of it was written (a
+ * {@link WrongExpectedRevisionError}, or a failure of the store).
+ */
+export type AppendOutcome =
+  | { readonly appended: AppendResult }
+  | { readonly refused: WrongExpectedRevisionError | Error };
+
+/**
+ * {@link EventStore.appendMany} on a store's single `append`: every append sent at once, each
+ * outcome kept apart. Refuses a call naming a stream twice, before anything is sent.
+ */
+export async function appendEach(
+  append: EventStore['append'],
+  appends: readonly StreamAppend[],
+): Promise<AppendOutcome[]> {
+  assertStreamsOnce(appends);
+  return outcomesOf(
+    await Promise.allSettled(
+      appends.map(({ stream, expected, events }) => append(stream, expected, events)),
+    ),
+  );
+}
+
+/** Settled appends as {@link AppendOutcome}s, in the same order. */
+export function outcomesOf(
+  settled: readonly PromiseSettledResult<AppendResult>[],
+): AppendOutcome[] {
+  return settled.map((outcome) =>
+    outcome.status === 'fulfilled'
+      ? { appended: outcome.value }
+      : {
+          refused:
+            outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)),
+        },
+  );
+}
+
+/** Refuses an appendMany that names a stream twice: its order within the call would be a guess. */
+export function assertStreamsOnce(appends: readonly StreamAppend[]): void {
+  const seen = new Set<string>();
+  for (const { stream } of appends) {
+    if (seen.has(stream)) throw new RangeError(`appendMany names stream ${stream} twice`);
+    seen.add(stream);
+  }
 }
 
 export interface AppendResult {

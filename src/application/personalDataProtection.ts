@@ -32,6 +32,12 @@ export function protectPersonalData(store: EventStore, vault: PersonalDataVault)
     async append(stream, expected, events) {
       return store.append(stream, expected, await sealAll(vault, events));
     },
+    async appendMany(appends) {
+      const sealed = await Promise.all(
+        appends.map(async (part) => ({ ...part, events: await sealAll(vault, part.events) })),
+      );
+      return store.appendMany(sealed);
+    },
     async readStream(stream, options) {
       return open(await store.readStream(stream, options));
     },

@@ -243,4 +243,47 @@ describe('an event store protecting personal data', () => {
     });
     expect(erased[1]).toEqual(payments[1]);
   });
+
+  it('seals what appendMany writes, and keeps a line without a payee address without one', async () => {
+    const paymentIds = [ulid(), ulid()];
+    const instructed = (paymentId: string, payee: Record<string, string>) => ({
+      id: crypto.randomUUID(),
+      type: 'PaymentInstructed',
+      data: {
+        paymentId,
+        batchId: ulid(),
+        programId: 'CT-MAP',
+        reference: `r-${paymentId}`,
+        amountMinor: '500',
+        currency: 'KES',
+        ...payee,
+      },
+      metadata: context,
+    });
+    const outcomes = await store.appendMany([
+      {
+        stream: `payment-${paymentIds[0]}`,
+        expected: 'no_stream',
+        events: [instructed(paymentIds[0] ?? '', { ...JANE, payeeResolvedBy: 'id-mapper' })],
+      },
+      {
+        stream: `payment-${paymentIds[1]}`,
+        expected: 'no_stream',
+        events: [instructed(paymentIds[1] ?? '', { beneficiaryId: 'NID-UNRESOLVED-9' })],
+      },
+    ]);
+    expect(outcomes.map((outcome) => 'appended' in outcome)).toEqual([true, true]);
+    const stored = JSON.stringify(
+      await Promise.all(paymentIds.map((id) => raw.readStream(`payment-${id}`))),
+      (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value),
+    );
+    for (const text of ['NID-1985', '100200300', 'NID-UNRESOLVED-9']) {
+      expect(stored).not.toContain(text);
+    }
+    const [resolved] = await store.readStream(`payment-${paymentIds[0]}`);
+    expect(resolved?.data).toMatchObject({ ...JANE, payeeResolvedBy: 'id-mapper' });
+    const [unresolved] = await store.readStream(`payment-${paymentIds[1]}`);
+    expect(unresolved?.data).toMatchObject({ beneficiaryId: 'NID-UNRESOLVED-9' });
+    expect((unresolved?.data as { payeeFa?: string }).payeeFa).toBeUndefined();
+  });
 });

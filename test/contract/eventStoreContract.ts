@@ -265,6 +265,49 @@ export function describeEventStoreContract(
       expect(await readCategory(category, 1000, 80)).toHaveLength(80);
     });
 
+    it('appends to many streams in one call, each checked and answered on its own, in order', async () => {
+      const category = newCategory();
+      await store.append(`${category}-existing`, 'no_stream', [anEvent()]);
+      const appends = Array.from({ length: 1_000 }, (_, n) => ({
+        stream: `${category}-${n}`,
+        // Every hundredth expects a stream that does not exist: it alone is refused.
+        expected: n % 100 === 0 ? ('stream_exists' as const) : ('no_stream' as const),
+        events: [anEvent('Many', { n }), anEvent('More', { n })],
+      }));
+      const outcomes = await store.appendMany([
+        ...appends,
+        { stream: `${category}-existing`, expected: 0n, events: [anEvent('Second')] },
+      ]);
+      expect(outcomes).toHaveLength(1_001);
+      outcomes.slice(0, 1_000).forEach((outcome, n) => {
+        if (n % 100 === 0) {
+          expect(outcome).toMatchObject({
+            refused: { name: 'WrongExpectedRevisionError', actual: 'no_stream' },
+          });
+        } else {
+          expect(outcome).toMatchObject({ appended: { nextExpectedRevision: 1n } });
+        }
+      });
+      expect(outcomes[1_000]).toMatchObject({ appended: { nextExpectedRevision: 1n } });
+      expect(await readCategory(category, 5_000, 1_982)).toHaveLength(1_982);
+
+      // The same call again: the written appends answer their first results, nothing twice.
+      const again = await store.appendMany(appends.slice(1, 10));
+      expect(again).toEqual(outcomes.slice(1, 10));
+      expect(await store.readStream(`${category}-5`)).toHaveLength(2);
+    });
+
+    it('refuses an appendMany naming a stream twice, writing nothing', async () => {
+      const stream = `${newCategory()}-1`;
+      await expect(
+        store.appendMany([
+          { stream, expected: 'no_stream', events: [anEvent()] },
+          { stream, expected: 0n, events: [anEvent()] },
+        ]),
+      ).rejects.toThrow(RangeError);
+      expect(await store.readStream(stream)).toEqual([]);
+    });
+
     it('subscribes: catches up, then delivers new events live, in order', async () => {
       const category = newCategory();
       await store.append(`${category}-1`, 'no_stream', [anEvent('Old'), anEvent('Old')]);

@@ -20,6 +20,7 @@ import {
 } from '@eventstore/db-client';
 import {
   type AppendResult,
+  appendEach,
   assertAppendable,
   type EventStore,
   type ExpectedRevision,
@@ -69,6 +70,9 @@ export function createEventStoreDbEventStore(
 
   return {
     append: (stream, expected, events) => append(client, stream, expected, events),
+    // Batched appends in flight at once: the client multiplexes them over one connection.
+    appendMany: (appends) =>
+      appendEach((stream, expected, events) => append(client, stream, expected, events), appends),
     readStream: (stream, readOptions) => readStream(client, stream, readOptions),
     async readAll({ after, limit, filter }) {
       const page = readCount(limit, limit);

@@ -2,6 +2,7 @@ import {
   type AppendResult,
   type ExpectedRevision,
   type NewEvent,
+  type StreamAppend,
   WrongExpectedRevisionError,
 } from '../../application/eventStore.js';
 import type { SqlDatabase, SqlExecutor } from '../../application/sqlDatabase.js';
@@ -72,6 +73,26 @@ export function createGroupAppender(db: SqlDatabase, options: GroupAppenderOptio
       queuedEvents += events.length;
       pump();
     });
+  }
+
+  /**
+   * Queues every append of one call before a group is taken, so they are written together in as
+   * few groups as `maxGroupEvents` allows (one statement each); each gets its own promise.
+   */
+  function appendAll(appends: readonly StreamAppend[]): Promise<AppendResult>[] {
+    if (queue.length + appends.length > maxQueuedAppends) {
+      const full = new AppendQueueFullError(`${queue.length} appends already wait; retry later`);
+      return appends.map(() => Promise.reject(full));
+    }
+    const answers = appends.map(
+      ({ stream, expected, events }) =>
+        new Promise<AppendResult>((resolve, reject) => {
+          queue.push({ stream, expected, events, resolve, reject });
+          queuedEvents += events.length;
+        }),
+    );
+    pump();
+    return answers;
   }
 
   function pump(): void {
@@ -164,7 +185,7 @@ export function createGroupAppender(db: SqlDatabase, options: GroupAppenderOptio
     }
   }
 
-  return { append };
+  return { append, appendAll };
 }
 
 /** Writes a group with one call of `ledger_append` (see eventStoreSchema.ts). */

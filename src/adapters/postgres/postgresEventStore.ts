@@ -1,9 +1,11 @@
 import {
   assertAppendable,
+  assertStreamsOnce,
   type EventStore,
   type FeedFilter,
   type FeedPage,
   MAX_READ_COUNT,
+  outcomesOf,
   type RecordedEvent,
   readCount,
 } from '../../application/eventStore.js';
@@ -95,6 +97,12 @@ export function createPostgresEventStore(
     async append(stream, expected, events) {
       assertAppendable(stream, events);
       return appender.append(stream, expected, events);
+    },
+
+    async appendMany(appends) {
+      assertStreamsOnce(appends);
+      for (const { stream, events } of appends) assertAppendable(stream, events);
+      return outcomesOf(await Promise.allSettled(appender.appendAll(appends)));
     },
 
     async readStream(stream, options = {}) {
