@@ -5,6 +5,7 @@ import { paymentDecider } from '../domain/paymentDecider.js';
 import { type PaymentEvent, paymentStream } from '../domain/paymentEvents.js';
 import type { PaymentState } from '../domain/paymentState.js';
 import { isErased } from '../domain/personalData.js';
+import { abortableSleep } from './abortableSleep.js';
 import { deterministicEventId, toNewEvents } from './commandHandler.js';
 import type { EventStore, RecordedEvent } from './eventStore.js';
 import type { Reactor } from './feedConsumer.js';
@@ -52,7 +53,7 @@ export function batchProcessor(
           await fanOut({ store, streams, idMapper }, batchIdOf(event), context, signal);
         else if (event.type === 'BatchCancelled')
           await cancelUnsent(streams, batchIdOf(event), context, signal);
-        else await rerouteUnroutable(streams, queries, context, signal);
+        else await rerouteUnroutable({ store, streams, queries }, event.position, context, signal);
       }
     },
   };
@@ -216,12 +217,25 @@ async function cancelUnsent(
   );
 }
 
+interface RerouteDependencies {
+  readonly store: EventStore;
+  readonly streams: LedgerStreams;
+  readonly queries: ReadModelQueries;
+}
+
+/**
+ * Routes again every `unroutable` payment, by the rules and DFSPs in force. They are listed from
+ * the payments read model, which may lag the feed: it is first awaited up to the event that
+ * asked for this (`position`), or a payment made unroutable just before a DFSP came back would
+ * be missed and stay unroutable for good.
+ */
 async function rerouteUnroutable(
-  streams: LedgerStreams,
-  queries: ReadModelQueries,
+  { store, streams, queries }: RerouteDependencies,
+  position: bigint,
   context: CommandContext,
   signal: AbortSignal | undefined,
 ) {
+  await readModelAt(store, queries, position, signal);
   const routing = await loadRoutingContext(streams);
   let after: string | undefined;
   for (;;) {
@@ -242,6 +256,40 @@ async function rerouteUnroutable(
     );
     if (ids.length < REROUTE_PAGE) return;
     after = ids[ids.length - 1];
+  }
+}
+
+/** How long a reroute waits for the payments read model before it fails, to be redone later. */
+const READ_MODEL_WAIT_MS = 60_000;
+
+/**
+ * Resolves once the payments read model has applied every event it reads up to `position`: its
+ * checkpoint is there, or no event it reads lies between its checkpoint and `position`.
+ */
+async function readModelAt(
+  store: EventStore,
+  queries: ReadModelQueries,
+  position: bigint,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const deadline = Date.now() + READ_MODEL_WAIT_MS;
+  const stop = signal ?? new AbortController().signal;
+  const behind = async () => {
+    const { through, reads } = await queries.paymentsReadModelProgress();
+    if (through >= position) return false;
+    const { events } = await store.readAll({ after: through, limit: 1, filter: reads });
+    const next = events[0];
+    return next !== undefined && next.position <= position;
+  };
+  while (await behind()) {
+    if (stop.aborted) throw new Error('stopping before the payments read model caught up');
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the payments read model has not reached position ${position} in ` +
+          `${READ_MODEL_WAIT_MS} ms: unroutable payments cannot be listed yet`,
+      );
+    }
+    await abortableSleep(100, stop);
   }
 }
 

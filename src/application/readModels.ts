@@ -1,4 +1,5 @@
 import type { StatementFormat, StatementNotice } from '../domain/statement.js';
+import type { FeedFilter } from './eventStore.js';
 import type { WorkQueue } from './workQueue.js';
 
 /**
@@ -264,6 +265,12 @@ export interface ReadModelQueries extends WorkQueue {
   listDfsps(filter: { readonly limit?: number; readonly cursor?: string }): Promise<Page<DfspView>>;
   /** Payments now `unroutable`, oldest first, for re-routing when DFSPs or rules change. */
   listUnroutablePaymentIds(limit: number, after?: string): Promise<readonly string[]>;
+  /**
+   * How far the payments read model has come: the position of the last event it applied (0n
+   * before it first ran), and which events of the feed it reads. Every event before a position
+   * is applied when no event it reads lies between the two.
+   */
+  paymentsReadModelProgress(): Promise<{ readonly through: bigint; readonly reads: FeedFilter }>;
   /** A beneficiary key's payments not yet sent to a DFSP (pending, routed or unroutable). */
   listUnsentPaymentIdsOf(beneficiaryKey: string): Promise<readonly string[]>;
   /**

@@ -10,6 +10,7 @@ import type { PaymentToSend } from '../application/workQueue.js';
 import { DomainError } from '../domain/domainError.js';
 import { type BatchRow, batchSummaryColumns, toBatchSummary } from './batchSummary.js';
 import { decodeCursor, pageSize, toPage } from './pageCursor.js';
+import { paymentsProjection } from './paymentsProjection.js';
 import {
   type DiscrepancyViewRow,
   discrepancyColumns,
@@ -191,9 +192,21 @@ function paymentQueues(
   db: SqlExecutor,
 ): Pick<
   ReadModelQueries,
-  'listUnroutablePaymentIds' | 'listPaymentsToSend' | 'listSubmittedBefore' | 'listRoutedPaymentIds'
+  | 'listUnroutablePaymentIds'
+  | 'paymentsReadModelProgress'
+  | 'listPaymentsToSend'
+  | 'listSubmittedBefore'
+  | 'listRoutedPaymentIds'
 > {
   return {
+    async paymentsReadModelProgress() {
+      const { rows } = await db.query<{ position: string }>(
+        'SELECT position::text AS position FROM projection_checkpoints WHERE projection = $1',
+        [paymentsProjection.name],
+      );
+      return { through: BigInt(rows[0]?.position ?? 0), reads: paymentsProjection.filter ?? {} };
+    },
+
     async listUnroutablePaymentIds(limit, after) {
       const { rows } = await db.query<{ payment_id: string }>(
         `SELECT payment_id FROM payments

@@ -13,6 +13,7 @@ import type { LedgerCommands } from '../../src/application/ledgerCommands.js';
 import type { PersonalDataVault } from '../../src/application/personalDataVault.js';
 import type { ReadModelQueries } from '../../src/application/readModels.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
+import { paymentsProjection } from '../../src/projections/paymentsProjection.js';
 import { catchUpProjection, runProjection } from '../../src/projections/projectionRunner.js';
 import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
 import { readModelMigrations } from '../../src/projections/readModelSchema.js';
@@ -299,5 +300,33 @@ describe('batch processor', () => {
       data: { reason: 'programme CT-OVC has no ID mapper registered' },
     });
     expect(await eventTypes(paymentIds[1] ?? '')).toEqual(['PaymentInstructed', 'PaymentRouted']);
+  });
+
+  it('routes again the payments made unroutable just before their DFSP came back, though the read model lags', async () => {
+    await catchUpProjection(store, db, processor());
+    await commands.suspendDfsp('bank-a', 'maintenance', context('user:ada'));
+    const { paymentIds } = await approvedBatch(3);
+    await catchUpProjection(store, db, processor());
+    for (const paymentId of paymentIds) {
+      expect(await eventTypes(paymentId)).toEqual(['PaymentInstructed', 'PaymentUnroutable']);
+    }
+    await commands.resumeDfsp('bank-a', context('user:ada'));
+
+    // The payments read model has not seen the unroutable payments yet: the reroute waits for it.
+    const rerouted = catchUpProjection(store, db, processor());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await eventTypes(paymentIds[0] ?? '')).toEqual([
+      'PaymentInstructed',
+      'PaymentUnroutable',
+    ]);
+    await catchUpProjection(store, db, paymentsProjection);
+    await rerouted;
+    for (const paymentId of paymentIds) {
+      expect(await eventTypes(paymentId)).toEqual([
+        'PaymentInstructed',
+        'PaymentUnroutable',
+        'PaymentRouted',
+      ]);
+    }
   });
 });

@@ -220,7 +220,9 @@ export async function waitUntilFinal(
         (summary.byStatus.succeeded?.count ?? 0) + (summary.byStatus.failed?.count ?? 0);
       return final === batch.count;
     },
-    `every payment of ${batch.batchId} succeeded or failed ` +
+    // Said when it times out, with the summary as it then stood.
+    () =>
+      `every payment of ${batch.batchId} succeeded or failed ` +
       `(last: ${JSON.stringify(summary?.byStatus)})`,
     timeoutMs,
   );

@@ -177,12 +177,14 @@ export async function expectCall<T = Record<string, unknown>>(
 /** Polls until `check` answers true, or fails after `timeoutMs`. */
 export async function eventually(
   check: () => Promise<boolean>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`not within ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -253,6 +253,9 @@ export function fixedQueries(
     async listUnroutablePaymentIds() {
       return [];
     },
+    async paymentsReadModelProgress() {
+      return { through: 0n, reads: {} };
+    },
     async listUnsentPaymentIdsOf() {
       return [];
     },
