@@ -84,6 +84,8 @@ export interface BatchState {
   readonly openedBy?: string;
   /** Everyone recorded as adding payments to the batch, each once. */
   readonly addedBy: readonly string[];
+  /** Everyone who amended the batch's control totals, each once. */
+  readonly amendedBy: readonly string[];
   readonly receivedCount: number;
   readonly receivedTotalMinor: bigint;
   /**
@@ -100,7 +102,7 @@ export const MAX_PAYMENTS_PER_CHUNK = 1_000;
 
 /**
  * The batch decider: a programme's payments for one cycle, from opening through control totals
- * and four-eyes approval (the approver neither opened, filled nor submitted the batch). Pure: ids
+ * and four-eyes approval (the approver neither opened, filled, amended nor submitted the batch). Pure: ids
  * and principals arrive in the command.
  *
  * @example
@@ -108,7 +110,14 @@ export const MAX_PAYMENTS_PER_CHUNK = 1_000;
  */
 export const batchDecider = {
   initialState(): BatchState {
-    return { status: 'none', receivedCount: 0, receivedTotalMinor: 0n, chunks: [], addedBy: [] };
+    return {
+      status: 'none',
+      receivedCount: 0,
+      receivedTotalMinor: 0n,
+      chunks: [],
+      addedBy: [],
+      amendedBy: [],
+    };
   },
 
   evolve(state: BatchState, event: BatchEvent): BatchState {
@@ -119,9 +128,13 @@ export const batchDecider = {
       }
       case 'BatchControlTotalsAmended': {
         if (state.opened === undefined) return state;
-        const { by: _by, batchId: _batchId, ...amended } = event.data;
+        const { by, batchId: _batchId, ...amended } = event.data;
         const { scheduledFor: _scheduledFor, ...rest } = state.opened;
-        return { ...state, opened: { ...rest, ...amended } };
+        return {
+          ...state,
+          opened: { ...rest, ...amended },
+          amendedBy: withPrincipal(state.amendedBy, by),
+        };
       }
       case 'PaymentsAdded': {
         let total = state.receivedTotalMinor;
@@ -433,6 +446,7 @@ function dutiesOf(principal: string, state: BatchState): string[] {
   const duties: string[] = [];
   if (state.openedBy === principal) duties.push('opened');
   if (state.addedBy.includes(principal)) duties.push('added payments to');
+  if (state.amendedBy.includes(principal)) duties.push('amended the control totals of');
   if (state.submittedBy === principal) duties.push('submitted');
   return duties;
 }

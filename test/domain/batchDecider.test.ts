@@ -254,6 +254,22 @@ describe('amending the control totals of an open batch', () => {
       });
   });
 
+  it('refuses approval by whoever amended the control totals', () => {
+    given([...partlyFilled, amended(1, '100000'), submitted])
+      .when(approveBy('user:olive'))
+      .thenThrows('four_eyes', {
+        message:
+          'user:olive opened and amended the control totals of this batch and cannot also approve it',
+      });
+    const amendedByAnother: BatchEvent = {
+      type: 'BatchControlTotalsAmended',
+      data: { batchId, declaredCount: 1, declaredTotalMinor: '100000', by: 'user:amos' },
+    };
+    given([...partlyFilled, amendedByAnother, submitted])
+      .when(approveBy('user:amos'))
+      .thenThrows('four_eyes');
+  });
+
   it('refuses an amendment once the batch is submitted, or cancelled', () => {
     given(awaitingApproval).when(amend(3, '4000.00')).thenThrows('batch_not_open');
     given([opened, { type: 'BatchCancelled', data: { batchId, by: 'user:alice' } }])
