@@ -28,7 +28,7 @@ import { migrate } from '../src/adapters/postgres/migrations.js';
 import { createPostgresDatabase } from '../src/adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from '../src/adapters/postgres/postgresEventStore.js';
 import type { EventStore } from '../src/application/eventStore.js';
-import type { SqlExecutor } from '../src/application/sqlDatabase.js';
+import type { SqlDatabase, SqlExecutor } from '../src/application/sqlDatabase.js';
 import { optional } from '../src/domain/optional.js';
 import {
   createBenchDatabase,
@@ -197,13 +197,33 @@ async function runB2(options: B2Options): Promise<ScenarioResult> {
   };
 }
 
-async function runOurs(options: B2Options, eventsPerStream: number) {
+/**
+ * Runs `work` on our store over a freshly created and migrated database, checkpointed first;
+ * closes the store and drops the database after.
+ */
+async function withOurStore<T>(
+  options: B2Options,
+  work: (store: EventStore, db: SqlDatabase) => Promise<T>,
+): Promise<T> {
   const database = await createBenchDatabase();
   const db = createPostgresDatabase(database.url, { maxConnections: options.connections });
   try {
     await migrate(db, [eventStoreMigrations]);
     const store = createPostgresEventStore(db, { maxConcurrentGroups: options.groups });
     await checkpoint(db);
+    try {
+      return await work(store, db);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await db.close();
+    await database.drop();
+  }
+}
+
+async function runOurs(options: B2Options, eventsPerStream: number) {
+  return withOurStore(options, async (store, db) => {
     const appendSeconds = await timeWriters(options, eventsPerStream, () => ({
       async append(stream, revision, event) {
         const { data, metadata, id } = event;
@@ -245,12 +265,8 @@ async function runOurs(options: B2Options, eventsPerStream: number) {
     const { rows } = await db.query<{ transactions: string }>(
       'SELECT count(DISTINCT transaction_id::text)::text AS transactions FROM ledger_events',
     );
-    await store.close();
     return { appendSeconds, readSeconds, transactions: Number(rows[0]?.transactions) };
-  } finally {
-    await db.close();
-    await database.drop();
-  }
+  });
 }
 
 /**
@@ -258,12 +274,7 @@ async function runOurs(options: B2Options, eventsPerStream: number) {
  * call in flight at once; every outcome must be appended at the revision expected.
  */
 async function runOursMany(options: B2Options, eventsPerStream: number): Promise<number> {
-  const database = await createBenchDatabase();
-  const db = createPostgresDatabase(database.url, { maxConnections: options.connections });
-  try {
-    await migrate(db, [eventStoreMigrations]);
-    const store = createPostgresEventStore(db, { maxConcurrentGroups: options.groups });
-    await checkpoint(db);
+  return withOurStore(options, async (store) => {
     const streams = Array.from({ length: options.streams }, (_, s) => `payment-bench${s}`);
     const start = performance.now();
     for (let revision = 0; revision < eventsPerStream; revision += 1) {
@@ -274,13 +285,8 @@ async function runOursMany(options: B2Options, eventsPerStream: number): Promise
       }
       await Promise.all(calls);
     }
-    const seconds = (performance.now() - start) / 1000;
-    await store.close();
-    return seconds;
-  } finally {
-    await db.close();
-    await database.drop();
-  }
+    return (performance.now() - start) / 1000;
+  });
 }
 
 async function appendRound(
