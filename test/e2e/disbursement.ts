@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ulid } from 'ulid';
 import { expect } from 'vitest';
+import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import { call, eventually, expectCall, type Reachable } from './support.js';
 
 /**
@@ -19,6 +20,55 @@ export const secretOf = (dfspId: string) => `callback-secret-of-${dfspId}-012345
 /** Where the service takes a DFSP's callbacks. */
 export const callbackUrlOf = (service: { baseUrl: string }, dfspId: string) =>
   `${service.baseUrl}/v1/dfsps/${dfspId}/on-disburse`;
+
+type SimulatorSettings = Omit<
+  Parameters<typeof startSimulator>[0],
+  'dfspId' | 'callbackUrl' | 'secret' | 'seed'
+>;
+
+/** Simulators of every DFSP of {@link DFSP_IDS}, started with `startDfspSimulators`. */
+export interface DfspSimulators {
+  readonly byDfsp: Readonly<Record<DfspId, RunningSimulator>>;
+  readonly urls: Readonly<Record<DfspId, string>>;
+  close(): Promise<void>;
+}
+
+/**
+ * One DFSP simulator per DFSP of {@link DFSP_IDS}, each calling back on `service` with its
+ * secret, seeded `seed`, `seed + 1`, … so runs repeat, and all sharing `settings`.
+ */
+export async function startDfspSimulators(
+  service: { baseUrl: string },
+  seed: number,
+  settings: SimulatorSettings = {},
+): Promise<DfspSimulators> {
+  const started = await Promise.all(
+    DFSP_IDS.map((dfspId, index) =>
+      startSimulator({
+        dfspId,
+        callbackUrl: callbackUrlOf(service, dfspId),
+        secret: secretOf(dfspId),
+        seed: seed + index,
+        ...settings,
+      }),
+    ),
+  );
+  const byDfsp = Object.fromEntries(DFSP_IDS.map((id, n) => [id, started[n]])) as Record<
+    DfspId,
+    RunningSimulator
+  >;
+  const urls = Object.fromEntries(DFSP_IDS.map((id) => [id, byDfsp[id].url])) as Record<
+    DfspId,
+    string
+  >;
+  return {
+    byDfsp,
+    urls,
+    close: async () => {
+      await Promise.all(started.map((simulator) => simulator.close()));
+    },
+  };
+}
 
 /** Dispatcher timings short enough for a test: the status poller and circuits act in seconds. */
 export const FAST_DISPATCH = {

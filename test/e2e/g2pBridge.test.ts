@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdMapperSimulator } from '../../src/simulator/idMapperSimulator.js';
-import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import { bridgeRequestValidator, bridgeResponseValidator } from '../support/g2pBridgeSpec.js';
 import {
-  callbackUrlOf,
   DFSP_IDS,
   type DfspId,
   FAST_DISPATCH,
   paymentsOfBatch,
   registerProgramme,
-  secretOf,
   simulatorLedger,
+  startDfspSimulators,
 } from './disbursement.js';
 import {
   call,
@@ -197,36 +195,18 @@ async function envelopeReceived(
 
 describe('the G2P Bridge-compatible API, played by OpenG2P', () => {
   let service: TestService;
-  let simulators: Record<DfspId, RunningSimulator>;
-  let urls: Record<DfspId, string>;
+  let urls: Readonly<Record<DfspId, string>>;
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
     let stopService: () => Promise<void>;
     ({ service, cleanup: stopService } = await startSuiteService(FAST_DISPATCH));
-    const started = await Promise.all(
-      DFSP_IDS.map((dfspId, index) =>
-        startSimulator({
-          dfspId,
-          callbackUrl: callbackUrlOf(service, dfspId),
-          secret: secretOf(dfspId),
-          seed: 31 + index,
-          rejectRate: 0.02,
-        }),
-      ),
-    );
-    simulators = Object.fromEntries(DFSP_IDS.map((id, n) => [id, started[n]])) as Record<
-      DfspId,
-      RunningSimulator
-    >;
-    urls = Object.fromEntries(DFSP_IDS.map((id) => [id, simulators[id].url])) as Record<
-      DfspId,
-      string
-    >;
+    const simulators = await startDfspSimulators(service, 31, { rejectRate: 0.02 });
+    urls = simulators.urls;
     await registerProgramme(service, urls, 200);
     cleanup = async () => {
       await stopService();
-      await Promise.all(started.map((simulator) => simulator.close()));
+      await simulators.close();
     };
   }, 60_000);
 

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import {
-  callbackUrlOf,
-  DFSP_IDS,
-  type DfspId,
   FAST_DISPATCH,
   loadAndApproveBatch,
   registerProgramme,
-  secretOf,
+  startDfspSimulators,
   waitUntilCompleted,
   waitUntilFinal,
 } from './disbursement.js';
@@ -42,27 +38,15 @@ describe('webhooks to a subscriber that is down for a while', () => {
       WEBHOOK_TIMEOUT_MS: '2000',
     }));
     receiver = await startWebhookReceiver(SECRET);
-    const simulators: RunningSimulator[] = await Promise.all(
-      DFSP_IDS.map((dfspId, index) =>
-        startSimulator({
-          dfspId,
-          callbackUrl: callbackUrlOf(service, dfspId),
-          secret: secretOf(dfspId),
-          seed: 11 + index,
-          rejectRate: 0.05,
-          latencyMs: { min: 1, max: 10 },
-        }),
-      ),
-    );
-    const urls = Object.fromEntries(DFSP_IDS.map((id, n) => [id, simulators[n]?.url])) as Record<
-      DfspId,
-      string
-    >;
-    await registerProgramme(service, urls, 100);
+    const simulators = await startDfspSimulators(service, 11, {
+      rejectRate: 0.05,
+      latencyMs: { min: 1, max: 10 },
+    });
+    await registerProgramme(service, simulators.urls, 100);
     cleanup = async () => {
       await stopService();
       await receiver.close();
-      await Promise.all(simulators.map((simulator) => simulator.close()));
+      await simulators.close();
     };
   }, 60_000);
 

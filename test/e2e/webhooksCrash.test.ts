@@ -2,16 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../src/adapters/postgres/postgresDatabase.js';
 import { createPostgresEventStore } from '../../src/adapters/postgres/postgresEventStore.js';
-import { type RunningSimulator, startSimulator } from '../../src/simulator/simulator.js';
 import { createScratchPostgres, databaseUrl, type ScratchPostgres } from '../support/databases.js';
 import { freePort } from '../support/freePort.js';
 import {
-  callbackUrlOf,
-  DFSP_IDS,
-  type DfspId,
+  type DfspSimulators,
   loadAndApproveBatch,
   registerProgramme,
-  secretOf,
+  startDfspSimulators,
   waitUntilFinal,
 } from './disbursement.js';
 import { type ServiceProcess, serviceProcess } from './serviceProcess.js';
@@ -41,40 +38,30 @@ describe.skipIf(!databaseUrl)('webhooks across a SIGKILL of the service, on Post
   let scratch: ScratchPostgres;
   let service: ServiceProcess;
   let receiver: WebhookReceiver;
-  let simulators: RunningSimulator[] = [];
+  let simulators: DfspSimulators | undefined;
 
   beforeAll(async () => {
     scratch = await createScratchPostgres();
     service = serviceProcess(scratch.url, await freePort());
     await service.start(WEBHOOK_TIMINGS);
     receiver = await startWebhookReceiver(SECRET);
-    simulators = await Promise.all(
-      DFSP_IDS.map((dfspId, index) =>
-        startSimulator({
-          dfspId,
-          callbackUrl: callbackUrlOf(service, dfspId),
-          secret: secretOf(dfspId),
-          seed: 31 + index,
-          rejectRate: 0.03,
-          latencyMs: { min: 1, max: 20 },
-          callbackMaxAttempts: 2,
-        }),
-      ),
-    );
+    simulators = await startDfspSimulators(service, 31, {
+      rejectRate: 0.03,
+      latencyMs: { min: 1, max: 20 },
+      callbackMaxAttempts: 2,
+    });
   }, 60_000);
 
   afterAll(async () => {
     await service?.kill();
     await receiver?.close();
-    await Promise.all(simulators.map((simulator) => simulator.close()));
+    await simulators?.close();
     await scratch?.drop();
   });
 
   it('delivers every status change at least once and in order per payment', async () => {
-    const urls = Object.fromEntries(DFSP_IDS.map((id, n) => [id, simulators[n]?.url])) as Record<
-      DfspId,
-      string
-    >;
+    const urls = simulators?.urls;
+    if (urls === undefined) throw new Error('the simulators did not start');
     await registerProgramme(service, urls, 200);
     await expectCall(service, 'admin', 'PUT', '/v1/webhooks/erp', 201, {
       url: receiver.url,
