@@ -31,6 +31,14 @@ export interface EventStore {
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
 
   /**
+   * Reads many short streams (a group's payments) in one call, each forwards from its own
+   * revision (default: its start) to its end: on Postgres one query, not one read per stream.
+   * Answers every stream named, in the order given, a stream that does not exist as empty. At
+   * most {@link MAX_STREAMS_PER_READ} streams, each named once.
+   */
+  readStreams(reads: readonly StreamRead[]): Promise<StreamEvents[]>;
+
+  /**
    * Reads one page of the global feed after a position (exclusive). `next` is where the following
    * page starts: pass it as `after`. With a filter, `next` may lie beyond the last event returned
    * (the events in between did not match). A short page does not by itself mean the end (an
@@ -151,6 +159,60 @@ export interface AppendResult {
   readonly position: bigint;
 }
 
+/** One stream of a {@link EventStore.readStreams}. */
+export interface StreamRead {
+  readonly stream: string;
+  /** First revision to read (inclusive); default the stream's start. */
+  readonly fromRevision?: bigint;
+}
+
+/** A stream's events as {@link EventStore.readStreams} read them, in revision order. */
+export interface StreamEvents {
+  readonly stream: string;
+  readonly events: RecordedEvent[];
+}
+
+/**
+ * {@link EventStore.readStreams} on a store's single `readStream`: every stream read at once,
+ * to its end. Refuses what every adapter refuses, before anything is read.
+ */
+export async function readEach(
+  readStream: EventStore['readStream'],
+  reads: readonly StreamRead[],
+): Promise<StreamEvents[]> {
+  assertReadable(reads);
+  return Promise.all(
+    reads.map(async ({ stream, fromRevision }) => {
+      const events: RecordedEvent[] = [];
+      let from = fromRevision;
+      for (;;) {
+        const page = await readStream(stream, {
+          ...(from === undefined ? {} : { fromRevision: from }),
+          maxCount: MAX_READ_COUNT,
+        });
+        events.push(...page);
+        const last = page[page.length - 1];
+        if (page.length < MAX_READ_COUNT || last === undefined) return { stream, events };
+        from = last.revision + 1n;
+      }
+    }),
+  );
+}
+
+/** Refuses a readStreams of too many streams, or naming one twice: programming errors. */
+export function assertReadable(reads: readonly StreamRead[]): void {
+  if (reads.length > MAX_STREAMS_PER_READ) {
+    throw new RangeError(
+      `readStreams reads at most ${MAX_STREAMS_PER_READ} streams, got ${reads.length}`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const { stream } of reads) {
+    if (seen.has(stream)) throw new RangeError(`readStreams names stream ${stream} twice`);
+    seen.add(stream);
+  }
+}
+
 export interface ReadStreamOptions {
   readonly direction?: 'forwards' | 'backwards';
   /** First revision to read (inclusive). Default: the start (forwards) or the end (backwards). */
@@ -189,6 +251,9 @@ export interface SubscribeOptions {
 
 /** The most events one read may return. */
 export const MAX_READ_COUNT = 10_000;
+
+/** The most streams one {@link EventStore.readStreams} may read. */
+export const MAX_STREAMS_PER_READ = 1_000;
 
 /** The most events one append may carry. */
 export const MAX_APPEND_COUNT = 10_000;

@@ -41,6 +41,16 @@ export function protectPersonalData(store: EventStore, vault: PersonalDataVault)
     async readStream(stream, options) {
       return open(await store.readStream(stream, options));
     },
+    async readStreams(reads) {
+      const read = await store.readStreams(reads);
+      const opened = await open(read.flatMap(({ events }) => events));
+      let next = 0;
+      return read.map(({ stream, events }) => {
+        const mine = opened.slice(next, next + events.length);
+        next += events.length;
+        return { stream, events: mine };
+      });
+    },
     async readAll(options) {
       const page = await store.readAll(options);
       return { ...page, events: await open(page.events) };

@@ -285,5 +285,20 @@ describe('an event store protecting personal data', () => {
     const [unresolved] = await store.readStream(`payment-${paymentIds[1]}`);
     expect(unresolved?.data).toMatchObject({ beneficiaryId: 'NID-UNRESOLVED-9' });
     expect(unresolved?.data).not.toHaveProperty('payeeFa');
+
+    // Read many at once: each stream's own events, opened, an erased one as erased.
+    const [first, second] = await store.readStreams(
+      paymentIds.map((id) => ({ stream: `payment-${id}` })),
+    );
+    expect(first?.events.map((event) => event.data)).toEqual([resolved?.data]);
+    expect(second?.events.map((event) => event.data)).toEqual([unresolved?.data]);
+    await vault.destroy(
+      String((resolved?.data as { beneficiaryKey?: string } | undefined)?.beneficiaryKey),
+    );
+    const [erased] = await store.readStreams([{ stream: `payment-${paymentIds[0]}` }]);
+    expect(erased?.events[0]?.data).toMatchObject({
+      beneficiaryId: '[erased]',
+      payeeFa: '[erased]',
+    });
   });
 });

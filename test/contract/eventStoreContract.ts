@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EventStore,
+  MAX_STREAMS_PER_READ,
   type RecordedEvent,
   WrongExpectedRevisionError,
 } from '../../src/application/eventStore.js';
@@ -306,6 +307,44 @@ export function describeEventStoreContract(
         ]),
       ).rejects.toThrow(RangeError);
       expect(await store.readStream(stream)).toEqual([]);
+    });
+
+    it('reads many streams in one call, each from its own revision, in the order named', async () => {
+      const category = newCategory();
+      await store.appendMany(
+        Array.from({ length: 300 }, (_, n) => ({
+          stream: `${category}-${n}`,
+          expected: 'no_stream' as const,
+          events: Array.from({ length: (n % 4) + 1 }, (_, k) => anEvent('Read', { n, k })),
+        })),
+      );
+      const reads = [
+        { stream: `${category}-7`, fromRevision: 2n },
+        { stream: `${category}-missing` },
+        ...Array.from({ length: 300 }, (_, n) => ({ stream: `${category}-${299 - n}` })).filter(
+          ({ stream }) => stream !== `${category}-7`,
+        ),
+      ];
+      const read = await store.readStreams(reads);
+      expect(read.map(({ stream }) => stream)).toEqual(reads.map(({ stream }) => stream));
+      expect(read[0]?.events.map((event) => [event.revision, event.data])).toEqual([
+        [2n, { n: 7, k: 2 }],
+        [3n, { n: 7, k: 3 }],
+      ]);
+      expect(read[1]?.events).toEqual([]);
+      for (const { stream, events } of read.slice(2)) {
+        expect(events).toEqual(await store.readStream(stream));
+      }
+      expect(await store.readStreams([])).toEqual([]);
+    });
+
+    it('refuses a readStreams naming a stream twice or too many streams', async () => {
+      const stream = `${newCategory()}-1`;
+      await expect(store.readStreams([{ stream }, { stream }])).rejects.toThrow(RangeError);
+      const tooMany = Array.from({ length: MAX_STREAMS_PER_READ + 1 }, (_, n) => ({
+        stream: `${stream}-${n}`,
+      }));
+      await expect(store.readStreams(tooMany)).rejects.toThrow(RangeError);
     });
 
     it('subscribes: catches up, then delivers new events live, in order', async () => {

@@ -32,6 +32,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   readCount,
+  readEach,
   type SubscribeOptions,
   WrongExpectedRevisionError,
 } from '../../application/eventStore.js';
@@ -74,6 +75,9 @@ export function createEventStoreDbEventStore(
     appendMany: (appends) =>
       appendEach((stream, expected, events) => append(client, stream, expected, events), appends),
     readStream: (stream, readOptions) => readStream(client, stream, readOptions),
+    // Reads in flight at once over the client's one connection.
+    readStreams: (reads) =>
+      readEach((stream, readOptions) => readStream(client, stream, readOptions), reads),
     async readAll({ after, limit, filter }) {
       const page = readCount(limit, limit);
       const { events, next } = await readPage(client, maxExamined, after, page, filter);

@@ -1,5 +1,6 @@
 import {
   assertAppendable,
+  assertReadable,
   assertStreamsOnce,
   type EventStore,
   type FeedFilter,
@@ -116,6 +117,28 @@ export function createPostgresEventStore(
         [stream, String(from), limit],
       );
       return rows.map(toRecordedEvent);
+    },
+
+    async readStreams(reads) {
+      assertReadable(reads);
+      if (reads.length === 0) return [];
+      // LATERAL: one index range per stream. A plain join misjudges unnest's row count and may
+      // merge-join the whole stream index (500 streams of a million events: 0.5 s, not 5 ms).
+      const { rows } = await db.query<EventRowText>(
+        `SELECT ${EVENT_COLUMNS}
+         FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(stream_id, from_revision, n)
+         CROSS JOIN LATERAL (
+           SELECT * FROM ledger_events l
+           WHERE l.stream_id = r.stream_id AND l.stream_revision >= r.from_revision) e
+         ORDER BY r.n, e.stream_revision`,
+        [
+          reads.map(({ stream }) => stream),
+          reads.map(({ fromRevision }) => String(fromRevision ?? 0n)),
+        ],
+      );
+      const byStream = new Map<string, RecordedEvent[]>(reads.map(({ stream }) => [stream, []]));
+      for (const row of rows) byStream.get(row.stream)?.push(toRecordedEvent(row));
+      return reads.map(({ stream }) => ({ stream, events: byStream.get(stream) ?? [] }));
     },
 
     readAll,
