@@ -6,7 +6,11 @@
  * `--protocol mpesa-b2c` pays every payment to wallets through one M-Pesa B2C simulator with the
  * `mpesa-b2c` profile: one request per payment, each result a callback of its own.
  *
+ * `--profile DIR` writes the service's CPU profile (`--cpu-prof`) to DIR when it stops: open it
+ * in Chrome's DevTools or speedscope to see where its time went.
+ *
  *   npx tsx bench/b1EndToEnd.ts [--payments 100000] [--embedded] [--protocol mpesa-b2c]
+ *     [--profile DIR]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +43,8 @@ export interface EndToEndOptions {
   readonly embedded: boolean;
   /** G2P Connect to three DFSPs (default), or M-Pesa B2C to one. */
   readonly protocol?: 'g2p-connect' | 'mpesa-b2c';
+  /** Where to write the service's CPU profile; none when absent. */
+  readonly profileDir?: string;
 }
 
 /** One M-Pesa B2C provider takes every payment. */
@@ -75,7 +81,10 @@ export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult
     const tokens = Object.fromEntries(
       Object.keys(PEOPLE).map((role) => [role, randomBytes(18).toString('base64url')]),
     ) as Record<Role, string>;
-    const service = spawnNode('src/main.ts', [], {
+    const profiling = options.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
+      : [];
+    const service = spawnNode('src/main.ts', [], profiling, {
       ...SERVICE_SETTINGS,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -103,6 +112,7 @@ export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult
           ...['--port', '0', '--dfsp-id', dfsp.dfspId, '--callback-url', callbackUrl],
           ...['--protocol', dfsp.protocol, '--consumer-key', DEMO_CONSUMER_KEY],
         ],
+        [],
         {
           LOG_LEVEL: 'info',
           DFSP_SIMULATOR_SECRET: secret,
@@ -186,9 +196,10 @@ export async function endToEnd(options: EndToEndOptions): Promise<ScenarioResult
 function spawnNode(
   entry: string,
   args: readonly string[],
+  nodeArgs: readonly string[],
   env: Readonly<Record<string, string>>,
 ): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -256,8 +267,14 @@ if (isMain(import.meta.url)) {
       payments: { type: 'string', default: '100000' },
       embedded: { type: 'boolean', default: false },
       protocol: { type: 'string', default: 'g2p-connect' },
+      profile: { type: 'string' },
     },
   });
   const protocol = values.protocol === 'mpesa-b2c' ? 'mpesa-b2c' : 'g2p-connect';
-  await endToEnd({ payments: Number(values.payments), embedded: values.embedded, protocol });
+  await endToEnd({
+    payments: Number(values.payments),
+    embedded: values.embedded,
+    protocol,
+    ...(values.profile === undefined ? {} : { profileDir: path.resolve(values.profile) }),
+  });
 }
