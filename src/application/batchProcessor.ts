@@ -7,7 +7,7 @@ import type { PaymentState } from '../domain/paymentState.js';
 import { isErased } from '../domain/personalData.js';
 import { abortableSleep } from './abortableSleep.js';
 import { deterministicEventId, toNewEvents } from './commandHandler.js';
-import type { EventStore, RecordedEvent } from './eventStore.js';
+import type { EventStore, RecordedEvent, StreamAppend } from './eventStore.js';
 import type { Reactor } from './feedConsumer.js';
 import { type IdMapper, type IdResolution, MAX_IDS_PER_RESOLUTION } from './idMapper.js';
 import { mapInChunks } from './inChunks.js';
@@ -16,9 +16,11 @@ import { type LedgerStreams, ledgerStreams } from './ledgerStreams.js';
 import type { ReadModelQueries } from './readModels.js';
 import { loadRoutingContext, type RoutingContext } from './routingContext.js';
 
-/** Payment streams written at once: enough to fill group commits, few enough to bound memory. */
-const FAN_OUT_CONCURRENCY = 250;
+/** Payments instructed in one append: enough to fill a group commit, few enough to bound memory. */
+const FAN_OUT_PAGE = 1_000;
 const REROUTE_PAGE = 1_000;
+/** Unroutable payments routed again at once. */
+const REROUTE_CONCURRENCY = 250;
 
 /**
  * The batch processor reacts to the feed: an approved batch fans out into one `payment-{id}`
@@ -82,10 +84,17 @@ async function fanOut(
   if (state.status !== 'approved' || opened === undefined) return;
   const routing = await loadRoutingContext(deps.streams);
   const lines = state.chunks.flat();
-  const instruct = (line: PaymentLine, payee?: IdResolution) =>
-    instructAndRoute(deps.store, state, { line, payee }, routing, context);
+  const instruct = async (page: readonly LineToInstruct[]) => {
+    signal?.throwIfAborted();
+    await appendAll(
+      deps.store,
+      page.map((line) => instructionOf(opened, line, routing, context)),
+    );
+  };
   if (lines.every((line) => line.payeeFa !== undefined || isErased(line))) {
-    await inChunks(lines, (line) => instruct(line), signal);
+    for (let start = 0; start < lines.length; start += FAN_OUT_PAGE) {
+      await instruct(lines.slice(start, start + FAN_OUT_PAGE).map((line) => ({ line })));
+    }
     return;
   }
   for (let start = 0; start < lines.length; start += MAX_IDS_PER_RESOLUTION) {
@@ -95,26 +104,33 @@ async function fanOut(
       opened.programId,
       toResolve.map((line) => line.beneficiaryId),
     );
-    await inChunks(page, (line) => instruct(line, payees.get(line.beneficiaryId)), signal);
+    await instruct(page.map((line) => ({ line, payee: payees.get(line.beneficiaryId) })));
+  }
+}
+
+/** Appends every stream's events in one call; the first refusal is thrown once all are done. */
+async function appendAll(store: EventStore, appends: readonly StreamAppend[]): Promise<void> {
+  for (const outcome of await store.appendMany(appends)) {
+    if ('refused' in outcome) throw outcome.refused;
   }
 }
 
 /** A payment line, and what the ID mapper said of its beneficiary id when it was asked. */
 interface LineToInstruct {
   readonly line: PaymentLine;
-  readonly payee: IdResolution | undefined;
+  readonly payee?: IdResolution | undefined;
 }
 
-/** The payment's first append: instructed and routed together, under ids derived from its id. */
-async function instructAndRoute(
-  store: EventStore,
-  batch: BatchState,
+/**
+ * The payment's first append: instructed and routed together, under ids derived from its id. A
+ * redo appends the same ids to a stream that has them: the store answers the first result.
+ */
+function instructionOf(
+  opened: NonNullable<BatchState['opened']>,
   { line, payee }: LineToInstruct,
   routing: RoutingContext,
   context: CommandContext,
-): Promise<void> {
-  const opened = batch.opened;
-  if (opened === undefined) return;
+): StreamAppend {
   const { paymentId, amountMinor, ...rest } = line;
   const resolved =
     payee?.kind === 'resolved'
@@ -152,14 +168,13 @@ async function instructAndRoute(
         )
       : routeOrCancel(state, opened, routing, context)),
   ];
-  // A redo appends the same ids to a stream that has them: the store answers the first result.
-  await store.append(
-    paymentStream(paymentId),
-    'no_stream',
-    toNewEvents(events, context, {
+  return {
+    stream: paymentStream(paymentId),
+    expected: 'no_stream',
+    events: toNewEvents(events, context, {
       eventId: (_event, index) => deterministicEventId(`${paymentId}:fan-out:${index}`),
     }),
-  );
+  };
 }
 
 /**
@@ -194,27 +209,27 @@ async function cancelUnsent(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const { state } = await streams.batches.load(batchId);
-  await inChunks(
-    state.chunks.flat(),
-    async (line) => {
-      try {
-        await streams.payments(
-          line.paymentId,
-          { type: 'CancelPayment', by: context.actor },
-          context,
-        );
-      } catch (error) {
-        // Never instructed (cancelled before approval) or already with a DFSP: nothing to cancel.
-        if (
-          error instanceof DomainError &&
-          ['payment_not_found', 'payment_already_sent'].includes(error.code)
-        )
-          return;
+  const lines = state.chunks.flat();
+  for (let start = 0; start < lines.length; start += FAN_OUT_PAGE) {
+    signal?.throwIfAborted();
+    const outcomes = await streams.payments.many(
+      lines.slice(start, start + FAN_OUT_PAGE).map(({ paymentId }) => ({
+        id: paymentId,
+        command: { type: 'CancelPayment', by: context.actor },
+      })),
+      context,
+    );
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') continue;
+      const error: unknown = outcome.reason;
+      // Never instructed (cancelled before approval) or already with a DFSP: nothing to cancel.
+      if (
+        !(error instanceof DomainError) ||
+        !['payment_not_found', 'payment_already_sent'].includes(error.code)
+      )
         throw error;
-      }
-    },
-    signal,
-  );
+    }
+  }
 }
 
 interface RerouteDependencies {
@@ -240,8 +255,9 @@ async function rerouteUnroutable(
   let after: string | undefined;
   for (;;) {
     const ids = await queries.listUnroutablePaymentIds(REROUTE_PAGE, after);
-    await inChunks(
+    await mapInChunks(
       ids,
+      REROUTE_CONCURRENCY,
       async (paymentId) => {
         const { state } = await streams.payments.load(paymentId);
         const payment = state.instructed;
@@ -291,15 +307,6 @@ async function readModelAt(
     }
     await abortableSleep(100, stop);
   }
-}
-
-/** `work` on every item, a chunk at a time; stops between chunks when `signal` aborts. */
-async function inChunks<T>(
-  items: readonly T[],
-  work: (item: T) => Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  await mapInChunks(items, FAN_OUT_CONCURRENCY, work, signal);
 }
 
 function contextOf(event: RecordedEvent): CommandContext {

@@ -5,7 +5,10 @@ import { assertValidEvent } from '../domain/eventRegistry.js';
 import {
   type EventStore,
   MAX_READ_COUNT,
+  MAX_STREAMS_PER_READ,
   type NewEvent,
+  type RecordedEvent,
+  type StreamAppend,
   WrongExpectedRevisionError,
 } from './eventStore.js';
 import type { CommandContext } from './ledgerCommands.js';
@@ -67,6 +70,13 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   }
 }
 
+/** One stream's command in a {@link StreamHandler.many}. */
+export interface StreamCommand<Command, Event> {
+  readonly id: string;
+  readonly command: Command;
+  readonly options?: HandleOptions<Event>;
+}
+
 /**
  * One kind of stream with its decider, bound to the store once (Emmett's `CommandHandler`):
  * call it with a stream's id to run a command there, or `load` the stream's state.
@@ -78,6 +88,14 @@ export interface StreamHandler<Command, Event, State> {
     context: CommandContext,
     options?: HandleOptions<Event>,
   ): Promise<Handled<Event, State>>;
+  /**
+   * Runs one command on each of many streams (a group's payments) as {@link handleMany} does:
+   * each with its own outcome, in the order given, each stream named once.
+   */
+  many(
+    commands: readonly StreamCommand<Command, Event>[],
+    context: CommandContext,
+  ): Promise<PromiseSettledResult<Handled<Event, State>>[]>;
   /** Folds the stream of `id` into state; `revision` is undefined for a stream with no events. */
   load(id: string): Promise<{ state: State; revision: bigint | undefined }>;
 }
@@ -120,7 +138,109 @@ export function commandHandlerFor<Command, Event extends DomainEvent, State>(
     context: CommandContext,
     handleOptions?: HandleOptions<Event>,
   ) => handleCommand(store, decider, streamOf(id), command, context, handleOptions, load);
-  return Object.assign(handle, { load: (id: string) => load(streamOf(id)) });
+  const many = (commands: readonly StreamCommand<Command, Event>[], context: CommandContext) =>
+    handleMany(store, decider, streamOf, commands, context, handle);
+  return Object.assign(handle, { many, load: (id: string) => load(streamOf(id)) });
+}
+
+/**
+ * Runs one command on each of many streams with one read and one append for all of them, not
+ * one of each per stream: the streams are read together (`readStreams`), each command decided
+ * on its stream's state, and every stream's events appended together (`appendMany`), each at
+ * the revision it was decided on. A stream another writer changed in between is decided again
+ * on its own (`single`, with its bounded retries); a refusal of the decider or the store is
+ * that command's outcome alone. Answers each command's outcome in the order given, `READ_MANY`
+ * streams at a time.
+ *
+ * @example
+ * const outcomes = await handleMany(store, paymentDecider, paymentStream, commands, context, one);
+ */
+export async function handleMany<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  streamOf: (id: string) => string,
+  commands: readonly StreamCommand<Command, Event>[],
+  context: CommandContext,
+  single: (
+    id: string,
+    command: Command,
+    context: CommandContext,
+    options?: HandleOptions<Event>,
+  ) => Promise<Handled<Event, State>>,
+): Promise<PromiseSettledResult<Handled<Event, State>>[]> {
+  const outcomes: PromiseSettledResult<Handled<Event, State>>[] = [];
+  for (let start = 0; start < commands.length; start += MAX_STREAMS_PER_READ) {
+    const part = commands.slice(start, start + MAX_STREAMS_PER_READ);
+    const read = await store.readStreams(part.map(({ id }) => ({ stream: streamOf(id) })));
+    const decided = part.map((entry, index) =>
+      decideOn(decider, streamOf(entry.id), read[index]?.events ?? [], entry, context),
+    );
+    const toAppend = decided.flatMap((decision) => ('append' in decision ? [decision.append] : []));
+    const appended = toAppend.length === 0 ? [] : await store.appendMany(toAppend);
+    let next = 0;
+    const settled = decided.map(async (decision, index): Promise<Handled<Event, State>> => {
+      if ('failed' in decision) throw decision.failed;
+      if (!('append' in decision)) return decision.handled;
+      const outcome = appended[next];
+      next += 1;
+      if (outcome !== undefined && 'appended' in outcome) return decision.handled;
+      if (outcome?.refused instanceof WrongExpectedRevisionError) {
+        const { id, command, options } = part[index] as StreamCommand<Command, Event>;
+        return single(id, command, context, options);
+      }
+      throw outcome?.refused ?? new Error('appendMany answered fewer outcomes than appends');
+    });
+    outcomes.push(...(await Promise.allSettled(settled)));
+  }
+  return outcomes;
+}
+
+/**
+ * The outcomes of a {@link handleMany} when every command must have been handled: the first
+ * refusal is thrown (the other commands have run all the same).
+ */
+export function handledOrThrow<Handled>(
+  outcomes: readonly PromiseSettledResult<Handled>[],
+): Handled[] {
+  return outcomes.map((outcome) => {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value;
+  });
+}
+
+/** One command decided on its stream's events: nothing to append, an append, or a refusal. */
+type Decision<Event, State> =
+  | { readonly handled: Handled<Event, State> }
+  | { readonly handled: Handled<Event, State>; readonly append: StreamAppend }
+  | { readonly failed: unknown };
+
+function decideOn<Command, Event extends DomainEvent, State>(
+  decider: Decider<Command, Event, State>,
+  stream: string,
+  stored: readonly RecordedEvent[],
+  { command, options }: StreamCommand<Command, Event>,
+  context: CommandContext,
+): Decision<Event, State> {
+  try {
+    let state = decider.initialState();
+    // Events were validated against their schemas when written.
+    for (const event of stored) {
+      state = decider.evolve(state, { type: event.type, data: event.data } as Event);
+    }
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { handled: { state, decidedOn: state, appended: [] } };
+    const last = stored[stored.length - 1];
+    return {
+      handled: { state: events.reduce(decider.evolve, state), decidedOn: state, appended: events },
+      append: {
+        stream,
+        expected: last === undefined ? 'no_stream' : last.revision,
+        events: toNewEvents(events, context, options),
+      },
+    };
+  } catch (error) {
+    return { failed: error };
+  }
 }
 
 /** How long a kept stream state may be used; after that the stream is folded afresh. */

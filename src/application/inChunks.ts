@@ -58,3 +58,24 @@ export async function mapConcurrently<T, R>(
   await Promise.all(Array.from({ length: Math.min(maxInFlight, items.length) }, worker));
   return results;
 }
+
+/**
+ * `items` in waves in which no key repeats: an item goes to the first wave without its key, so
+ * the items of one key keep their order across the waves (a report naming one payment twice).
+ *
+ * @example
+ * inWaves(['a', 'b', 'a'], (item) => item); // [['a', 'b'], ['a']]
+ */
+export function inWaves<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const waves: T[][] = [];
+  const seen = new Map<string, number>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const wave = seen.get(key) ?? 0;
+    seen.set(key, wave + 1);
+    const into = waves[wave];
+    if (into === undefined) waves.push([item]);
+    else into.push(item);
+  }
+  return waves;
+}

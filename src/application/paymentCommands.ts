@@ -3,11 +3,13 @@ import { DomainError } from '../domain/domainError.js';
 import { ULID_PATTERN } from '../domain/eventSchemas.js';
 import { optional } from '../domain/optional.js';
 import type { PaymentCommand } from '../domain/paymentDecider.js';
-import type { ReportSource } from '../domain/paymentEvents.js';
+import type { PaymentEvent, ReportSource } from '../domain/paymentEvents.js';
+import type { PaymentState } from '../domain/paymentState.js';
 import { refuseErased } from '../domain/personalData.js';
 import type { StatusReport } from '../domain/statusReport.js';
-import { mapInChunks } from './inChunks.js';
-import type { CommandContext, LedgerCommands, StatusReportOutcome } from './ledgerCommands.js';
+import type { Handled, StreamCommand } from './commandHandler.js';
+import { inWaves } from './inChunks.js';
+import type { LedgerCommands, StatusReportOutcome } from './ledgerCommands.js';
 import type { LedgerStreams } from './ledgerStreams.js';
 import { loadRoutingContext } from './routingContext.js';
 
@@ -66,39 +68,49 @@ export function paymentCommands(
     },
 
     async applyStatusReports(dfspId, reports, source, context) {
-      return mapInChunks(reports, REPORT_CONCURRENCY, (report) =>
-        applyStatusReport(dfspId, report, source, context),
-      );
+      const outcomes = new Array<StatusReportOutcome>(reports.length);
+      const commands: (StreamCommand<PaymentCommand, PaymentEvent> & { index: number })[] = [];
+      reports.forEach((report, index) => {
+        const referenceId = report.referenceId;
+        const command = ULID_PATTERN.test(referenceId)
+          ? commandFor(dfspId, report, source, maxAttemptsPerRoute)
+          : undefined;
+        if (command !== undefined) commands.push({ index, id: referenceId, command });
+        else {
+          const outcome = ULID_PATTERN.test(referenceId) ? 'ignored' : 'unknown_reference';
+          outcomes[index] = { referenceId, outcome };
+        }
+      });
+      // A report naming one payment twice applies them one after the other, in report order.
+      for (const wave of inWaves(commands, ({ id }) => id)) {
+        const handled = await streams.payments.many(wave, context);
+        wave.forEach(({ index, id, command }, n) => {
+          outcomes[index] = outcomeOf(id, command, handled[n]);
+        });
+      }
+      return outcomes;
     },
   };
-
-  async function applyStatusReport(
-    dfspId: string,
-    report: StatusReport,
-    source: ReportSource,
-    context: CommandContext,
-  ): Promise<StatusReportOutcome> {
-    const referenceId = report.referenceId;
-    if (!ULID_PATTERN.test(referenceId)) return { referenceId, outcome: 'unknown_reference' };
-    const command = commandFor(dfspId, report, source, maxAttemptsPerRoute);
-    if (command === undefined) return { referenceId, outcome: 'ignored' };
-    try {
-      const { appended } = await streams.payments(referenceId, command, context);
-      const [first] = appended;
-      if (first === undefined) return { referenceId, outcome: 'unchanged' };
-      if (first.type === 'PaymentStatusConflicted') return { referenceId, outcome: 'conflict' };
-      return { referenceId, outcome: command.type === 'RecordNotHeld' ? 'not_held' : 'applied' };
-    } catch (error) {
-      if (error instanceof DomainError && error.code === 'payment_not_found') {
-        return { referenceId, outcome: 'unknown_reference' };
-      }
-      throw error;
-    }
-  }
 }
 
-/** Payment streams a status report touches at once. */
-const REPORT_CONCURRENCY = 100;
+/** What applying one report came to; a failure of the store is thrown. */
+function outcomeOf(
+  referenceId: string,
+  command: PaymentCommand,
+  handled: PromiseSettledResult<Handled<PaymentEvent, PaymentState>> | undefined,
+): StatusReportOutcome {
+  if (handled?.status !== 'fulfilled') {
+    const error: unknown = handled?.reason;
+    if (error instanceof DomainError && error.code === 'payment_not_found') {
+      return { referenceId, outcome: 'unknown_reference' };
+    }
+    throw error;
+  }
+  const [first] = handled.value.appended;
+  if (first === undefined) return { referenceId, outcome: 'unchanged' };
+  if (first.type === 'PaymentStatusConflicted') return { referenceId, outcome: 'conflict' };
+  return { referenceId, outcome: command.type === 'RecordNotHeld' ? 'not_held' : 'applied' };
+}
 
 /** The payment command a DFSP's report calls for, or none (pending, duplicate). */
 function commandFor(

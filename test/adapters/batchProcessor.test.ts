@@ -13,6 +13,7 @@ import type { LedgerCommands } from '../../src/application/ledgerCommands.js';
 import type { PersonalDataVault } from '../../src/application/personalDataVault.js';
 import type { ReadModelQueries } from '../../src/application/readModels.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
+import { MAX_PAYMENTS_PER_CHUNK } from '../../src/domain/batchDecider.js';
 import { paymentsProjection } from '../../src/projections/paymentsProjection.js';
 import { catchUpProjection, runProjection } from '../../src/projections/projectionRunner.js';
 import { createReadModelQueries } from '../../src/projections/readModelQueries.js';
@@ -25,7 +26,10 @@ import { createMigratedPglite, protectedEventStore } from '../support/databases.
 
 const context = (actor: string) => ({ actor, correlationId: 'test', causationId: null });
 
-/** The real store, failing every append after the first `allowed`: a crash in mid fan-out. */
+/**
+ * The real store, writing the first `allowed` streams it is given and then failing: a crash in
+ * mid fan-out, part of an `appendMany` written.
+ */
 function crashingAfter(store: EventStore, allowed: number): EventStore {
   let appends = 0;
   return {
@@ -34,6 +38,13 @@ function crashingAfter(store: EventStore, allowed: number): EventStore {
       appends += 1;
       if (appends > allowed) throw new Error('simulated crash');
       return store.append(stream, expected, events);
+    },
+    async appendMany(streams) {
+      const room = Math.max(0, allowed - appends);
+      appends += streams.length;
+      if (streams.length <= room) return store.appendMany(streams);
+      if (room > 0) await store.appendMany(streams.slice(0, room));
+      throw new Error('simulated crash');
     },
   };
 }
@@ -121,15 +132,18 @@ describe('batch processor', () => {
       },
       context('user:olive'),
     );
-    const { payments } = await commands.addPayments(
-      batchId,
-      Array.from({ length: count }, (_, n) => ({
-        reference: `r-${n}`,
-        ...payeeOf(n),
-        amount: '1.00',
-      })),
-      context('user:olive'),
-    );
+    const payments: { paymentId: string }[] = [];
+    for (let start = 0; start < count; start += MAX_PAYMENTS_PER_CHUNK) {
+      const chunk = Array.from(
+        { length: Math.min(MAX_PAYMENTS_PER_CHUNK, count - start) },
+        (_, k) => {
+          const n = start + k;
+          return { reference: `r-${n}`, ...payeeOf(n), amount: '1.00' };
+        },
+      );
+      const added = await commands.addPayments(batchId, chunk, context('user:olive'));
+      payments.push(...added.payments);
+    }
     await commands.submitBatch(batchId, context('user:olive'));
     await beforeApproval();
     await commands.approveBatch(batchId, context('user:abel'));
@@ -160,25 +174,23 @@ describe('batch processor', () => {
   it(
     'stops a fan-out between chunks when the service stops; ' + 'the next run finishes it',
     async () => {
-      const { paymentIds } = await approvedBatch(600);
+      // Two pages of the fan-out: the stop comes during the first.
+      const { paymentIds } = await approvedBatch(1_500);
       const stopping = new AbortController();
-      let appends = 0;
-      const stoppingAfter300: EventStore = {
+      const stoppingInFirstPage: EventStore = {
         ...store,
-        async append(stream, expected, events) {
-          appends += 1;
-          if (appends === 300) stopping.abort();
-          return store.append(stream, expected, events);
+        async appendMany(streams) {
+          stopping.abort();
+          return store.appendMany(streams);
         },
       };
       // Resolves (a stop is not a failure) without saving the checkpoint past the approval.
-      await runProjection(store, db, processor(stoppingAfter300), {
+      await runProjection(store, db, processor(stoppingInFirstPage), {
         signal: stopping.signal,
       });
       const written = await Promise.all(paymentIds.map(eventTypes));
       const done = written.filter((types) => types.length === 2).length;
-      expect(done).toBeGreaterThanOrEqual(300);
-      expect(done).toBeLessThan(600);
+      expect(done).toBe(1_000);
 
       await catchUpProjection(store, db, processor());
       for (const paymentId of paymentIds) {

@@ -1,10 +1,10 @@
 import { ulid } from 'ulid';
+import { handledOrThrow } from '../../application/commandHandler.js';
 import type {
   DfspConnector,
   DisbursementPayment,
   SubmitOutcome,
 } from '../../application/dfspConnector.js';
-import { mapInChunks } from '../../application/inChunks.js';
 import type { CommandContext, LedgerCommands } from '../../application/ledgerCommands.js';
 import type { LedgerStreams } from '../../application/ledgerStreams.js';
 import type { Logger } from '../../application/logger.js';
@@ -44,9 +44,6 @@ export interface GroupSenderDeps {
   readonly metrics: DispatchMetrics | undefined;
 }
 
-/** Payment streams appended to at once when recording a group's sending or its outcome. */
-const STREAM_CONCURRENCY = 250;
-
 /** A payment this sending took, with the attempt its `PaymentSubmitted` recorded. */
 interface Taken {
   readonly payment: PaymentToSend;
@@ -76,35 +73,23 @@ export function createGroupSender(deps: GroupSenderDeps) {
     messageId: string,
   ): Promise<Taken[]> {
     const at = new Date(now()).toISOString();
-    const taken = await mapInChunks(payments, STREAM_CONCURRENCY, async (payment) => {
-      const { appended, state } = await streams.payments(
-        payment.paymentId,
-        { type: 'SubmitPayment', dfspId, transactionId, messageId, at },
+    const outcomes = handledOrThrow(
+      await streams.payments.many(
+        payments.map(({ paymentId }) => ({
+          id: paymentId,
+          command: { type: 'SubmitPayment', dfspId, transactionId, messageId, at },
+        })),
         context(transactionId),
-      );
-      if (appended[0]?.type === 'PaymentSubmitted') return { payment, attempt: state.attempts };
+      ),
+    );
+    return payments.flatMap((payment, index) => {
+      const { appended, state } = outcomes[index] as (typeof outcomes)[number];
+      if (appended[0]?.type === 'PaymentSubmitted') return [{ payment, attempt: state.attempts }];
       // Cancelled (its beneficiary was erased): it leaves the queue for good.
-      if (appended.length > 0) return undefined;
+      if (appended.length > 0) return [];
       // Not routed here any more, or not due yet: the next rounds look again.
       deps.requeued(payment.paymentId);
-      return undefined;
-    });
-    return taken.filter((entry) => entry !== undefined);
-  }
-
-  /** Records the DFSP's own id of each payment it named in its acknowledgement. */
-  async function recordDfspTransactionIds(
-    dfspId: string,
-    transactionId: string,
-    ids: ReadonlyMap<string, string> | undefined,
-  ): Promise<void> {
-    if (ids === undefined || ids.size === 0) return;
-    await mapInChunks([...ids], STREAM_CONCURRENCY, async ([paymentId, dfspTransactionId]) => {
-      await streams.payments(
-        paymentId,
-        { type: 'RecordAcceptance', dfspId, transactionId, dfspTransactionId },
-        context(transactionId),
-      );
+      return [];
     });
   }
 
@@ -117,7 +102,12 @@ export function createGroupSender(deps: GroupSenderDeps) {
   ): Promise<void> {
     await deps.circuit.noteSending(dfspId, outcome);
     if (outcome.kind === 'accepted') {
-      await recordDfspTransactionIds(dfspId, transactionId, outcome.dfspTransactionIds);
+      await recordDfspTransactionIds(
+        streams,
+        context(transactionId),
+        { dfspId, transactionId },
+        outcome.dfspTransactionIds,
+      );
       const reports = outcome.reports ?? [];
       if (reports.length > 0) {
         await deps.applyStatusReports(dfspId, reports, 'answer', context(transactionId));
@@ -132,23 +122,25 @@ export function createGroupSender(deps: GroupSenderDeps) {
         ? outcome.problems.map((problem) => [problem.paymentId, problem])
         : [],
     );
-    await mapInChunks(submitted, STREAM_CONCURRENCY, async ({ payment, attempt }) => {
-      const failure = failureOf(outcome, problems.get(payment.paymentId));
-      const retryInMs = backoffMs(attempt, settings, deps.random);
-      const { state } = await streams.payments(
-        payment.paymentId,
-        {
-          type: 'RecordSubmissionFailure',
-          ...failure,
-          dfspId,
-          attempt,
-          retryAt: new Date(now() + retryInMs).toISOString(),
-          maxAttemptsPerRoute: settings.maxAttemptsPerRoute,
-        },
+    const failures = handledOrThrow(
+      await streams.payments.many(
+        submitted.map(({ payment, attempt }) => ({
+          id: payment.paymentId,
+          command: {
+            type: 'RecordSubmissionFailure',
+            ...failureOf(outcome, problems.get(payment.paymentId)),
+            dfspId,
+            attempt,
+            retryAt: new Date(now() + backoffMs(attempt, settings, deps.random)).toISOString(),
+            maxAttemptsPerRoute: settings.maxAttemptsPerRoute,
+          },
+        })),
         context(transactionId),
-      );
+      ),
+    );
+    submitted.forEach(({ payment }, index) => {
       // Back in the queue: the next round takes it once it is due.
-      if (state.status === 'routed') deps.requeued(payment.paymentId);
+      if (failures[index]?.state.status === 'routed') deps.requeued(payment.paymentId);
     });
   }
 
@@ -178,6 +170,25 @@ export function createGroupSender(deps: GroupSenderDeps) {
 }
 
 export type GroupSender = ReturnType<typeof createGroupSender>;
+
+/** Records the DFSP's own id of each payment it named in its acknowledgement. */
+async function recordDfspTransactionIds(
+  streams: GroupSenderDeps['streams'],
+  context: CommandContext,
+  { dfspId, transactionId }: { readonly dfspId: string; readonly transactionId: string },
+  ids: ReadonlyMap<string, string> | undefined,
+): Promise<void> {
+  if (ids === undefined || ids.size === 0) return;
+  handledOrThrow(
+    await streams.payments.many(
+      [...ids].map(([paymentId, dfspTransactionId]) => ({
+        id: paymentId,
+        command: { type: 'RecordAcceptance', dfspId, transactionId, dfspTransactionId },
+      })),
+      context,
+    ),
+  );
+}
 
 /** Equal jitter: half the doubled delay for sure, the other half drawn at random. */
 function backoffMs(
