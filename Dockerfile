@@ -9,6 +9,9 @@ RUN npm run build
 
 FROM node:26-slim
 ENV NODE_ENV=production
+# A heap ceiling for a 512 MiB container: without one Node sizes its heap to the host and lets
+# garbage grow far past what the service holds (BENCHMARKS.md, B1). Raise it with the container.
+ENV NODE_OPTIONS=--max-old-space-size=384
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
