@@ -4,7 +4,7 @@ import { createProgressBar } from './progressBar.js';
 import { rebuildProjection } from './projections/projectionRunner.js';
 import { projections } from './projections/projections.js';
 import { masterKeyFor } from './secretsKey.js';
-import { openStores } from './stores.js';
+import { feedFor, openStores } from './stores.js';
 
 /**
  * `npm run rebuild [-- projection …]`: empties the named read models (all by default) and replays
@@ -26,7 +26,7 @@ async function rebuild(names: readonly string[]): Promise<void> {
     for (const projection of projections) {
       if (names.length > 0 && !names.includes(projection.name)) continue;
       const progress = createProgress(projection.name, head);
-      const applied = await rebuildProjection(stores.events, stores.sql, projection, {
+      const applied = await rebuildProjection(feedFor(stores, projection), stores.sql, projection, {
         onBatch: ({ events, position }) => progress.update(events, position),
       });
       progress.done(applied);

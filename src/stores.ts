@@ -16,6 +16,7 @@ import { createPostgresEventStore } from './adapters/postgres/postgresEventStore
 import { webhookMigrations } from './adapters/postgres/webhookSubscriptions.js';
 import type { Sealer } from './adapters/secrets/sealing.js';
 import type { EventStore } from './application/eventStore.js';
+import type { FeedConsumer } from './application/feedConsumer.js';
 import { protectPersonalData } from './application/personalDataProtection.js';
 import type { PersonalDataVault } from './application/personalDataVault.js';
 import type { MigrationSet, SqlDatabase } from './application/sqlDatabase.js';
@@ -25,6 +26,8 @@ import { readModelMigrations } from './projections/readModelSchema.js';
 export interface Stores {
   /** The event log, beneficiaries' personal data sealed in it ({@link protectPersonalData}). */
   readonly events: EventStore;
+  /** The same log as stored, personal fields left sealed: for readers of none (see {@link feedFor}). */
+  readonly sealedEvents: EventStore;
   /** Read models, checkpoints, keys and secrets, and (without EventStoreDB) the event tables. */
   readonly sql: SqlDatabase;
   /** Beneficiaries' keys: what erasure destroys. */
@@ -57,6 +60,7 @@ export async function openStores(
   const events = protectPersonalData(raw, personalData);
   const stores: Stores = {
     events,
+    sealedEvents: raw,
     sql,
     personalData,
     async checkReady() {
@@ -70,6 +74,19 @@ export async function openStores(
     },
   };
   return { stores, applied };
+}
+
+/**
+ * The feed a consumer follows: the log with personal data opened, or, for a projection that reads
+ * none (`readsPersonalData: false`), as stored, so no beneficiary's key is used for it.
+ */
+export function feedFor(
+  stores: Pick<Stores, 'events' | 'sealedEvents'>,
+  consumer: FeedConsumer,
+): EventStore {
+  return 'readsPersonalData' in consumer && consumer.readsPersonalData === false
+    ? stores.sealedEvents
+    : stores.events;
 }
 
 /**

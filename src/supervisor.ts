@@ -1,7 +1,7 @@
 import type { FeedConsumer } from './application/feedConsumer.js';
 import type { Logger } from './application/logger.js';
 import { runProjection } from './projections/projectionRunner.js';
-import type { Stores } from './stores.js';
+import { feedFor, type Stores } from './stores.js';
 
 const RESTART_DELAY_MS = { first: 500, max: 30_000 };
 
@@ -21,7 +21,7 @@ export async function superviseFeedConsumers(
       let delayMs = RESTART_DELAY_MS.first;
       while (!options.signal.aborted) {
         try {
-          await runProjection(stores.events, stores.sql, projection, {
+          await runProjection(feedFor(stores, projection), stores.sql, projection, {
             batchSize: options.batchSize,
             signal: options.signal,
             onBatch: ({ events, position }) => {

@@ -11,6 +11,12 @@ export interface Projection {
   readonly name: string;
   /** Only these events reach `apply`; omitted, every event does. */
   readonly filter?: FeedFilter;
+  /**
+   * False for a projection that reads no beneficiary's personal data (stream names, types,
+   * positions): it follows the feed as stored, personal fields left sealed, so none is opened
+   * for it. Default true.
+   */
+  readonly readsPersonalData?: boolean;
   /** The tables this projection alone writes; a rebuild empties them. */
   readonly tables: readonly string[];
   apply(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void>;

@@ -8,6 +8,8 @@ import type { Projection } from '../application/feedConsumer.js';
 export const streamSummaries: Projection = {
   name: 'stream-summaries',
   tables: ['stream_summaries'],
+  // Stream names, types, positions and times only: the sealed feed does.
+  readsPersonalData: false,
   async apply(tx, events) {
     // One statement per batch: the rows of one stream collapse to its first and last event.
     await tx.query(

@@ -13,6 +13,11 @@ import type { EventStore } from '../../src/application/eventStore.js';
 import { protectPersonalData } from '../../src/application/personalDataProtection.js';
 import type { PersonalDataVault, RecordToOpen } from '../../src/application/personalDataVault.js';
 import type { SqlDatabase } from '../../src/application/sqlDatabase.js';
+import { paymentsProjection } from '../../src/projections/paymentsProjection.js';
+import { rebuildProjection } from '../../src/projections/projectionRunner.js';
+import { readModelMigrations } from '../../src/projections/readModelSchema.js';
+import { streamSummaries } from '../../src/projections/streamSummaries.js';
+import { feedFor } from '../../src/stores.js';
 import { createMigratedPglite, createMigratedPostgres, databaseUrl } from '../support/databases.js';
 
 /**
@@ -31,6 +36,21 @@ const context = {
 async function openAll(vault: PersonalDataVault, records: readonly RecordToOpen[]) {
   const open = await vault.opener(records.map((record) => record.beneficiaryKey));
   return records.map(open);
+}
+
+/** The vault, counting the keys it is asked to open. */
+function countingOpens(vault: PersonalDataVault) {
+  let opened = 0;
+  return {
+    vault: {
+      ...vault,
+      opener(keys: readonly string[]) {
+        opened += keys.length;
+        return vault.opener(keys);
+      },
+    } satisfies PersonalDataVault,
+    opens: () => opened,
+  };
 }
 
 const JANE = { beneficiaryId: 'NID-1985-0042', payeeFa: 'account:100200300@bank-a' };
@@ -300,5 +320,25 @@ describe('an event store protecting personal data', () => {
       beneficiaryId: '[erased]',
       payeeFa: '[erased]',
     });
+  });
+
+  it('gives the stream summaries the sealed feed, opening no key, and the same rows', async () => {
+    await migrate(db, [readModelMigrations]);
+    const counting = countingOpens(vault);
+    const opening = protectPersonalData(raw, counting.vault);
+    const stores = { events: opening, sealedEvents: raw };
+    expect(feedFor(stores, paymentsProjection)).toBe(opening);
+    expect(feedFor(stores, streamSummaries)).toBe(raw);
+
+    const rows = async () =>
+      (await db.query('SELECT * FROM stream_summaries ORDER BY stream_id')).rows;
+    await rebuildProjection(opening, db, streamSummaries);
+    const fromOpened = await rows();
+    expect(counting.opens()).toBeGreaterThan(0);
+    const before = counting.opens();
+    await rebuildProjection(feedFor(stores, streamSummaries), db, streamSummaries);
+    expect(await rows()).toEqual(fromOpened);
+    expect(fromOpened.length).toBeGreaterThan(0);
+    expect(counting.opens()).toBe(before);
   });
 });
