@@ -251,6 +251,8 @@ async function seedReadModel(url: string, payments: number, batches: number) {
     const completedBatches = Math.floor(batches * COMPLETED_SHARE);
     await db.transaction(async (tx) => {
       await tx.query('SET LOCAL synchronous_commit = off');
+      // A million rows take longer than the service's statement timeout on a busy machine.
+      await tx.query('SET LOCAL statement_timeout = 0');
       await tx.query(SEED_PAYMENTS, [
         payments,
         PAYMENTS_PER_BATCH,

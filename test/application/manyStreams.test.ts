@@ -37,6 +37,9 @@ describe('many streams in one command call', () => {
   let real: EventStore;
   /** Calls to the store, by method, since the last reset. */
   const calls = { readStream: 0, readStreams: 0, append: 0, appendMany: 0 };
+  const resetCalls = () => {
+    for (const method of Object.keys(calls) as (keyof typeof calls)[]) calls[method] = 0;
+  };
   /** Run by the next appendMany before it writes: a rival writer in between. */
   let beforeNextAppendMany: (() => Promise<void>) | undefined;
   let store: EventStore;
@@ -67,9 +70,7 @@ describe('many streams in one command call', () => {
       },
     };
   });
-  beforeEach(() => {
-    for (const method of Object.keys(calls) as (keyof typeof calls)[]) calls[method] = 0;
-  });
+  beforeEach(() => resetCalls());
   afterAll(async () => db?.close());
 
   it('reads and appends once for every stream, each command answered on its own, in order', async () => {
@@ -82,7 +83,7 @@ describe('many streams in one command call', () => {
       ),
     );
     await payments(ids[1] ?? '', cancel, context);
-    for (const method of Object.keys(calls) as (keyof typeof calls)[]) calls[method] = 0;
+    resetCalls();
 
     const unknown = ulid();
     const outcomes = await payments.many(
@@ -138,7 +139,7 @@ describe('many streams in one command call', () => {
     beforeNextAppendMany = async () => {
       await rival(contested, { ...cancel, by: 'user:rival' }, context);
     };
-    for (const method of Object.keys(calls) as (keyof typeof calls)[]) calls[method] = 0;
+    resetCalls();
 
     const outcomes = handledOrThrow(
       await payments.many(
@@ -173,7 +174,7 @@ describe('many streams in one command call', () => {
       await streams.payments(id, instruct(id), context);
       await streams.payments(id, route, context);
     }
-    for (const method of Object.keys(calls) as (keyof typeof calls)[]) calls[method] = 0;
+    resetCalls();
     const report = (referenceId: string, status: 'succeeded' | 'failed' | 'pending') => ({
       referenceId,
       status,
