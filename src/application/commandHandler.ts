@@ -149,8 +149,8 @@ export function commandHandlerFor<Command, Event extends DomainEvent, State>(
  * on its stream's state, and every stream's events appended together (`appendMany`), each at
  * the revision it was decided on. A stream another writer changed in between is decided again
  * on its own (`single`, with its bounded retries); a refusal of the decider or the store is
- * that command's outcome alone. Answers each command's outcome in the order given, `READ_MANY`
- * streams at a time.
+ * that command's outcome alone. Answers each command's outcome in the order given, working
+ * {@link MAX_STREAMS_PER_READ} streams at a time.
  *
  * @example
  * const outcomes = await handleMany(store, paymentDecider, paymentStream, commands, context, one);
@@ -222,11 +222,7 @@ function decideOn<Command, Event extends DomainEvent, State>(
   context: CommandContext,
 ): Decision<Event, State> {
   try {
-    let state = decider.initialState();
-    // Events were validated against their schemas when written.
-    for (const event of stored) {
-      state = decider.evolve(state, { type: event.type, data: event.data } as Event);
-    }
+    const state = foldEvents(decider, decider.initialState(), stored);
     const events = decider.decide(command, state);
     if (events.length === 0) return { handled: { state, decidedOn: state, appended: [] } };
     const last = stored[stored.length - 1];
@@ -320,13 +316,24 @@ export async function loadState<Event extends DomainEvent, State>(
       ...(revision === undefined ? {} : { fromRevision: revision + 1n }),
       maxCount: MAX_READ_COUNT,
     });
-    for (const event of events) {
-      // Events were validated against their schemas when written.
-      state = decider.evolve(state, { type: event.type, data: event.data } as Event);
-      revision = event.revision;
-    }
+    state = foldEvents(decider, state, events);
+    revision = events[events.length - 1]?.revision ?? revision;
     if (events.length < MAX_READ_COUNT) return { state, revision };
   }
+}
+
+/** Stored events folded into a state. */
+function foldEvents<Event extends DomainEvent, State>(
+  decider: Pick<Decider<unknown, Event, State>, 'evolve'>,
+  state: State,
+  events: readonly RecordedEvent[],
+): State {
+  let folded = state;
+  // Events were validated against their schemas when written.
+  for (const event of events) {
+    folded = decider.evolve(folded, { type: event.type, data: event.data } as Event);
+  }
+  return folded;
 }
 
 /**

@@ -144,8 +144,10 @@ export interface LedgerCommands {
     context: CommandContext,
   ): Promise<{ readonly resolution: 'proposed' | 'resolved' | 'unchanged' }>;
   /**
-   * Applies a DFSP's status reports, from its callback or a status query, one payment at a time.
-   * Never throws for a report's content: each one answers what became of it.
+   * Applies a DFSP's status reports, from its callback or a status query: each report to its own
+   * payment, a thousand payments with one read and one append (a payment named twice: one entry
+   * after the other, in report order). Never throws for a report's content: each one answers
+   * what became of it.
    */
   applyStatusReports(
     dfspId: string,

@@ -72,14 +72,10 @@ export function paymentCommands(
       const commands: (StreamCommand<PaymentCommand, PaymentEvent> & { index: number })[] = [];
       reports.forEach((report, index) => {
         const referenceId = report.referenceId;
-        const command = ULID_PATTERN.test(referenceId)
-          ? commandFor(dfspId, report, source, maxAttemptsPerRoute)
-          : undefined;
+        const known = ULID_PATTERN.test(referenceId);
+        const command = known ? commandFor(dfspId, report, source, maxAttemptsPerRoute) : undefined;
         if (command !== undefined) commands.push({ index, id: referenceId, command });
-        else {
-          const outcome = ULID_PATTERN.test(referenceId) ? 'ignored' : 'unknown_reference';
-          outcomes[index] = { referenceId, outcome };
-        }
+        else outcomes[index] = { referenceId, outcome: known ? 'ignored' : 'unknown_reference' };
       });
       // A report naming one payment twice applies them one after the other, in report order.
       for (const wave of inWaves(commands, ({ id }) => id)) {
