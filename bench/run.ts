@@ -20,6 +20,12 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   b5: b5Embedded,
 };
 
+/** How long a scenario waits at most for the load of the one before it to die down. */
+const SETTLE_MAX_MS = 120_000;
+
+/** The 1-minute load average below which the machine counts as quiet: half its cores. */
+const quiet = () => (os.loadavg()[0] ?? 0) < os.cpus().length / 2;
+
 const asked = process.argv.slice(2).filter((arg) => arg !== '--');
 const unknown = asked.filter((name) => !(name in SCENARIOS));
 if (unknown.length > 0) {
@@ -37,6 +43,7 @@ for (const name of chosen) {
   const scenario = SCENARIOS[name];
   if (scenario === undefined) continue;
   process.stdout.write(`\n== ${name}\n`);
+  if (machine.length > 0) await settle();
   const scenarioStarted = performance.now();
   const loadBefore = os.loadavg();
   try {
@@ -76,6 +83,20 @@ for (const result of results) process.stdout.write(`${result.scenario}: ${result
 if (failed.length > 0) {
   process.stderr.write(`scenarios that failed: ${failed.join(', ')}\n`);
   process.exit(1);
+}
+
+/**
+ * Waits until the machine is quiet, at most {@link SETTLE_MAX_MS}: the 1-minute load average
+ * still holds the scenario before (it decays by e in a minute), and measured from its start it
+ * would mark the next one busy with our own work. Still busy after the wait: other work runs.
+ */
+async function settle(): Promise<void> {
+  const deadline = performance.now() + SETTLE_MAX_MS;
+  if (quiet()) return;
+  process.stdout.write(`(waiting up to ${SETTLE_MAX_MS / 1000} s for the load to settle)\n`);
+  while (!quiet() && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  }
 }
 
 /**
